@@ -1,0 +1,28 @@
+# The two commands a newcomer runs are `make run` and `make test`; both set everything up first.
+.PHONY: setup run test test-unit lint bench lock
+
+setup:
+	./scripts/setup.sh
+
+run: setup
+	.venv/bin/glassmate serve
+
+test: setup
+	.venv/bin/ruff check src tests bench
+	.venv/bin/ruff format --check src tests bench
+	.venv/bin/mypy
+	.venv/bin/pytest
+
+test-unit:
+	.venv/bin/pytest tests/unit
+
+lint:
+	.venv/bin/ruff check --fix src tests bench
+	.venv/bin/ruff format src tests bench
+
+bench: setup
+	.venv/bin/python bench/models.py
+
+lock:
+	.venv/bin/pip freeze --exclude-editable | grep -v '^glassmate' > requirements/constraints.txt.new
+	mv requirements/constraints.txt.new requirements/constraints.txt

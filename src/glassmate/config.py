@@ -1,0 +1,150 @@
+"""Settings: one pydantic-settings root. Environment variables (GLASSMATE_*) are read here and nowhere else.
+
+Sources, strongest first: constructor arguments, environment (``GLASSMATE_LLM__N_THREADS=2``), a TOML file
+(``GLASSMATE_CONFIG=/path/glassmate.toml``, sections named like the fields below), then the defaults.
+Each provider gets its own frozen sub-settings object.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+def _default_home() -> Path:
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "glassmate"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RemoteSettings(_Frozen):
+    """An OpenAI-compatible HTTP endpoint (DashScope/Qwen Cloud, vLLM, Ollama, llama.cpp server)."""
+
+    base_url: str = "http://127.0.0.1:8080/v1"
+    api_key: SecretStr = SecretStr("none")
+    model: str = ""
+    timeout_s: float = 60.0
+    max_retries: int = 2
+
+
+class LLMSettings(_Frozen):
+    backend: Literal["local", "openai"] = "local"
+    model_path: Path | None = Field(default=None, description="GGUF file; default: the embedded Qwen")
+    n_ctx: int = 4096
+    n_threads: int = 2
+    n_batch: int = 256
+    max_tokens: int = 512
+    temperature: float = 0.2
+    seed: int = 0
+    remote: RemoteSettings = RemoteSettings(model="qwen-plus")
+
+
+class ASRSettings(_Frozen):
+    backend: Literal["local", "openai"] = "local"
+    model_dir: Path | None = Field(default=None, description="CTranslate2 Whisper dir; default: embedded")
+    compute_type: str = "int8"
+    cpu_threads: int = 2
+    beam_size: int = 1
+    max_audio_s: float = 600.0
+    remote: RemoteSettings = RemoteSettings(model="whisper-1")
+
+
+class VADSettings(_Frozen):
+    threshold: float = 0.5
+    min_silence_ms: int = 500
+    min_speech_ms: int = 200
+    prefix_padding_ms: int = 300
+
+
+class TTSSettings(_Frozen):
+    backend: Literal["local", "openai"] = "local"
+    voice_path: Path | None = Field(default=None, description="Piper .onnx voice; default: embedded")
+    espeak_binary: str = "espeak-ng"
+    # Languages that Piper speaks (with its one embedded voice); the rest go to espeak-ng.
+    piper_languages: tuple[str, ...] = ("en",)
+    remote: RemoteSettings = RemoteSettings(model="tts-1")
+    remote_voice: str = "alloy"
+
+
+class OCRSettings(_Frozen):
+    backend: Literal["rapidocr", "tesseract"] = "rapidocr"
+    min_confidence: float = 0.5
+    threads: int = 2
+    tesseract_languages: str = "eng"
+
+
+class ImageSettings(_Frozen):
+    max_pixels: int = 40_000_000
+    max_bytes: int = 20 * 1024 * 1024
+
+
+class ServerSettings(_Frozen):
+    host: str = "127.0.0.1"
+    port: int = 8765
+
+
+class Settings(BaseSettings):
+    """The root of all settings."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="GLASSMATE_",
+        env_nested_delimiter="__",
+        frozen=True,
+        extra="forbid",
+    )
+
+    home: Path = Field(default_factory=_default_home, description="Where assembled models and data live")
+    log_level: str = "INFO"
+    llm: LLMSettings = LLMSettings()
+    asr: ASRSettings = ASRSettings()
+    vad: VADSettings = VADSettings()
+    tts: TTSSettings = TTSSettings()
+    ocr: OCRSettings = OCRSettings()
+    image: ImageSettings = ImageSettings()
+    server: ServerSettings = ServerSettings()
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = os.environ.get("GLASSMATE_CONFIG")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_path:
+            if not Path(toml_path).is_file():
+                from glassmate.errors import ConfigError
+
+                raise ConfigError(f"GLASSMATE_CONFIG points at {toml_path}, which is not a file")
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+        return tuple(sources)
+
+    def redacted(self) -> dict[str, Any]:
+        """The effective settings as plain data, with every secret replaced by '**********'."""
+        return self.model_dump(mode="json", by_alias=False)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

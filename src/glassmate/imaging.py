@@ -1,0 +1,47 @@
+"""Images from clients: size limits checked before decoding, then decoded to RGB arrays."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from glassmate.config import ImageSettings
+from glassmate.errors import ImageDecodeError, ImageTooLargeError
+
+
+def load_image(data: bytes, settings: ImageSettings | None = None) -> np.ndarray:
+    """Decode image bytes (JPEG, PNG, WebP…) into an RGB uint8 array of shape (h, w, 3)."""
+    limits = settings or ImageSettings()
+    if not data:
+        raise ImageDecodeError("the image is empty (0 bytes)")
+    if len(data) > limits.max_bytes:
+        raise ImageTooLargeError(
+            f"the image is {len(data) / 1e6:.1f} MB; the limit is {limits.max_bytes / 1e6:.0f} MB"
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # open() reads only the header, so an oversized image is refused before its pixels are decoded.
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size
+            if width * height > limits.max_pixels:
+                raise ImageTooLargeError(
+                    f"the image is {width}x{height} ({width * height / 1e6:.0f} MP); the limit is "
+                    f"{limits.max_pixels / 1e6:.0f} MP: send a smaller frame"
+                )
+            image.load()
+    except ImageTooLargeError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageTooLargeError(f"the image is too large to decode safely: {exc}") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ImageDecodeError("the data is not an image glassmate can read (JPEG, PNG, WebP)") from exc
+    return np.asarray(image.convert("RGB"))
+
+
+def load_image_file(path: str, settings: ImageSettings | None = None) -> np.ndarray:
+    with open(path, "rb") as fh:
+        return load_image(fh.read(), settings)

@@ -1,0 +1,3 @@
+from glassmate.providers.asr.base import ASR, Segment, Transcript, Word
+
+__all__ = ["ASR", "Segment", "Transcript", "Word"]

@@ -1,0 +1,125 @@
+"""The embedded LLM: a GGUF model run in-process by llama.cpp (llama-cpp-python).
+
+llama.cpp keeps the KV cache of the previous prompt and reuses the longest common prefix, so a stable
+system prompt is prefilled once and later turns start generating within tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+from glassmate.config import LLMSettings
+from glassmate.errors import ModelLoadError, ModelMissingError
+from glassmate.providers.llm.base import ChatMessage, ChatResult, GenerationOptions, LLM, ToolChoice, ToolSpec
+from glassmate.providers.llm.tools_schema import parse_reply, reply_schema, with_tools_instruction
+
+
+class LlamaCppLLM(LLM):
+    name = "llama.cpp"
+
+    def __init__(self, *, model_path: Path, settings: LLMSettings) -> None:
+        super().__init__()
+        self.model_path = model_path
+        self.settings = settings
+        self.model_name = model_path.stem
+        self._llama: Any = None
+
+    def _engine(self) -> Any:
+        """Load the model on first use (called with the engine lock held, in a worker thread)."""
+        if self._llama is None:
+            if not self.model_path.is_file():
+                raise ModelMissingError(f"the LLM file {self.model_path} does not exist")
+            from llama_cpp import Llama
+
+            try:
+                self._llama = Llama(
+                    model_path=str(self.model_path),
+                    n_ctx=self.settings.n_ctx,
+                    n_threads=self.settings.n_threads,
+                    n_threads_batch=self.settings.n_threads,
+                    n_batch=self.settings.n_batch,
+                    seed=self.settings.seed,
+                    verbose=False,
+                )
+            except (ValueError, RuntimeError) as exc:
+                raise ModelLoadError(f"llama.cpp could not load {self.model_path.name}: {exc}") from exc
+        return self._llama
+
+    async def load(self) -> None:
+        """Load the model now rather than on the first request."""
+        await self._run_blocking(self._engine)
+
+    def reset_cache(self) -> None:
+        """Forget the cached prompt (benchmarks use this to measure a cold prefill)."""
+        if self._llama is not None:
+            with self._engine_lock:
+                self._llama.reset()
+
+    def _kwargs(self, options: GenerationOptions) -> dict[str, Any]:
+        return {
+            "max_tokens": options.max_tokens or self.settings.max_tokens,
+            "temperature": self.settings.temperature if options.temperature is None else options.temperature,
+            "stop": list(options.stop) or None,
+            "seed": self.settings.seed,
+        }
+
+    @staticmethod
+    def _messages(messages: list[ChatMessage]) -> list[dict[str, Any]]:
+        return [{"role": m.role, "content": m.content} for m in messages]
+
+    async def _stream_impl(self, messages: list[ChatMessage], options: GenerationOptions) -> AsyncIterator[str]:
+        def run() -> Iterator[str]:
+            stream = self._engine().create_chat_completion(
+                messages=self._messages(messages), stream=True, **self._kwargs(options)
+            )
+            for chunk in stream:
+                delta = chunk["choices"][0]["delta"].get("content")
+                if delta:
+                    yield delta
+
+        async for delta in self._iterate_blocking(run):
+            yield delta
+
+    def _complete(self, messages: list[ChatMessage], options: GenerationOptions, **extra: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self._engine().create_chat_completion(
+            messages=self._messages(messages), **self._kwargs(options), **extra
+        )
+        return result
+
+    async def _chat_impl(
+        self,
+        messages: list[ChatMessage],
+        tools: list[ToolSpec],
+        tool_choice: ToolChoice,
+        options: GenerationOptions,
+    ) -> ChatResult:
+        if tools and tool_choice != "none":
+            schema = reply_schema(tools, tool_choice)
+            prompt = with_tools_instruction(messages, tools, tool_choice)
+            raw = await self._run_blocking(
+                self._complete, prompt, options, response_format={"type": "json_object", "schema": schema}
+            )
+            result = parse_reply(raw["choices"][0]["message"]["content"] or "")
+        else:
+            raw = await self._run_blocking(self._complete, messages, options)
+            result = ChatResult(text=raw["choices"][0]["message"]["content"] or "")
+            result.finish_reason = raw["choices"][0].get("finish_reason") or "stop"
+        usage = raw.get("usage") or {}
+        result.prompt_tokens = usage.get("prompt_tokens", 0)
+        result.completion_tokens = usage.get("completion_tokens", 0)
+        return result
+
+    async def _json_impl(
+        self, messages: list[ChatMessage], schema: dict[str, Any], options: GenerationOptions
+    ) -> str:
+        raw = await self._run_blocking(
+            self._complete, messages, options, response_format={"type": "json_object", "schema": schema}
+        )
+        return str(raw["choices"][0]["message"]["content"] or "")
+
+    async def aclose(self) -> None:
+        llama, self._llama = self._llama, None
+        if llama is not None:
+            llama.close()

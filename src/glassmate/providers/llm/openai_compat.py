@@ -1,0 +1,107 @@
+"""An LLM behind any OpenAI-compatible chat endpoint: DashScope/Qwen Cloud, vLLM, Ollama, llama.cpp server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from glassmate.config import LLMSettings, RemoteSettings
+from glassmate.providers.llm.base import (
+    LLM,
+    ChatMessage,
+    ChatResult,
+    GenerationOptions,
+    ToolCall,
+    ToolChoice,
+    ToolSpec,
+)
+from glassmate.providers.openai_client import make_client
+
+
+class OpenAICompatLLM(LLM):
+    name = "openai-compatible-llm"
+
+    def __init__(self, *, settings: RemoteSettings, defaults: LLMSettings) -> None:
+        super().__init__()
+        self.settings = settings
+        self.defaults = defaults
+        self.model_name = settings.model
+        self._client: Any = None
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = make_client(self.settings)
+        return self._client
+
+    def _kwargs(self, options: GenerationOptions) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "model": self.settings.model,
+            "max_tokens": options.max_tokens or self.defaults.max_tokens,
+            "temperature": self.defaults.temperature if options.temperature is None else options.temperature,
+        }
+        if options.stop:
+            kwargs["stop"] = list(options.stop)
+        return kwargs
+
+    async def _stream_impl(self, messages: list[ChatMessage], options: GenerationOptions) -> AsyncIterator[str]:
+        stream = await self.client.chat.completions.create(
+            messages=[m.to_openai() for m in messages], stream=True, **self._kwargs(options)
+        )
+        try:
+            async for chunk in stream:
+                if chunk.choices and chunk.choices[0].delta.content:
+                    yield chunk.choices[0].delta.content
+        finally:
+            await stream.close()
+
+    async def _chat_impl(
+        self,
+        messages: list[ChatMessage],
+        tools: list[ToolSpec],
+        tool_choice: ToolChoice,
+        options: GenerationOptions,
+    ) -> ChatResult:
+        kwargs = self._kwargs(options)
+        if tools:
+            kwargs["tools"] = [t.to_openai() for t in tools]
+            kwargs["tool_choice"] = (
+                tool_choice
+                if tool_choice in ("auto", "required", "none")
+                else {"type": "function", "function": {"name": tool_choice}}
+            )
+        response = await self.client.chat.completions.create(
+            messages=[m.to_openai() for m in messages], **kwargs
+        )
+        choice = response.choices[0]
+        calls = []
+        for call in choice.message.tool_calls or []:
+            try:
+                args = json.loads(call.function.arguments or "{}")
+            except ValueError:
+                args = {"_raw": call.function.arguments}
+            calls.append(ToolCall(call.id, call.function.name, args if isinstance(args, dict) else {}))
+        usage = response.usage
+        return ChatResult(
+            text=choice.message.content or "",
+            tool_calls=calls,
+            finish_reason=choice.finish_reason or "stop",
+            prompt_tokens=usage.prompt_tokens if usage else 0,
+            completion_tokens=usage.completion_tokens if usage else 0,
+        )
+
+    async def _json_impl(
+        self, messages: list[ChatMessage], schema: dict[str, Any], options: GenerationOptions
+    ) -> str:
+        response = await self.client.chat.completions.create(
+            messages=[m.to_openai() for m in messages],
+            response_format={"type": "json_schema", "json_schema": {"name": "reply", "schema": schema}},
+            **self._kwargs(options),
+        )
+        return str(response.choices[0].message.content or "")
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None

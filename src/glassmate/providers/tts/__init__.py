@@ -1,0 +1,3 @@
+from glassmate.providers.tts.base import TTS, SpeechChunk
+
+__all__ = ["TTS", "SpeechChunk"]

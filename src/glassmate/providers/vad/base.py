@@ -1,0 +1,90 @@
+"""Streaming voice activity detection: feed 16 kHz PCM as it arrives, get speech start/stop events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+import numpy as np
+
+from glassmate.config import VADSettings
+
+VAD_RATE = 16_000
+
+
+@dataclass(frozen=True)
+class VADEvent:
+    kind: Literal["speech_started", "speech_stopped"]
+    # Position in the stream, in ms since the first sample fed. For speech_started it already includes the
+    # prefix padding, i.e. it is where the caller should start cutting the utterance.
+    at_ms: int
+
+
+class FrameScorer(Protocol):
+    """Scores fixed-size windows: the probability that each holds speech."""
+
+    window: int
+
+    def score(self, window: np.ndarray) -> float: ...
+
+    def reset(self) -> None: ...
+
+
+class VADStream:
+    """Turn per-window speech probabilities into start/stop events with hysteresis.
+
+    Speech starts after `min_speech_ms` of windows above the threshold, and stops after `min_silence_ms`
+    below (threshold - 0.15), as Silero's own iterator does.
+    """
+
+    def __init__(self, *, scorer: FrameScorer, settings: VADSettings) -> None:
+        self.scorer = scorer
+        self.settings = settings
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._samples_seen = 0
+        self.speaking = False
+        self._run_speech = 0
+        self._run_silence = 0
+        self.last_probability = 0.0
+
+    def _ms(self, samples: int) -> int:
+        return samples * 1000 // VAD_RATE
+
+    def feed(self, samples: np.ndarray) -> list[VADEvent]:
+        """Feed float32 mono 16 kHz samples; returns the events they caused (often none)."""
+        events: list[VADEvent] = []
+        window = self.scorer.window
+        buf = np.concatenate([self._pending, samples.astype(np.float32, copy=False)])
+        offset = 0
+        while offset + window <= len(buf):
+            prob = self.scorer.score(buf[offset : offset + window])
+            self.last_probability = prob
+            offset += window
+            self._samples_seen += window
+            events.extend(self._step(prob))
+        self._pending = buf[offset:]
+        return events
+
+    def _step(self, prob: float) -> list[VADEvent]:
+        s = self.settings
+        window_ms = self._ms(self.scorer.window)
+        if not self.speaking:
+            self._run_speech = self._run_speech + window_ms if prob >= s.threshold else 0
+            if self._run_speech >= s.min_speech_ms:
+                self.speaking = True
+                self._run_silence = 0
+                start = self._ms(self._samples_seen) - self._run_speech - s.prefix_padding_ms
+                return [VADEvent("speech_started", max(0, start))]
+        else:
+            self._run_silence = self._run_silence + window_ms if prob < s.threshold - 0.15 else 0
+            if self._run_silence >= s.min_silence_ms:
+                self.speaking = False
+                self._run_speech = 0
+                return [VADEvent("speech_stopped", self._ms(self._samples_seen) - self._run_silence)]
+        return []
+
+    def reset(self) -> None:
+        self.scorer.reset()
+        self._pending = np.zeros(0, dtype=np.float32)
+        self.speaking = False
+        self._run_speech = self._run_silence = 0

@@ -1,0 +1,1 @@
+"""Skills: one module or package per thing the assistant can do."""

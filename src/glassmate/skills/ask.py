@@ -1,0 +1,63 @@
+"""The general "ask" skill: answer a question with the LLM, using what the camera sees.
+
+Until a vision model is configured, "what the camera sees" is the text OCR reads and the codes zxing finds
+in the frame; they go into the user turn, after the stable (and therefore cached) system prompt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from glassmate.providers.codes.base import Code, CodeScanner
+from glassmate.providers.llm.base import LLM, ChatMessage, GenerationOptions
+from glassmate.providers.ocr.base import OCR, TextLine
+
+SYSTEM_PROMPT = (
+    "You are glassmate, the voice assistant in a pair of AI glasses. The wearer hears your answers, so be "
+    "brief: one to three short sentences, no lists, no markdown. When the wearer asks about what they are "
+    "looking at, you are given the text and codes the camera read; rely on them, and say so when they are "
+    "not enough to answer. Answer in the language the wearer used."
+)
+
+
+@dataclass
+class SceneContext:
+    """What the camera frame tells us, as text the LLM can use."""
+
+    lines: list[TextLine] = field(default_factory=list)
+    codes: list[Code] = field(default_factory=list)
+
+    def describe(self, max_chars: int = 1200) -> str:
+        parts = []
+        if self.lines:
+            parts.append("Text read in view:\n" + "\n".join(f"- {line.text}" for line in self.lines))
+        if self.codes:
+            parts.append("Codes in view:\n" + "\n".join(f"- {c.format}: {c.text}" for c in self.codes))
+        if not parts:
+            return "The camera frame shows no readable text or codes."
+        return "\n".join(parts)[:max_chars]
+
+
+async def read_scene(image: np.ndarray, *, ocr: OCR, codes: CodeScanner) -> SceneContext:
+    """OCR and barcode scan of one frame."""
+    text = await ocr.read(image)
+    found = await codes.scan(image)
+    return SceneContext(lines=text.lines, codes=found)
+
+
+def build_messages(question: str, scene: SceneContext | None = None) -> list[ChatMessage]:
+    user = question.strip()
+    if scene is not None:
+        user = f"{scene.describe()}\n\nQuestion: {user}"
+    return [ChatMessage("system", SYSTEM_PROMPT), ChatMessage("user", user)]
+
+
+async def answer(
+    question: str, *, llm: LLM, scene: SceneContext | None = None, options: GenerationOptions | None = None
+) -> AsyncIterator[str]:
+    """The answer as text deltas."""
+    async for delta in llm.stream(build_messages(question, scene), options=options):
+        yield delta
