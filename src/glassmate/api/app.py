@@ -36,8 +36,13 @@ def create_app(settings: Settings) -> FastAPI:
     async def model_status() -> list[dict[str, str]]:
         """Every embedded model and whether it is ready."""
         return [
-            {"key": spec.key, "kind": spec.kind, "name": spec.name, "status": report.status.value,
-             "detail": report.detail}
+            {
+                "key": spec.key,
+                "kind": spec.kind,
+                "name": spec.name,
+                "status": report.status.value,
+                "detail": report.detail,
+            }
             for spec in CATALOG
             for report in [store.status(spec)]
         ]

@@ -66,15 +66,21 @@ class Provider:
         finally:
             metrics.duration_s = time.perf_counter() - start
             self.last_metrics = metrics
-            log.debug("%s.%s took %.3fs (first %.3s) %s", self.name, method, metrics.duration_s,
-                      metrics.first_s, metrics.extra)
+            log.debug(
+                "%s.%s took %.3fs (first %.3s) %s",
+                self.name,
+                method,
+                metrics.duration_s,
+                metrics.first_s,
+                metrics.extra,
+            )
 
-    async def _run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
+    async def _run_blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking engine call in a worker thread, one call per engine at a time."""
 
         def locked() -> T:
             with self._engine_lock:
-                return fn(*args)
+                return fn(*args, **kwargs)
 
         return await asyncio.to_thread(locked)
 

@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from glassmate.errors import ModelCorruptError, ModelMissingError
@@ -24,7 +24,7 @@ Progress = Callable[[int], None]  # called with the number of bytes just process
 _CHUNK = 4 * 1024 * 1024
 
 
-class ModelStatus(str, Enum):
+class ModelStatus(StrEnum):
     READY = "ready"  # every file present and verified
     UNPREPARED = "unprepared"  # source packages installed, not assembled/verified yet
     MISSING = "missing"  # a source package is not installed

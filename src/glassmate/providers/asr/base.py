@@ -56,9 +56,7 @@ class ASR(Provider):
         if audio.samples.size == 0:
             raise EmptyAudioError("the audio is empty: nothing to transcribe")
         if audio.duration_s > self.max_audio_s:
-            raise BadInputError(
-                f"the audio is {audio.duration_s:.0f} s long; the limit is {self.max_audio_s:.0f} s"
-            )
+            raise BadInputError(f"the audio is {audio.duration_s:.0f} s long; the limit is {self.max_audio_s:.0f} s")
         opts = options or TranscribeOptions()
         if opts.task not in ("transcribe", "translate"):
             raise BadInputError(f"task must be 'transcribe' or 'translate', not {opts.task!r}")

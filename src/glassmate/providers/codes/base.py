@@ -16,8 +16,22 @@ Point = tuple[int, int]
 # The formats glasses care about: payments and links (QR), products (EAN/UPC), labels (DataMatrix).
 DEFAULT_FORMATS = ("QRCode", "EAN13", "EAN8", "UPCA", "UPCE", "DataMatrix")
 KNOWN_FORMATS = (
-    "QRCode", "MicroQRCode", "RMQRCode", "EAN13", "EAN8", "UPCA", "UPCE", "DataMatrix",
-    "Code128", "Code39", "Code93", "Codabar", "ITF", "PDF417", "Aztec", "MaxiCode",
+    "QRCode",
+    "MicroQRCode",
+    "RMQRCode",
+    "EAN13",
+    "EAN8",
+    "UPCA",
+    "UPCE",
+    "DataMatrix",
+    "Code128",
+    "Code39",
+    "Code93",
+    "Codabar",
+    "ITF",
+    "PDF417",
+    "Aztec",
+    "MaxiCode",
 )
 
 

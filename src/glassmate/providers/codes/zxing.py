@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
-import operator
 
 import numpy as np
 
@@ -23,7 +21,7 @@ class ZXingScanner(CodeScanner):
     def _scan(self, image: np.ndarray, formats: tuple[str, ...]) -> list[Code]:
         import zxingcpp
 
-        wanted = functools.reduce(operator.or_, (getattr(zxingcpp.BarcodeFormat, f) for f in formats))
+        wanted = tuple(getattr(zxingcpp.BarcodeFormat, f) for f in formats)
         found = []
         for result in zxingcpp.read_barcodes(_to_gray(image), formats=wanted):
             pos = result.position

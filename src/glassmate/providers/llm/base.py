@@ -152,7 +152,5 @@ class LLM(Provider):
     ) -> ChatResult:
         raise NotImplementedError
 
-    async def _json_impl(
-        self, messages: list[ChatMessage], schema: dict[str, Any], options: GenerationOptions
-    ) -> str:
+    async def _json_impl(self, messages: list[ChatMessage], schema: dict[str, Any], options: GenerationOptions) -> str:
         raise NotImplementedError

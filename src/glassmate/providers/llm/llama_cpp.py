@@ -12,7 +12,7 @@ from typing import Any
 
 from glassmate.config import LLMSettings
 from glassmate.errors import ModelLoadError, ModelMissingError
-from glassmate.providers.llm.base import ChatMessage, ChatResult, GenerationOptions, LLM, ToolChoice, ToolSpec
+from glassmate.providers.llm.base import LLM, ChatMessage, ChatResult, GenerationOptions, ToolChoice, ToolSpec
 from glassmate.providers.llm.tools_schema import parse_reply, reply_schema, with_tools_instruction
 
 
@@ -111,9 +111,7 @@ class LlamaCppLLM(LLM):
         result.completion_tokens = usage.get("completion_tokens", 0)
         return result
 
-    async def _json_impl(
-        self, messages: list[ChatMessage], schema: dict[str, Any], options: GenerationOptions
-    ) -> str:
+    async def _json_impl(self, messages: list[ChatMessage], schema: dict[str, Any], options: GenerationOptions) -> str:
         raw = await self._run_blocking(
             self._complete, messages, options, response_format={"type": "json_object", "schema": schema}
         )

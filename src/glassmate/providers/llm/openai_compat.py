@@ -28,6 +28,7 @@ class OpenAICompatLLM(LLM):
         self.defaults = defaults
         self.model_name = settings.model
         self._client: Any = None
+        self._json_mode: str | None = None
 
     @property
     def client(self) -> Any:
@@ -71,9 +72,7 @@ class OpenAICompatLLM(LLM):
                 if tool_choice in ("auto", "required", "none")
                 else {"type": "function", "function": {"name": tool_choice}}
             )
-        response = await self.client.chat.completions.create(
-            messages=[m.to_openai() for m in messages], **kwargs
-        )
+        response = await self.client.chat.completions.create(messages=[m.to_openai() for m in messages], **kwargs)
         choice = response.choices[0]
         calls = []
         for call in choice.message.tool_calls or []:
@@ -91,15 +90,30 @@ class OpenAICompatLLM(LLM):
             completion_tokens=usage.completion_tokens if usage else 0,
         )
 
-    async def _json_impl(
-        self, messages: list[ChatMessage], schema: dict[str, Any], options: GenerationOptions
-    ) -> str:
-        response = await self.client.chat.completions.create(
-            messages=[m.to_openai() for m in messages],
-            response_format={"type": "json_schema", "json_schema": {"name": "reply", "schema": schema}},
-            **self._kwargs(options),
-        )
-        return str(response.choices[0].message.content or "")
+    async def _json_impl(self, messages: list[ChatMessage], schema: dict[str, Any], options: GenerationOptions) -> str:
+        import openai
+
+        # OpenAI and vLLM take "json_schema"; llama.cpp's servers take "json_object" with a "schema".
+        # Try the standard form first and remember which one this endpoint accepted.
+        formats = {
+            "json_schema": {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema}},
+            "json_object": {"type": "json_object", "schema": schema},
+        }
+        order = [self._json_mode] if self._json_mode else ["json_schema", "json_object"]
+        for i, mode in enumerate(order):
+            try:
+                response = await self.client.chat.completions.create(
+                    messages=[m.to_openai() for m in messages],
+                    response_format=formats[mode],
+                    **self._kwargs(options),
+                )
+            except (openai.BadRequestError, openai.UnprocessableEntityError):
+                if i == len(order) - 1:
+                    raise
+                continue
+            self._json_mode = mode
+            return str(response.choices[0].message.content or "")
+        raise AssertionError("unreachable")
 
     async def aclose(self) -> None:
         if self._client is not None:

@@ -22,9 +22,7 @@ def reply_schema(tools: list[ToolSpec], tool_choice: ToolChoice) -> dict[str, An
         for t in chosen
     ]
     if tool_choice == "auto":
-        variants.append(
-            {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}
-        )
+        variants.append({"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]})
     return variants[0] if len(variants) == 1 else {"anyOf": variants}
 
 

@@ -31,8 +31,15 @@ class TesseractOCR(OCR):
         png = io.BytesIO()
         Image.fromarray(image).save(png, format="PNG")
         proc = await asyncio.create_subprocess_exec(
-            self.binary, "stdin", "stdout", "-l", self.settings.tesseract_languages, "tsv",
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            self.binary,
+            "stdin",
+            "stdout",
+            "-l",
+            self.settings.tesseract_languages,
+            "tsv",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         out, err = await proc.communicate(png.getvalue())
         if proc.returncode != 0:

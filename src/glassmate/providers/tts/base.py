@@ -32,8 +32,9 @@ class TTS(Provider):
         if not text:
             raise EmptyTextError("there is no text to speak")
         if len(text) > self.max_chars:
-            raise EmptyTextError(f"the text is {len(text)} characters; the limit is {self.max_chars}",
-                                 code="text-too-long")
+            raise EmptyTextError(
+                f"the text is {len(text)} characters; the limit is {self.max_chars}", code="text-too-long"
+            )
         with self._measure("stream") as metrics:
             start = time.perf_counter()
             audio_s = 0.0

@@ -1,4 +1,6 @@
-"""espeak-ng (Debian's binary) for languages with no neural voice here. Robotic, but it speaks ~100 languages."""
+"""espeak-ng (Debian's binary) for languages with no neural voice here.
+
+Robotic, but it speaks about a hundred languages."""
 
 from __future__ import annotations
 
@@ -52,8 +54,15 @@ class EspeakTTS(TTS):
 
     async def _speak(self, sentence: str, voice: str) -> SpeechChunk:
         proc = await asyncio.create_subprocess_exec(
-            self.binary, "-v", voice, "--stdout", "-b", "1",  # -b 1: input is UTF-8
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            self.binary,
+            "-v",
+            voice,
+            "--stdout",
+            "-b",
+            "1",  # -b 1: input is UTF-8
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         try:
             out, err = await proc.communicate(sentence.encode("utf-8"))

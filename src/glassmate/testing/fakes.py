@@ -1,0 +1,136 @@
+"""Fake providers: same interfaces and validation as the real ones (they subclass the same bases)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from glassmate.audio import ASR_RATE
+from glassmate.providers.asr.base import ASR, Segment, TranscribeOptions, Transcript
+from glassmate.providers.codes.base import Code, CodeScanner
+from glassmate.providers.llm.base import (
+    LLM,
+    ChatMessage,
+    ChatResult,
+    GenerationOptions,
+    ToolCall,
+    ToolChoice,
+    ToolSpec,
+)
+from glassmate.providers.ocr.base import OCR, OCRResult, TextLine
+from glassmate.providers.tts.base import TTS, SpeechChunk
+from glassmate.text import split_sentences
+
+
+class ScriptedLLM(LLM):
+    """Answers from a script, in order; records every conversation it was given.
+
+    A script item is a string (streamed word by word) or a ToolCall. `delay_s` between words makes
+    cancellation testable.
+    """
+
+    name = "scripted-llm"
+
+    def __init__(self, script: Iterable[str | ToolCall] = (), *, delay_s: float = 0.0) -> None:
+        super().__init__()
+        self.script = list(script)
+        self.delay_s = delay_s
+        self.calls: list[list[ChatMessage]] = []
+        self.model_name = "scripted"
+
+    def _next(self, messages: list[ChatMessage]) -> str | ToolCall:
+        self.calls.append(messages)
+        return self.script.pop(0) if self.script else "OK."
+
+    async def _stream_impl(self, messages: list[ChatMessage], options: GenerationOptions) -> AsyncIterator[str]:
+        item = self._next(messages)
+        text = item if isinstance(item, str) else ""
+        for i, word in enumerate(text.split(" ")):
+            if self.delay_s:
+                await asyncio.sleep(self.delay_s)
+            yield word if i == 0 else " " + word
+
+    async def _chat_impl(
+        self,
+        messages: list[ChatMessage],
+        tools: list[ToolSpec],
+        tool_choice: ToolChoice,
+        options: GenerationOptions,
+    ) -> ChatResult:
+        item = self._next(messages)
+        if isinstance(item, ToolCall):
+            return ChatResult(text="", tool_calls=[item], finish_reason="tool_calls")
+        return ChatResult(text=item)
+
+    async def _json_impl(self, messages: list[ChatMessage], schema: dict[str, Any], options: GenerationOptions) -> str:
+        item = self._next(messages)
+        return item if isinstance(item, str) else "{}"
+
+
+class FakeASR(ASR):
+    """Returns the given transcripts in order (or "hello" forever); records audio durations."""
+
+    name = "fake-asr"
+
+    def __init__(self, texts: Sequence[str] = (), *, language: str = "en") -> None:
+        super().__init__()
+        self.texts = list(texts)
+        self.language = language
+        self.durations: list[float] = []
+
+    async def _transcribe_impl(self, samples: np.ndarray, options: TranscribeOptions) -> Transcript:
+        duration = len(samples) / ASR_RATE
+        self.durations.append(duration)
+        text = self.texts.pop(0) if self.texts else "hello"
+        language = options.language or self.language
+        return Transcript(text, language, 1.0, duration, [Segment(0.0, duration, text)])
+
+
+class FakeTTS(TTS):
+    """Speaks each sentence as 50 ms of a quiet tone per word, at 16 kHz."""
+
+    name = "fake-tts"
+    rate = 16_000
+
+    async def _stream_impl(self, text: str, language: str, voice: str | None) -> AsyncIterator[SpeechChunk]:
+        for sentence in split_sentences(text):
+            n = int(0.05 * self.rate) * max(1, len(sentence.split()))
+            t = np.arange(n) / self.rate
+            pcm = (0.1 * np.sin(2 * np.pi * 300 * t) * 32767).astype("<i2").tobytes()
+            yield SpeechChunk(pcm, self.rate, sentence)
+
+
+class FakeOCR(OCR):
+    name = "fake-ocr"
+
+    def __init__(self, lines: Sequence[str] = ()) -> None:
+        super().__init__()
+        self.lines = list(lines)
+
+    async def _read_impl(self, image: np.ndarray) -> OCRResult:
+        h, w = image.shape[:2]
+        return OCRResult(
+            [
+                TextLine(text, 0.99, ((0, i * 20), (w, i * 20), (w, i * 20 + 18), (0, i * 20 + 18)))
+                for i, text in enumerate(self.lines)
+                if i * 20 < h
+            ]
+        )
+
+
+class FakeCodeScanner(CodeScanner):
+    name = "fake-codes"
+
+    def __init__(self, codes: Sequence[tuple[str, str]] = ()) -> None:
+        super().__init__()
+        self.codes = list(codes)
+
+    async def _scan_impl(self, image: np.ndarray, formats: tuple[str, ...]) -> list[Code]:
+        return [
+            Code(fmt, text, text.encode(), ((0, 0), (10, 0), (10, 10), (0, 10)))
+            for fmt, text in self.codes
+            if fmt in formats
+        ]

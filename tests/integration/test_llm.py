@@ -1,0 +1,87 @@
+import pytest
+
+from glassmate.config import LLMSettings
+from glassmate.errors import ModelLoadError
+from glassmate.providers.llm.base import ChatMessage, GenerationOptions, ToolSpec
+from glassmate.providers.llm.llama_cpp import LlamaCppLLM
+from glassmate.providers.ocr.base import TextLine
+from glassmate.runtime import Models
+from glassmate.skills.ask import SYSTEM_PROMPT, SceneContext, answer
+
+GREEDY = GenerationOptions(temperature=0.0, max_tokens=48)
+
+
+async def test_answers_what_is_two_plus_three(models: Models) -> None:
+    text = "".join([d async for d in answer("What is 2+3?", llm=models.llm, options=GREEDY)])
+    assert "5" in text
+
+
+async def test_streams_several_deltas_and_can_be_stopped_early(models: Models) -> None:
+    messages = [
+        ChatMessage("system", SYSTEM_PROMPT),
+        ChatMessage("user", "Count from one to twenty in words."),
+    ]
+    stream = models.llm.stream(messages, options=GenerationOptions(temperature=0.0, max_tokens=200))
+    deltas = []
+    async for delta in stream:
+        deltas.append(delta)
+        if len(deltas) == 3:
+            break
+    await stream.aclose()
+    assert len(deltas) == 3
+    # The engine is free again right away: the next turn works.
+    again = await models.llm.chat([ChatMessage("user", "Say OK.")], options=GREEDY)
+    assert again.text
+
+
+async def test_tool_call_is_constrained_to_the_schema(models: Models) -> None:
+    weather = ToolSpec(
+        "get_weather",
+        "Current weather for a city.",
+        {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    )
+    timer = ToolSpec(
+        "set_timer",
+        "Start a countdown timer.",
+        {"type": "object", "properties": {"minutes": {"type": "integer"}}, "required": ["minutes"]},
+    )
+    result = await models.llm.chat(
+        [ChatMessage("user", "What's the weather like in Helsinki right now?")],
+        tools=[weather, timer],
+        tool_choice="required",
+        options=GREEDY,
+    )
+    assert result.finish_reason == "tool_calls"
+    call = result.tool_calls[0]
+    assert call.name == "get_weather"
+    assert "helsinki" in call.arguments["city"].lower()
+
+
+async def test_json_output_matches_the_schema(models: Models) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "country": {"type": "string"}},
+        "required": ["city", "country"],
+    }
+    data = await models.llm.complete_json(
+        [ChatMessage("user", "Which city is the capital of France? Reply as JSON with city and country.")],
+        schema,
+        options=GREEDY,
+    )
+    assert set(data) == {"city", "country"}
+    assert "paris" in data["city"].lower()
+
+
+async def test_scene_context_reaches_the_answer(models: Models) -> None:
+    scene = SceneContext(lines=[TextLine("Oat Milk 1L", 0.99, ()), TextLine("Price: 2.49 EUR", 0.99, ())])
+    text = "".join([d async for d in answer("How much does this cost?", llm=models.llm, scene=scene, options=GREEDY)])
+    assert "2.49" in text
+
+
+async def test_an_unreadable_model_file_is_a_load_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"GGUF" + b"\x00" * 1000)
+    llm = LlamaCppLLM(model_path=bad, settings=LLMSettings())
+    with pytest.raises(ModelLoadError) as info:
+        await llm.chat([ChatMessage("user", "hi")])
+    assert info.value.code == "model-load-failed"

@@ -1,0 +1,52 @@
+from pathlib import Path
+
+import pytest
+import segno
+from typer.testing import CliRunner
+
+from glassmate.cli import app
+
+runner = CliRunner()
+
+
+def test_help_lists_the_commands() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("models", "ask", "transcribe", "say", "scan", "config", "serve"):
+        assert command in result.output
+
+
+def test_config_redacts_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GLASSMATE_LLM__REMOTE__API_KEY", "sk-top-secret")
+    result = runner.invoke(app, ["config"])
+    assert result.exit_code == 0
+    assert "sk-top-secret" not in result.output and "**********" in result.output
+
+
+def test_models_on_an_empty_home_says_what_to_do(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("GLASSMATE_HOME", str(tmp_path))
+    result = runner.invoke(app, ["models"])
+    assert "llm" in result.output and "Qwen2.5" in result.output
+    assert "unprepared" in result.output or "missing" in result.output
+
+
+def test_scan_finds_a_qr_code(tmp_path: Path) -> None:
+    path = tmp_path / "qr.png"
+    segno.make("glassmate test", error="m").save(str(path), scale=6, border=4)
+    result = runner.invoke(app, ["scan", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"QRCode"' in result.output and "glassmate test" in result.output
+
+
+def test_scan_of_a_corrupt_image_fails_with_a_code(tmp_path: Path) -> None:
+    path = tmp_path / "broken.jpg"
+    path.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    result = runner.invoke(app, ["scan", str(path)])
+    assert result.exit_code == 2
+    assert "image-unreadable" in result.output
+
+
+def test_transcribe_of_a_missing_file_fails_with_a_code(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["transcribe", str(tmp_path / "nope.wav")])
+    assert result.exit_code == 2
+    assert "file-unreadable" in result.output

@@ -1,0 +1,37 @@
+from glassmate.providers.llm.base import ChatMessage, ToolSpec
+from glassmate.providers.llm.tools_schema import parse_reply, reply_schema, with_tools_instruction
+
+WEATHER = ToolSpec("weather", "Weather for a city.", {"type": "object", "properties": {"city": {"type": "string"}}})
+TIME = ToolSpec("time", "The time now.", {"type": "object", "properties": {}})
+
+
+def test_auto_admits_every_tool_and_a_plain_answer() -> None:
+    schema = reply_schema([WEATHER, TIME], "auto")
+    names = [v["properties"].get("tool", {}).get("const") for v in schema["anyOf"]]
+    assert names == ["weather", "time", None]
+
+
+def test_named_choice_admits_only_that_tool() -> None:
+    schema = reply_schema([WEATHER, TIME], "time")
+    assert schema["properties"]["tool"] == {"const": "time"}
+
+
+def test_required_admits_no_plain_answer() -> None:
+    schema = reply_schema([WEATHER, TIME], "required")
+    assert all("tool" in v["properties"] for v in schema["anyOf"])
+
+
+def test_parse_reply() -> None:
+    call = parse_reply('{"tool": "weather", "arguments": {"city": "Helsinki"}}')
+    assert call.tool_calls[0].name == "weather" and call.tool_calls[0].arguments == {"city": "Helsinki"}
+    assert call.finish_reason == "tool_calls"
+    assert parse_reply('{"answer": "It is sunny."}').text == "It is sunny."
+    assert parse_reply("not json").text == "not json"
+
+
+def test_instruction_goes_into_the_existing_system_prompt() -> None:
+    messages = with_tools_instruction(
+        [ChatMessage("system", "Be brief."), ChatMessage("user", "hi")], [WEATHER], "auto"
+    )
+    assert len(messages) == 2 and messages[0].content.startswith("Be brief.")
+    assert "weather" in messages[0].content
