@@ -21,7 +21,7 @@ class ZXingScanner(CodeScanner):
     def _scan(self, image: np.ndarray, formats: tuple[str, ...]) -> list[Code]:
         import zxingcpp
 
-        wanted = tuple(getattr(zxingcpp.BarcodeFormat, f) for f in formats)
+        wanted = zxingcpp.barcode_formats_from_str(",".join(formats))
         found = []
         for result in zxingcpp.read_barcodes(_to_gray(image), formats=wanted):
             pos = result.position
