@@ -107,8 +107,10 @@ class OpenAICompatLLM(LLM):
                     response_format=formats[mode],
                     **self._kwargs(options),
                 )
-            except (openai.BadRequestError, openai.UnprocessableEntityError):
-                if i == len(order) - 1:
+            except openai.APIStatusError as exc:
+                # 400/422 is the usual refusal; llama-cpp-python's server answers its validation error with 500.
+                refused = exc.status_code in (400, 422) or "response_format" in str(exc.message)
+                if not refused or i == len(order) - 1:
                     raise
                 continue
             self._json_mode = mode
