@@ -288,6 +288,13 @@ def serve(
     settings = _settings()
     bind = host or settings.server.host
     chosen_port = port or settings.server.port
+    from glassmate.weights import CATALOG, WeightStore
+
+    store = WeightStore(models_dir=settings.models_dir)
+    for spec in CATALOG:
+        report = store.status(spec)
+        if report.status.value != "ready":
+            err.print(f"[yellow]warning[/yellow] {spec.kind} model is {report.status.value}: {escape(report.detail)}")
     application = create_app(settings)
     shown = "127.0.0.1" if bind in ("0.0.0.0", "::") else bind
     out.print(f"glassmate {__version__}: glasses page at [bold]http://{shown}:{chosen_port}/[/bold]")
