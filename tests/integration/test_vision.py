@@ -60,3 +60,14 @@ async def test_asking_for_qr_only_ignores_barcodes(models: Models) -> None:
     framed = np.full((image.shape[0] + 80, image.shape[1] + 80, 3), 255, np.uint8)
     framed[40:-40, 40:-40] = image
     assert await models.codes.scan(framed, ["QRCode"]) == []
+
+
+async def test_ocr_reads_chinese(models: Models) -> None:
+    from PIL import ImageDraw, ImageFont
+
+    image = Image.new("RGB", (640, 200), "white")
+    font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 48)
+    ImageDraw.Draw(image).text((30, 60), "燕麦奶 价格 12.9元", fill="black", font=font)
+    result = await models.ocr.read(np.asarray(image))
+    text = result.text.replace(" ", "")
+    assert "燕麦奶" in text and "12.9" in text
