@@ -4,6 +4,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import aclosing
 
 import numpy as np
 import pytest
@@ -163,3 +164,23 @@ async def test_unreachable_remote_endpoint_gives_a_typed_error() -> None:
                 pass
     finally:
         await llm.aclose()
+
+
+async def test_closing_an_llm_stream_stops_generation_at_once() -> None:
+    class ThreadedLLM(ScriptedLLM):
+        def __init__(self) -> None:
+            super().__init__()
+            self.counter = Counting()
+
+        async def _stream_impl(self, messages, options):  # type: ignore[no-untyped-def]
+            async with aclosing(self.counter._iterate_blocking(self.counter.numbers)) as numbers:
+                async for i in numbers:
+                    yield str(i)
+
+    llm = ThreadedLLM()
+    stream = llm.stream([ChatMessage("user", "count")])
+    async for _ in stream:
+        break
+    await stream.aclose()
+    assert llm.counter.finished.is_set(), "the worker must stop when the stream is closed, not at GC"
+    assert llm.counter.produced < 1000

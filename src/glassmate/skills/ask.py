@@ -7,6 +7,7 @@ in the frame; they go into the user turn, after the stable (and therefore cached
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,5 +60,6 @@ async def answer(
     question: str, *, llm: LLM, scene: SceneContext | None = None, options: GenerationOptions | None = None
 ) -> AsyncIterator[str]:
     """The answer as text deltas."""
-    async for delta in llm.stream(build_messages(question, scene), options=options):
-        yield delta
+    async with aclosing(llm.stream(build_messages(question, scene), options=options)) as deltas:
+        async for delta in deltas:
+            yield delta

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -100,11 +101,13 @@ class LLM(Provider):
         with self._measure("stream") as metrics:
             start = time.perf_counter()
             count = 0
-            async for delta in self._stream_impl(list(messages), opts):
-                if metrics.first_s is None:
-                    metrics.first_s = time.perf_counter() - start
-                count += 1
-                yield delta
+            # aclosing: when the caller stops listening (barge-in), generation stops now, not at GC time.
+            async with aclosing(self._stream_impl(list(messages), opts)) as deltas:
+                async for delta in deltas:
+                    if metrics.first_s is None:
+                        metrics.first_s = time.perf_counter() - start
+                    count += 1
+                    yield delta
             metrics.extra["chunks"] = count
 
     async def chat(

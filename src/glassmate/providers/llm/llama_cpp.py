@@ -7,6 +7,7 @@ system prompt is prefilled once and later turns start generating within tens of 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 
@@ -79,8 +80,9 @@ class LlamaCppLLM(LLM):
                 if delta:
                     yield delta
 
-        async for delta in self._iterate_blocking(run):
-            yield delta
+        async with aclosing(self._iterate_blocking(run)) as deltas:
+            async for delta in deltas:
+                yield delta
 
     def _complete(self, messages: list[ChatMessage], options: GenerationOptions, **extra: Any) -> dict[str, Any]:
         result: dict[str, Any] = self._engine().create_chat_completion(

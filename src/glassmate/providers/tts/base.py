@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from dataclasses import dataclass
 
 from glassmate.errors import EmptyTextError
@@ -38,11 +39,12 @@ class TTS(Provider):
         with self._measure("stream") as metrics:
             start = time.perf_counter()
             audio_s = 0.0
-            async for chunk in self._stream_impl(text, language.lower(), voice):
-                if metrics.first_s is None:
-                    metrics.first_s = time.perf_counter() - start
-                audio_s += chunk.duration_s
-                yield chunk
+            async with aclosing(self._stream_impl(text, language.lower(), voice)) as chunks:
+                async for chunk in chunks:
+                    if metrics.first_s is None:
+                        metrics.first_s = time.perf_counter() - start
+                    audio_s += chunk.duration_s
+                    yield chunk
             metrics.extra["audio_s"] = round(audio_s, 2)
 
     async def synthesize(self, text: str, *, language: str = "en", voice: str | None = None) -> SpeechChunk:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 
@@ -45,5 +46,6 @@ class PiperTTS(TTS):
                 for chunk in engine.synthesize(sentence):
                     yield SpeechChunk(float_to_pcm16(chunk.audio_float_array), chunk.sample_rate, sentence)
 
-        async for chunk in self._iterate_blocking(run):
-            yield chunk
+        async with aclosing(self._iterate_blocking(run)) as chunks:
+            async for chunk in chunks:
+                yield chunk
