@@ -10,7 +10,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -84,7 +84,7 @@ class Provider:
 
         return await asyncio.to_thread(locked)
 
-    async def _iterate_blocking(self, make_iter: Callable[[], Iterator[T]]) -> AsyncIterator[T]:
+    async def _iterate_blocking(self, make_iter: Callable[[], Iterator[T]]) -> AsyncGenerator[T, None]:
         """Drive a blocking iterator in a worker thread and yield its items on the event loop.
 
         Closing or cancelling the consumer sets a flag the worker checks between items, so generation stops

@@ -6,7 +6,7 @@ in the frame; they go into the user turn, after the stable (and therefore cached
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass, field
 
@@ -58,7 +58,7 @@ def build_messages(question: str, scene: SceneContext | None = None) -> list[Cha
 
 async def answer(
     question: str, *, llm: LLM, scene: SceneContext | None = None, options: GenerationOptions | None = None
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     """The answer as text deltas."""
     async with aclosing(llm.stream(build_messages(question, scene), options=options)) as deltas:
         async for delta in deltas:

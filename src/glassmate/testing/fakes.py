@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncGenerator, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -45,7 +45,7 @@ class ScriptedLLM(LLM):
         self.calls.append(messages)
         return self.script.pop(0) if self.script else "OK."
 
-    async def _stream_impl(self, messages: list[ChatMessage], options: GenerationOptions) -> AsyncIterator[str]:
+    async def _stream_impl(self, messages: list[ChatMessage], options: GenerationOptions) -> AsyncGenerator[str, None]:
         item = self._next(messages)
         text = item if isinstance(item, str) else ""
         for i, word in enumerate(text.split(" ")):
@@ -95,7 +95,7 @@ class FakeTTS(TTS):
     name = "fake-tts"
     rate = 16_000
 
-    async def _stream_impl(self, text: str, language: str, voice: str | None) -> AsyncIterator[SpeechChunk]:
+    async def _stream_impl(self, text: str, language: str, voice: str | None) -> AsyncGenerator[SpeechChunk, None]:
         for sentence in split_sentences(text):
             n = int(0.05 * self.rate) * max(1, len(sentence.split()))
             t = np.arange(n) / self.rate

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -94,7 +94,7 @@ class LLM(Provider):
 
     async def stream(
         self, messages: Sequence[ChatMessage], *, options: GenerationOptions | None = None
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         """The answer, as text deltas while it is generated."""
         _check_messages(messages)
         opts = options or GenerationOptions()
@@ -143,7 +143,7 @@ class LLM(Provider):
 
     # -- for backends ---------------------------------------------------------------------------------------
 
-    def _stream_impl(self, messages: list[ChatMessage], options: GenerationOptions) -> AsyncIterator[str]:
+    def _stream_impl(self, messages: list[ChatMessage], options: GenerationOptions) -> AsyncGenerator[str, None]:
         raise NotImplementedError
 
     async def _chat_impl(

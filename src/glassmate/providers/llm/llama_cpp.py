@@ -6,7 +6,7 @@ system prompt is prefilled once and later turns start generating within tens of 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from contextlib import aclosing
 from pathlib import Path
 from typing import Any
@@ -70,7 +70,7 @@ class LlamaCppLLM(LLM):
     def _messages(messages: list[ChatMessage]) -> list[dict[str, Any]]:
         return [{"role": m.role, "content": m.content} for m in messages]
 
-    async def _stream_impl(self, messages: list[ChatMessage], options: GenerationOptions) -> AsyncIterator[str]:
+    async def _stream_impl(self, messages: list[ChatMessage], options: GenerationOptions) -> AsyncGenerator[str, None]:
         def run() -> Iterator[str]:
             stream = self._engine().create_chat_completion(
                 messages=self._messages(messages), stream=True, **self._kwargs(options)

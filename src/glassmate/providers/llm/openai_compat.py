@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from glassmate.config import LLMSettings, RemoteSettings
@@ -46,7 +46,7 @@ class OpenAICompatLLM(LLM):
             kwargs["stop"] = list(options.stop)
         return kwargs
 
-    async def _stream_impl(self, messages: list[ChatMessage], options: GenerationOptions) -> AsyncIterator[str]:
+    async def _stream_impl(self, messages: list[ChatMessage], options: GenerationOptions) -> AsyncGenerator[str, None]:
         stream = await self.client.chat.completions.create(
             messages=[m.to_openai() for m in messages], stream=True, **self._kwargs(options)
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass
 
@@ -27,7 +27,9 @@ class TTS(Provider):
 
     max_chars: int = 5_000
 
-    async def stream(self, text: str, *, language: str = "en", voice: str | None = None) -> AsyncIterator[SpeechChunk]:
+    async def stream(
+        self, text: str, *, language: str = "en", voice: str | None = None
+    ) -> AsyncGenerator[SpeechChunk, None]:
         """Speech for `text`, sentence by sentence."""
         text = text.strip()
         if not text:
@@ -53,5 +55,5 @@ class TTS(Provider):
         rate = parts[0].sample_rate if parts else 22_050
         return SpeechChunk(b"".join(p.pcm16 for p in parts), rate, text)
 
-    def _stream_impl(self, text: str, language: str, voice: str | None) -> AsyncIterator[SpeechChunk]:
+    def _stream_impl(self, text: str, language: str, voice: str | None) -> AsyncGenerator[SpeechChunk, None]:
         raise NotImplementedError

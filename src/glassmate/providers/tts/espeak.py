@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from functools import cache
 
 import numpy as np
@@ -75,7 +75,7 @@ class EspeakTTS(TTS):
         samples, rate = soundfile.read(io.BytesIO(out), dtype="float32", always_2d=True)
         return SpeechChunk(float_to_pcm16(samples.mean(axis=1).astype(np.float32)), int(rate), sentence)
 
-    async def _stream_impl(self, text: str, language: str, voice: str | None) -> AsyncIterator[SpeechChunk]:
+    async def _stream_impl(self, text: str, language: str, voice: str | None) -> AsyncGenerator[SpeechChunk, None]:
         espeak_voice = voice or self.voice_for(language)
         for sentence in split_sentences(text):
             yield await self._speak(sentence, espeak_voice)
@@ -92,7 +92,7 @@ class MultiVoiceTTS(TTS):
         self.espeak = espeak
         self.piper_languages = piper_languages
 
-    def _stream_impl(self, text: str, language: str, voice: str | None) -> AsyncIterator[SpeechChunk]:
+    def _stream_impl(self, text: str, language: str, voice: str | None) -> AsyncGenerator[SpeechChunk, None]:
         base = language.split("-")[0]
         engine = self.piper if base in self.piper_languages else self.espeak
         return engine._stream_impl(text, base, voice if engine is self.espeak else None)

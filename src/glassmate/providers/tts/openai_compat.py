@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from glassmate.config import RemoteSettings
@@ -28,7 +28,7 @@ class OpenAICompatTTS(TTS):
             self._client = make_client(self.settings)
         return self._client
 
-    async def _stream_impl(self, text: str, language: str, voice: str | None) -> AsyncIterator[SpeechChunk]:
+    async def _stream_impl(self, text: str, language: str, voice: str | None) -> AsyncGenerator[SpeechChunk, None]:
         for sentence in split_sentences(text):
             async with self.client.audio.speech.with_streaming_response.create(
                 model=self.settings.model, voice=voice or self.voice, input=sentence, response_format="pcm"

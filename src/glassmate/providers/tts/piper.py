@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from contextlib import aclosing
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,7 @@ class PiperTTS(TTS):
     def sample_rate(self) -> int:
         return int(self._engine().config.sample_rate)
 
-    async def _stream_impl(self, text: str, language: str, voice: str | None) -> AsyncIterator[SpeechChunk]:
+    async def _stream_impl(self, text: str, language: str, voice: str | None) -> AsyncGenerator[SpeechChunk, None]:
         def run() -> Iterator[SpeechChunk]:
             engine = self._engine()
             for sentence in split_sentences(text):
