@@ -25,4 +25,5 @@ bench: setup
 
 lock:
 	.venv/bin/pip freeze --exclude-editable | grep -v '^glassmate' > requirements/constraints.txt.new
-	mv requirements/constraints.txt.new requirements/constraints.txt
+	{ head -2 requirements/constraints.txt; cat requirements/constraints.txt.new; } > requirements/constraints.txt.tmp
+	mv requirements/constraints.txt.tmp requirements/constraints.txt; rm requirements/constraints.txt.new

@@ -29,6 +29,8 @@ app = typer.Typer(
 )
 models_app = typer.Typer(help="List, assemble and verify the embedded models.", invoke_without_command=True)
 app.add_typer(models_app, name="models")
+devices_app = typer.Typer(help="Register the glasses (and browsers) allowed to connect, and revoke them.")
+app.add_typer(devices_app, name="devices")
 
 out = Console()
 err = Console(stderr=True)
@@ -145,6 +147,48 @@ def models_prepare(
                 raise _fail(exc) from exc
             progress.update(task, completed=spec.size)
     out.print(f"[green]ready[/green]: {', '.join(s.key for s in specs)} in {store.models_dir}")
+
+
+# -- devices ------------------------------------------------------------------------------------------------
+
+
+def _registry() -> Any:
+    from glassmate.store import Database, DeviceRegistry
+
+    return DeviceRegistry(db=Database(url=_settings().db_url))
+
+
+@devices_app.command("add")
+def devices_add(name: Annotated[str, typer.Argument(help="A name for the device, e.g. 'my-glasses'.")]) -> None:
+    """Register a device and print its token (shown only this once)."""
+    try:
+        device, token = _registry().add(name)
+    except GlassmateError as exc:
+        raise _fail(exc) from exc
+    err.print(f"device [bold]{escape(device.name)}[/bold] added; its token (keep it secret, shown once):")
+    print(token)
+
+
+@devices_app.command("list")
+def devices_list() -> None:
+    """List registered devices."""
+    devices = _registry().list()
+    if not devices:
+        out.print("no devices; add one with: glassmate devices add NAME")
+    for d in devices:
+        state = "[red]revoked[/red]" if d.revoked else "[green]active[/green]"
+        seen = d.last_seen_at.strftime("%Y-%m-%d %H:%M") if d.last_seen_at else "never"
+        out.print(f"{escape(d.name):<24} {state}  added {d.created_at:%Y-%m-%d}  last seen {seen}")
+
+
+@devices_app.command("revoke")
+def devices_revoke(name: Annotated[str, typer.Argument(help="The device to revoke.")]) -> None:
+    """Revoke a device's token: it can no longer connect."""
+    try:
+        device = _registry().revoke(name)
+    except GlassmateError as exc:
+        raise _fail(exc) from exc
+    out.print(f"revoked {escape(device.name)}")
 
 
 # -- one-shot uses of the models ----------------------------------------------------------------------------
@@ -295,7 +339,7 @@ def serve(
         report = store.status(spec)
         if report.status.value != "ready":
             err.print(f"[yellow]warning[/yellow] {spec.kind} model is {report.status.value}: {escape(report.detail)}")
-    application = create_app(settings)
+    application = create_app(settings, preload=True)
     shown = "127.0.0.1" if bind in ("0.0.0.0", "::") else bind
     out.print(f"glassmate {__version__}: glasses page at [bold]http://{shown}:{chosen_port}/[/bold]")
     uvicorn.run(application, host=bind, port=chosen_port, log_level="warning")

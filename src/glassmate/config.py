@@ -67,6 +67,7 @@ class VADSettings(_Frozen):
     min_silence_ms: int = 500
     min_speech_ms: int = 200
     prefix_padding_ms: int = 300
+    pause_ms: int = 200  # a pause this long inside speech marks a chunk boundary for incremental ASR
 
 
 class TTSSettings(_Frozen):
@@ -89,6 +90,7 @@ class OCRSettings(_Frozen):
 class ImageSettings(_Frozen):
     max_pixels: int = 40_000_000
     max_bytes: int = 20 * 1024 * 1024
+    max_frame_bytes: int = 4 * 1024 * 1024  # one camera frame over the realtime socket (a JPEG is ~0.1-0.5 MB)
 
 
 class ServerSettings(_Frozen):
@@ -116,9 +118,18 @@ class Settings(BaseSettings):
     image: ImageSettings = ImageSettings()
     server: ServerSettings = ServerSettings()
 
+    # A secret because a PostgreSQL URL carries its password.
+    database_url: SecretStr | None = Field(default=None, description="SQLAlchemy URL; default: SQLite in home")
+
     @property
     def models_dir(self) -> Path:
         return self.home / "models"
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.home / 'glassmate.db'}"
 
     @classmethod
     def settings_customise_sources(

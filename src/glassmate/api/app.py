@@ -5,6 +5,11 @@ The realtime WebSocket and the OpenAI-compatible routes are added by their own m
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
@@ -13,15 +18,50 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from glassmate import __version__
+from glassmate.api.realtime import router as realtime_router
 from glassmate.config import Settings
 from glassmate.errors import GlassmateError
+from glassmate.runtime import Models
+from glassmate.skills.router import Router, default_router
+from glassmate.store import Database, DeviceRegistry
 from glassmate.weights import CATALOG, WeightStore
 
+log = logging.getLogger("glassmate.server")
 
-def create_app(settings: Settings) -> FastAPI:
-    """The glassmate server for `settings`."""
-    app = FastAPI(title="glassmate", version=__version__)
+
+@dataclass
+class Services:
+    """What the routes share: built once per app, models loaded lazily."""
+
+    settings: Settings
+    models: Models
+    router: Router
+    devices: DeviceRegistry
+
+
+def create_app(settings: Settings, *, models: Models | None = None, preload: bool = False) -> FastAPI:
+    """The glassmate server for `settings` (tests may pass their own, e.g. fake, models)."""
     store = WeightStore(models_dir=settings.models_dir)
+    services = Services(
+        settings=settings,
+        models=models or Models(settings=settings, store=store),
+        router=default_router(),
+        devices=DeviceRegistry(db=Database(url=settings.db_url)),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        warm = asyncio.create_task(_warm_up(services)) if preload else None
+        yield
+        if warm is not None:
+            warm.cancel()
+            await asyncio.gather(warm, return_exceptions=True)
+        await services.models.aclose()
+        services.devices.db.dispose()
+
+    app = FastAPI(title="glassmate", version=__version__, lifespan=lifespan)
+    app.state.services = services
+    app.include_router(realtime_router)
 
     @app.exception_handler(GlassmateError)
     async def glassmate_error(_request: Request, exc: GlassmateError) -> JSONResponse:
@@ -33,7 +73,7 @@ def create_app(settings: Settings) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     @app.get("/v1/glassmate/models")
-    async def model_status() -> list[dict[str, str]]:
+    def model_status() -> list[dict[str, str]]:
         """Every embedded model and whether it is ready."""
         return [
             {
@@ -50,3 +90,22 @@ def create_app(settings: Settings) -> FastAPI:
     web_dir = Path(str(files("glassmate").joinpath("web")))
     app.mount("/", StaticFiles(directory=web_dir, html=True), name="web")
     return app
+
+
+async def _warm_up(services: Services) -> None:
+    """Load the models and prefill the LLM's system prompt, so the first turn is as fast as the next."""
+    from glassmate.providers.llm.base import ChatMessage, GenerationOptions
+    from glassmate.skills.ask import SYSTEM_PROMPT
+
+    models = services.models
+    try:
+        for loader in (models.asr, models.tts, models.ocr):
+            load = getattr(loader, "load", None)
+            if load is not None:
+                await load()
+        await asyncio.to_thread(lambda: models.vad)
+        messages = [ChatMessage("system", SYSTEM_PROMPT), ChatMessage("user", "Hello.")]
+        await models.llm.chat(messages, options=GenerationOptions(max_tokens=1))
+        log.info("models loaded and warm")
+    except GlassmateError as exc:
+        log.warning("warm-up failed: %s", exc)

@@ -6,7 +6,7 @@ in the frame; they go into the user turn, after the stable (and therefore cached
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 
@@ -15,6 +15,9 @@ import numpy as np
 from glassmate.providers.codes.base import Code, CodeScanner
 from glassmate.providers.llm.base import LLM, ChatMessage, GenerationOptions
 from glassmate.providers.ocr.base import OCR, TextLine
+from glassmate.skills.base import Exchange
+
+MAX_HISTORY = 3  # earlier exchanges kept in the prompt: enough for "and tomorrow?", short enough to stay fast
 
 SYSTEM_PROMPT = (
     "You are glassmate, the voice assistant in a pair of AI glasses. The wearer hears your answers, so be "
@@ -49,17 +52,28 @@ async def read_scene(image: np.ndarray, *, ocr: OCR, codes: CodeScanner) -> Scen
     return SceneContext(lines=text.lines, codes=found)
 
 
-def build_messages(question: str, scene: SceneContext | None = None) -> list[ChatMessage]:
+def build_messages(
+    question: str, scene: SceneContext | None = None, history: Sequence[Exchange] = ()
+) -> list[ChatMessage]:
+    """System prompt first (stable, so llama.cpp keeps it cached), then recent exchanges, then this turn."""
     user = question.strip()
     if scene is not None:
         user = f"{scene.describe()}\n\nQuestion: {user}"
-    return [ChatMessage("system", SYSTEM_PROMPT), ChatMessage("user", user)]
+    messages = [ChatMessage("system", SYSTEM_PROMPT)]
+    for exchange in history[-MAX_HISTORY:]:
+        messages += [ChatMessage("user", exchange.user), ChatMessage("assistant", exchange.assistant)]
+    return [*messages, ChatMessage("user", user)]
 
 
 async def answer(
-    question: str, *, llm: LLM, scene: SceneContext | None = None, options: GenerationOptions | None = None
+    question: str,
+    *,
+    llm: LLM,
+    scene: SceneContext | None = None,
+    history: Sequence[Exchange] = (),
+    options: GenerationOptions | None = None,
 ) -> AsyncGenerator[str, None]:
     """The answer as text deltas."""
-    async with aclosing(llm.stream(build_messages(question, scene), options=options)) as deltas:
+    async with aclosing(llm.stream(build_messages(question, scene, history), options=options)) as deltas:
         async for delta in deltas:
             yield delta

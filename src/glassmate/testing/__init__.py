@@ -5,8 +5,20 @@ from glassmate.testing.fakes import (
     FakeCodeScanner,
     FakeOCR,
     FakeTTS,
+    LoudnessVAD,
     ScriptedLLM,
+    fake_models,
 )
 from glassmate.testing.signals import silence, tone
 
-__all__ = ["FakeASR", "FakeCodeScanner", "FakeOCR", "FakeTTS", "ScriptedLLM", "silence", "tone"]
+__all__ = [
+    "FakeASR",
+    "FakeCodeScanner",
+    "FakeOCR",
+    "FakeTTS",
+    "LoudnessVAD",
+    "ScriptedLLM",
+    "fake_models",
+    "silence",
+    "tone",
+]

@@ -134,3 +134,46 @@ class FakeCodeScanner(CodeScanner):
             for fmt, text in self.codes
             if fmt in formats
         ]
+
+
+class LoudnessVAD:
+    """A VAD that calls anything louder than a whisper speech (for tests with tones instead of voices)."""
+
+    name = "loudness-vad"
+
+    class _Scorer:
+        window = 512
+
+        def score(self, window: np.ndarray) -> float:
+            return 0.9 if float(np.abs(window).mean()) > 0.02 else 0.05
+
+        def reset(self) -> None:
+            pass
+
+    def __init__(self, settings: Any = None) -> None:
+        from glassmate.config import VADSettings
+
+        self.settings = settings or VADSettings()
+
+    def stream(self, settings: Any = None) -> Any:
+        from glassmate.providers.vad.base import VADStream
+
+        return VADStream(scorer=self._Scorer(), settings=settings or self.settings)
+
+
+def fake_models(settings: Any, **providers: Any) -> Any:
+    """A `Models` whose providers are the given fakes (llm, asr, tts, ocr, codes, vad); the rest default to fakes."""
+    from glassmate.runtime import Models
+
+    models = Models(settings=settings)
+    defaults = {
+        "llm": ScriptedLLM(),
+        "asr": FakeASR(),
+        "tts": FakeTTS(),
+        "ocr": FakeOCR(),
+        "codes": FakeCodeScanner(),
+        "vad": LoudnessVAD(),
+    }
+    for name, default in defaults.items():
+        models.__dict__[name] = providers.get(name, default)  # fills the cached_property
+    return models

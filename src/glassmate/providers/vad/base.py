@@ -14,7 +14,9 @@ VAD_RATE = 16_000
 
 @dataclass(frozen=True)
 class VADEvent:
-    kind: Literal["speech_started", "speech_stopped"]
+    # speech_paused: a short pause inside speech (shorter than the end-of-turn silence), where an utterance
+    # can be cut into chunks for incremental ASR.
+    kind: Literal["speech_started", "speech_paused", "speech_stopped"]
     # Position in the stream, in ms since the first sample fed. For speech_started it already includes the
     # prefix padding, i.e. it is where the caller should start cutting the utterance.
     at_ms: int
@@ -77,11 +79,18 @@ class VADStream:
                 return [VADEvent("speech_started", max(0, start))]
         else:
             self._run_silence = self._run_silence + window_ms if prob < s.threshold - 0.15 else 0
+            if self._run_silence and self._run_silence == self._pause_ms(window_ms) < s.min_silence_ms:
+                return [VADEvent("speech_paused", self._ms(self._samples_seen) - self._run_silence)]
             if self._run_silence >= s.min_silence_ms:
                 self.speaking = False
                 self._run_speech = 0
                 return [VADEvent("speech_stopped", self._ms(self._samples_seen) - self._run_silence)]
         return []
+
+    def _pause_ms(self, window_ms: int) -> int:
+        """The first multiple of the window length at or above the configured pause length."""
+        pause = self.settings.pause_ms
+        return -(-pause // window_ms) * window_ms
 
     def reset(self) -> None:
         self.scorer.reset()

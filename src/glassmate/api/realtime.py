@@ -1,0 +1,123 @@
+"""WebSocket `/v1/realtime`: authenticates the device, then pumps events between the socket and its session.
+
+Limits protect the server and other sessions: a message size cap, an event-rate cap, and a bounded outgoing
+queue; a client that stops reading for SLOW_CLIENT_S is disconnected instead of piling up audio in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel
+from starlette.websockets import WebSocketState
+
+from glassmate.errors import GlassmateError
+from glassmate.events import ProtocolError, error_event, parse_client_event
+from glassmate.session.realtime import RealtimeSession
+
+log = logging.getLogger("glassmate.realtime")
+router = APIRouter()
+
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+EVENTS_PER_S = 200  # sustained; a device sends ~10-50 audio appends a second
+BURST = 400
+OUTGOING_QUEUE = 512  # events; about 50 s of audio deltas
+SLOW_CLIENT_S = 15.0
+POLICY_VIOLATION = 1008
+
+
+def _token(ws: WebSocket) -> str | None:
+    auth = ws.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    # Browsers cannot set headers on a WebSocket: they pass the token as a query parameter.
+    return ws.query_params.get("token")
+
+
+class _RateLimit:
+    """A token bucket over incoming events."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens = float(burst)
+        self.stamp = time.monotonic()
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+@router.websocket("/v1/realtime")
+async def realtime(ws: WebSocket) -> None:
+    services = ws.app.state.services
+    try:
+        device = await asyncio.to_thread(services.devices.authenticate, _token(ws))
+    except GlassmateError as exc:
+        # Accept, say why, close: a browser cannot read the reason of a refused handshake.
+        await ws.accept()
+        await ws.send_json(error_event(exc.code, exc.message))
+        await ws.close(code=POLICY_VIOLATION, reason=exc.code)
+        return
+    await ws.accept()
+    outgoing: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=OUTGOING_QUEUE)
+
+    async def send(data: dict[str, Any]) -> None:
+        try:
+            await asyncio.wait_for(outgoing.put(data), timeout=SLOW_CLIENT_S)
+        except TimeoutError:
+            log.warning("device %s does not read its events; disconnecting", device.name)
+            await ws.close(code=POLICY_VIOLATION, reason="slow-client")
+            raise asyncio.CancelledError from None
+
+    session = RealtimeSession(
+        models=services.models, router=services.router, settings=services.settings, send=send, device=device.name
+    )
+    log.info("session %s opened by device %s", session.id, device.name)
+
+    async def pump_out() -> None:
+        while True:
+            data = await outgoing.get()
+            await ws.send_json(data)
+
+    async def incoming() -> AsyncIterator[BaseModel | ProtocolError]:
+        limit = _RateLimit(EVENTS_PER_S, BURST)
+        warned = 0.0
+        while True:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            raw = message.get("text") or message.get("bytes") or b""
+            if len(raw) > MAX_MESSAGE_BYTES:
+                yield ProtocolError("message-too-large", f"a message may be at most {MAX_MESSAGE_BYTES} bytes")
+                continue
+            if not limit.allow():
+                if time.monotonic() - warned > 1.0:  # one warning a second, not one per dropped event
+                    warned = time.monotonic()
+                    yield ProtocolError("rate-limited", f"more than {EVENTS_PER_S} events a second; events dropped")
+                continue
+            try:
+                yield parse_client_event(raw)
+            except ProtocolError as exc:
+                yield exc
+
+    sender = asyncio.create_task(pump_out())
+    try:
+        await session.run(incoming())
+    except (WebSocketDisconnect, RuntimeError) as exc:  # RuntimeError: sending on a socket the client closed
+        log.info("session %s: connection lost (%s)", session.id, type(exc).__name__)
+    finally:
+        sender.cancel()
+        await asyncio.gather(sender, return_exceptions=True)
+        if ws.client_state == WebSocketState.CONNECTED:
+            await ws.close()
+        log.info("session %s closed", session.id)

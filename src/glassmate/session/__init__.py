@@ -1,0 +1,1 @@
+"""A realtime session: one pair of glasses, from microphone audio to spoken answers."""

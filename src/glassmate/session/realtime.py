@@ -1,0 +1,457 @@
+"""A realtime session: the state of one pair of glasses and the handling of its events.
+
+Every task the session starts belongs to its TaskGroup; when the connection ends, `run` cancels them all, so a
+dropped connection frees the models at once. Errors a client can act on become `error` events; bugs are logged
+and reported as `internal-error` without details. CancelledError is always re-raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import difflib
+import io
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from typing import Any
+
+import numpy as np
+import openai.types.realtime as rt
+from PIL import Image, UnidentifiedImageError
+from pydantic import BaseModel
+
+from glassmate.audio import Audio
+from glassmate.config import Settings, VADSettings
+from glassmate.errors import GlassmateError
+from glassmate.events import (
+    DeviceButton,
+    DeviceState,
+    InputImageAppend,
+    ProtocolError,
+    SessionConfig,
+    SessionUpdate,
+    error_event,
+    new_id,
+    parse_session_config,
+    session_object,
+)
+from glassmate.events import (
+    server_event as event,
+)
+from glassmate.providers.asr.base import TranscribeOptions
+from glassmate.runtime import Models
+from glassmate.session.audio_input import RATE, InputAudio
+from glassmate.session.respond import ResponseRun, caption
+from glassmate.skills.base import DeviceInfo, Exchange, Frame, Skill, SkillContext, Turn
+from glassmate.skills.builtin import normalise
+from glassmate.skills.router import Router
+
+log = logging.getLogger("glassmate.session")
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+MAX_AUDIO_EVENT_BYTES = 1_000_000  # ~20 s of 24 kHz PCM16 in one append
+MIN_COMMIT_MS = 100
+WAKE_WINDOW_S = 8.0  # after "hey glasses" alone, the next utterance needs no wake phrase
+HISTORY = 6
+SPOKEN = {"en", "de", "zh", "fr", "es", "it", "ja", "ko", "pt", "ru", "nl", "sv", "fi", "pl", "tr", "ar", "hi"}
+
+
+class RealtimeSession:
+    def __init__(self, *, models: Models, router: Router, settings: Settings, send: Send, device: str | None) -> None:
+        self.id = new_id("sess")
+        self.models = models
+        self.router = router
+        self.settings = settings
+        self._send = send
+        self.device_name = device
+        self.config = SessionConfig()
+        self.frame: Frame | None = None
+        self.device = DeviceInfo()
+        self.history: list[Exchange] = []
+        self.input = self._new_input()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._group: asyncio.TaskGroup | None = None
+        self.response: tuple[ResponseRun, asyncio.Task[Any]] | None = None
+        self._utterance: _Utterance | None = None
+        self._pending_user: asyncio.Task[str] | None = None  # transcript awaiting response.create
+        self._last_item: str | None = None
+        self._awake_until = 0.0
+        self.closed = False
+
+    # -- plumbing -------------------------------------------------------------------------------------------
+
+    async def send(self, data: dict[str, Any]) -> None:
+        if not self.closed:
+            await self._send(data)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
+        """Start a task owned by this session; its failures become error events."""
+        guarded = self._guard(coro)
+        try:
+            if self._group is None or self.closed:
+                raise RuntimeError("the session is not running")
+            task = self._group.create_task(guarded, name=f"{self.id}:{name}")
+        except RuntimeError:  # closing: nothing new may start
+            guarded.close()
+            coro.close()
+            raise asyncio.CancelledError from None
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        # A task cancelled before it ran never awaits `coro`: close it so it is not reported as leaked.
+        task.add_done_callback(lambda _: coro.close())
+        return task
+
+    async def _guard(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        try:
+            return await coro
+        except asyncio.CancelledError:
+            raise
+        except GlassmateError as exc:
+            await self.send(error_event(exc.code, exc.message))
+        except Exception:
+            log.exception("session %s: task failed", self.id)
+            await self.send(error_event("internal-error", "something went wrong on the server; the session goes on"))
+        return None
+
+    async def run(self, incoming: AsyncIterator[BaseModel | ProtocolError]) -> None:
+        """Handle events until the client goes away, then cancel everything the session started."""
+        async with asyncio.TaskGroup() as group:
+            self._group = group
+            try:
+                await self.send(event(rt.SessionCreatedEvent, session=self._session()))
+                async for item in incoming:
+                    if isinstance(item, ProtocolError):
+                        await self.send(error_event(item.code, item.message, event_id=item.event_id, param=item.param))
+                        continue
+                    try:
+                        await self.handle(item)
+                    except ProtocolError as exc:
+                        await self.send(error_event(exc.code, exc.message, event_id=exc.event_id, param=exc.param))
+                    except GlassmateError as exc:
+                        await self.send(error_event(exc.code, exc.message, event_id=getattr(item, "event_id", None)))
+            finally:
+                self.closed = True
+                for task in list(self._tasks):
+                    task.cancel()
+
+    def _session(self) -> dict[str, Any]:
+        return session_object(self.config, self.id)
+
+    def _new_input(self) -> InputAudio:
+        td = self.config.audio.input.turn_detection
+        vad = None
+        if td is not None:
+            vad_settings = VADSettings(
+                threshold=td.threshold,
+                min_silence_ms=td.silence_duration_ms,
+                prefix_padding_ms=td.prefix_padding_ms,
+                min_speech_ms=self.settings.vad.min_speech_ms,
+                pause_ms=self.settings.vad.pause_ms,
+            )
+            vad = self.models.vad.stream(vad_settings)
+        return InputAudio(
+            vad=vad,
+            input_rate=self.config.audio.input.format.rate,
+            prefix_padding_ms=td.prefix_padding_ms if td else 0,
+        )
+
+    # -- events ---------------------------------------------------------------------------------------------
+
+    async def handle(self, ev: BaseModel) -> None:
+        if isinstance(ev, rt.InputAudioBufferAppendEvent):
+            await self._append_audio(ev.audio)
+        elif isinstance(ev, SessionUpdate):
+            before = self.config.audio.input
+            self.config = parse_session_config(self.config, ev.session)
+            if self.config.audio.input.model_dump() != before.model_dump():
+                self.input = self._new_input()
+            await self.send(event(rt.SessionUpdatedEvent, session=self._session()))
+        elif isinstance(ev, rt.InputAudioBufferCommitEvent):
+            await self._commit()
+        elif isinstance(ev, rt.InputAudioBufferClearEvent):
+            self.input.clear()
+            self._utterance = None
+            await self.send(event(rt.InputAudioBufferClearedEvent))
+        elif isinstance(ev, rt.ConversationItemCreateEvent):
+            await self._create_item(ev)
+        elif isinstance(ev, rt.ResponseCreateEvent):
+            if self._pending_user is None:
+                raise ProtocolError("no-input", "there is no user input to respond to", event_id=ev.event_id)
+            pending, self._pending_user = self._pending_user, None
+            self.spawn(self._respond_when_ready(pending), name="respond")
+        elif isinstance(ev, rt.ResponseCancelEvent):
+            if not self.cancel_response("client_cancelled"):
+                raise ProtocolError("response-cancel-not-active", "no response is in progress", event_id=ev.event_id)
+        elif isinstance(ev, InputImageAppend):
+            self._append_image(ev)
+        elif isinstance(ev, DeviceState):
+            self._update_device(ev)
+        elif isinstance(ev, DeviceButton):
+            await self._button(ev)
+
+    async def _append_audio(self, b64: str) -> None:
+        try:
+            pcm = base64.b64decode(b64, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ProtocolError("invalid-audio", "audio must be base64-encoded PCM16") from exc
+        if len(pcm) > MAX_AUDIO_EVENT_BYTES:
+            raise ProtocolError("audio-chunk-too-large", f"one append may carry at most {MAX_AUDIO_EVENT_BYTES} bytes")
+        if len(pcm) % 2:
+            raise ProtocolError("invalid-audio", f"PCM16 audio needs an even number of bytes, got {len(pcm)}")
+        if not pcm:
+            return
+        for ev in self.input.append(pcm):
+            if ev.kind == "speech_started":
+                self._utterance = _Utterance(self, new_id("item"))
+                td = self.config.audio.input.turn_detection
+                await self.send(
+                    event(
+                        rt.InputAudioBufferSpeechStartedEvent, audio_start_ms=ev.at_ms, item_id=self._utterance.item_id
+                    )
+                )
+                if td is not None and td.interrupt_response:
+                    self.cancel_response("turn_detected")
+            elif ev.kind == "chunk" and self._utterance is not None:
+                self._utterance.add_chunk(ev.audio)
+            elif ev.kind == "speech_stopped" and self._utterance is not None:
+                utterance, self._utterance = self._utterance, None
+                await self.send(
+                    event(rt.InputAudioBufferSpeechStoppedEvent, audio_end_ms=ev.at_ms, item_id=utterance.item_id)
+                )
+                utterance.add_chunk(ev.audio)
+                await self._committed(utterance)
+
+    async def _commit(self) -> None:
+        if self.input.vad is not None and self._utterance is not None:
+            utterance, self._utterance = self._utterance, None
+            utterance.add_chunk(self.input.commit())
+        else:
+            audio = self.input.commit()
+            if len(audio) * 1000 // RATE < MIN_COMMIT_MS:
+                raise ProtocolError(
+                    "input-audio-buffer-commit-empty", f"the buffer holds less than {MIN_COMMIT_MS} ms of audio"
+                )
+            utterance = _Utterance(self, new_id("item"))
+            utterance.add_chunk(audio)
+        await self._committed(utterance)
+
+    async def _committed(self, utterance: _Utterance) -> None:
+        await self.send(
+            event(rt.InputAudioBufferCommittedEvent, item_id=utterance.item_id, previous_item_id=self._last_item)
+        )
+        item = _user_item(utterance.item_id, None, audio=True)
+        await self.send(event(rt.ConversationItemAdded, item=item, previous_item_id=self._last_item))
+        self._last_item = utterance.item_id
+        transcript = self.spawn(utterance.finish(), name="transcribe")
+        td = self.config.audio.input.turn_detection
+        if td is not None and td.create_response:
+            self.spawn(self._respond_when_ready(transcript), name="respond")
+        else:
+            self._pending_user = transcript
+
+    async def _create_item(self, ev: rt.ConversationItemCreateEvent) -> None:
+        item = ev.item
+        texts = [c.text for c in getattr(item, "content", []) or [] if getattr(c, "type", None) == "input_text"]
+        if getattr(item, "role", None) != "user" or not texts:
+            raise ProtocolError(
+                "unsupported-item", "glassmate takes user messages with input_text content", event_id=ev.event_id
+            )
+        item_id = getattr(item, "id", None) or new_id("item")
+        text = " ".join(t for t in texts if t)
+        data = _user_item(item_id, text, audio=False)
+        await self.send(event(rt.ConversationItemAdded, item=data, previous_item_id=self._last_item))
+        await self.send(event(rt.ConversationItemDone, item=data, previous_item_id=self._last_item))
+        self._last_item = item_id
+        done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        done.set_result(text)
+        self._pending_user = done  # type: ignore[assignment]
+
+    def _append_image(self, ev: InputImageAppend) -> None:
+        try:
+            data = base64.b64decode(ev.image, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ProtocolError(
+                "invalid-image", "image must be base64-encoded JPEG or PNG", event_id=ev.event_id
+            ) from exc
+        limits = self.settings.image
+        if len(data) > limits.max_frame_bytes:
+            raise ProtocolError(
+                "image-too-large",
+                f"a frame may be at most {limits.max_frame_bytes // 1_000_000} MB",
+                event_id=ev.event_id,
+            )
+        try:
+            with Image.open(io.BytesIO(data)) as header:  # reads the header only
+                width, height = header.size
+        except (UnidentifiedImageError, OSError) as exc:
+            raise ProtocolError(
+                "image-unreadable", "the frame is not a JPEG or PNG image", event_id=ev.event_id
+            ) from exc
+        if width * height > limits.max_pixels:
+            raise ProtocolError(
+                "image-too-large", f"the frame is {width}x{height}: too many pixels", event_id=ev.event_id
+            )
+        self.frame = Frame(data, ev.captured_at_ms or int(time.time() * 1000))
+
+    def _update_device(self, ev: DeviceState) -> None:
+        if ev.battery is not None:
+            self.device.battery_level, self.device.charging = ev.battery.level, ev.battery.charging
+        if ev.gps is not None:
+            self.device.lat, self.device.lon = ev.gps.lat, ev.gps.lon
+        if ev.heading_deg is not None:
+            self.device.heading_deg = ev.heading_deg
+        if ev.network is not None:
+            self.device.network = ev.network
+
+    async def _button(self, ev: DeviceButton) -> None:
+        """tap: stop talking; double tap: repeat; long press: what is this."""
+        if ev.button == "tap":
+            self.cancel_response("client_cancelled")
+        elif ev.button == "double_tap":
+            self.spawn(self._respond("repeat", skill=self.router.get("repeat")), name="respond")
+        else:
+            self.spawn(self._respond("what is this", skill=self.router.get("what-is-this")), name="respond")
+
+    # -- turns and responses --------------------------------------------------------------------------------
+
+    def cancel_response(self, reason: str) -> bool:
+        """Cancel the response in progress, unless its skill must not be interrupted."""
+        if self.response is None or self.response[1].done():
+            return False
+        run, task = self.response
+        if not run.skill.cancellable:
+            return False
+        run.result.reason = reason
+        task.cancel()
+        return True
+
+    async def _respond_when_ready(self, transcript: asyncio.Future[str] | asyncio.Task[str]) -> None:
+        text = await transcript
+        if text is None:  # transcription failed; its error was reported
+            return
+        text = self._apply_wake_phrase(text)
+        if text:
+            await self._respond(text)
+
+    def _apply_wake_phrase(self, text: str) -> str:
+        """The request without the wake phrase, or "" if the wake phrase is required and missing."""
+        phrase = self.config.glassmate.wake_phrase
+        if not phrase:
+            return text
+        if time.monotonic() < self._awake_until:
+            self._awake_until = 0.0
+            return text
+        said, wanted = normalise(text).split(), normalise(phrase).split()
+        head = " ".join(said[: len(wanted)])
+        if difflib.SequenceMatcher(None, head, " ".join(wanted)).ratio() < 0.75:
+            return ""
+        rest = " ".join(text.split()[len(wanted) :]).lstrip(",.!? ")
+        if not rest:
+            self._awake_until = time.monotonic() + WAKE_WINDOW_S
+        return rest
+
+    async def _respond(self, text: str, *, skill: Skill | None = None) -> None:
+        turn = Turn(
+            text=text,
+            language=self.config.glassmate.language,
+            frame=self.frame,
+            device=self.device,
+            history=tuple(self.history),
+        )
+        chosen = skill or self.router.route(turn)
+        if self.response is not None and not self.response[1].done():
+            # A new turn supersedes the answer in progress; one that must not be interrupted is awaited.
+            self.cancel_response("turn_detected")
+            await asyncio.gather(self.response[1], return_exceptions=True)
+        language = self._speech_language(text)
+        run = ResponseRun(
+            skill=chosen,
+            turn=turn,
+            ctx=SkillContext(models=self.models),
+            tts=self.models.tts,
+            send=self.send,
+            modalities=list(self.config.output_modalities),
+            output_rate=self.config.audio.output.format.rate,
+            speech_language=language,
+        )
+        task = asyncio.current_task()
+        assert task is not None
+        self.response = (run, task)
+        result = await run.run()
+        if result.text and chosen.name not in ("stop", "repeat"):
+            self.history = [*self.history, Exchange(text, result.text)][-HISTORY:]
+
+    def _speech_language(self, text: str) -> str:
+        language = self.config.glassmate.language
+        return language if language in SPOKEN else "en"
+
+
+class _Utterance:
+    """One user utterance: its chunks are transcribed as they arrive, so at the end only the tail remains."""
+
+    def __init__(self, session: RealtimeSession, item_id: str) -> None:
+        self.session = session
+        self.item_id = item_id
+        self.texts: list[asyncio.Task[str]] = []
+        self.language: str | None = (
+            session.config.audio.input.transcription.language if session.config.audio.input.transcription else None
+        )
+
+    def add_chunk(self, audio: np.ndarray) -> None:
+        if len(audio) < RATE // 10:
+            return
+        previous = self.texts[-1] if self.texts else None
+        self.texts.append(self.session.spawn(self._transcribe(audio, previous), name="asr-chunk"))
+
+    async def _transcribe(self, audio: np.ndarray, previous: asyncio.Task[str] | None) -> str:
+        prompt = await previous if previous is not None else None
+        result = await self.session.models.asr.transcribe(
+            Audio(audio, RATE), TranscribeOptions(language=self.language, prompt=prompt or None)
+        )
+        if self.language is None and result.language_probability >= 0.5:
+            self.language = result.language
+        if result.text:
+            await self.session.send(caption(result.text, final=False, item_id=self.item_id))
+        return result.text
+
+    async def finish(self) -> str:
+        """The whole transcript; emits the transcription events and completes the user item."""
+        parts = [await t for t in self.texts]
+        transcript = " ".join(p for p in parts if p).strip()
+        send = self.session.send
+        if transcript:
+            await send(
+                event(
+                    rt.ConversationItemInputAudioTranscriptionDeltaEvent,
+                    item_id=self.item_id,
+                    content_index=0,
+                    delta=transcript,
+                )
+            )
+        await send(
+            event(
+                rt.ConversationItemInputAudioTranscriptionCompletedEvent,
+                item_id=self.item_id,
+                content_index=0,
+                transcript=transcript,
+                usage={"type": "duration", "seconds": 0},
+            )
+        )
+        await send(event(rt.ConversationItemDone, item=_user_item(self.item_id, transcript, audio=True)))
+        await send(caption(transcript, final=True, item_id=self.item_id))
+        return transcript
+
+
+def _user_item(item_id: str, text: str | None, *, audio: bool) -> dict[str, Any]:
+    part: dict[str, Any] = (
+        {"type": "input_audio", "transcript": text} if audio else {"type": "input_text", "text": text}
+    )
+    return {
+        "id": item_id,
+        "object": "realtime.item",
+        "type": "message",
+        "role": "user",
+        "status": "completed",
+        "content": [part],
+    }

@@ -1,0 +1,230 @@
+"""One response: a skill's text streamed as transcript deltas, spoken sentence by sentence, summarised on the HUD.
+
+Text generation and speech run as two tasks joined by a queue, so the first sentence is spoken while the rest is
+still being generated. Cancelling the response (barge-in, "stop", response.cancel) cancels both at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import re
+import textwrap
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from typing import Any
+
+import openai.types.realtime as rt
+from pydantic import BaseModel
+
+from glassmate.audio import pcm16_to_audio
+from glassmate.errors import GlassmateError
+from glassmate.events import HudCaptionEvent, HudCardEvent, new_id, server_event
+from glassmate.providers.tts.base import TTS
+from glassmate.skills.base import Skill, SkillContext, Turn
+
+log = logging.getLogger("glassmate.session")
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+AUDIO_CHUNK_MS = 100
+_SENTENCE_END = re.compile(r"[.!?。！？;；:：]\s*$|\n")
+ICONS = {"time": "clock", "battery": "battery", "read-text": "text", "what-is-this": "eye", "ask": "chat"}
+
+
+@dataclass
+class ResponseResult:
+    id: str
+    route: str
+    text: str = ""
+    status: str = "in_progress"
+    reason: str | None = None
+    first_text_at: float | None = None
+    first_audio_at: float | None = None
+    started_at: float = field(default_factory=time.monotonic)
+
+
+class ResponseRun:
+    """Runs one skill for one turn and emits the Realtime events of its response."""
+
+    def __init__(
+        self,
+        *,
+        skill: Skill,
+        turn: Turn,
+        ctx: SkillContext,
+        tts: TTS,
+        send: Send,
+        modalities: list[str],
+        output_rate: int,
+        speech_language: str,
+    ) -> None:
+        self.skill = skill
+        self.turn = turn
+        self.ctx = ctx
+        self.tts = tts
+        self.send = send
+        self.modalities = modalities
+        self.output_rate = output_rate
+        self.speech_language = speech_language
+        self.result = ResponseResult(id=new_id("resp"), route=skill.name)
+        self.item_id = new_id("item")
+
+    @property
+    def audio(self) -> bool:
+        return "audio" in self.modalities
+
+    def _response(self, status: str, output: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        r: dict[str, Any] = {
+            "id": self.result.id,
+            "object": "realtime.response",
+            "status": status,
+            "output_modalities": self.modalities,
+            "output": output or [],
+            # Which route served the turn; official clients ignore metadata they do not know.
+            "metadata": {"route": self.skill.name},
+        }
+        if status == "cancelled":
+            r["status_details"] = {"type": "cancelled", "reason": self.result.reason or "client_cancelled"}
+        if status == "failed":
+            r["status_details"] = {"type": "failed", "error": {"type": "server_error", "code": self.result.reason}}
+        if self.result.first_audio_at is not None:
+            r["metadata"]["first_audio_ms"] = str(round((self.result.first_audio_at - self.result.started_at) * 1000))
+        return r
+
+    def _item(self, status: str) -> dict[str, Any]:
+        kind = "output_audio" if self.audio else "output_text"
+        part = (
+            {"type": kind, "transcript": self.result.text} if self.audio else {"type": kind, "text": self.result.text}
+        )
+        return {
+            "id": self.item_id,
+            "object": "realtime.item",
+            "type": "message",
+            "role": "assistant",
+            "status": status,
+            "content": [part],
+        }
+
+    def _where(self) -> dict[str, Any]:
+        return {"response_id": self.result.id, "item_id": self.item_id, "output_index": 0, "content_index": 0}
+
+    async def run(self) -> ResponseResult:
+        """Emit the whole response; on cancellation, emit `response.done` with status cancelled and re-raise."""
+        await self.send(server_event(rt.ResponseCreatedEvent, response=self._response("in_progress")))
+        await self.send(
+            server_event(
+                rt.ResponseOutputItemAddedEvent,
+                response_id=self.result.id,
+                output_index=0,
+                item=self._item("in_progress"),
+            )
+        )
+        sentences: asyncio.Queue[str | None] = asyncio.Queue()
+        failure: BaseException | None = None
+        try:
+            try:
+                async with asyncio.TaskGroup() as tg:
+                    if self.audio:
+                        tg.create_task(self._speak(sentences))
+                    await self._generate(sentences)
+            except* Exception as group:  # the skill or the TTS failed: the response fails, the session goes on
+                failure = group.exceptions[0]
+        except asyncio.CancelledError:
+            self.result.status = "cancelled"
+            await asyncio.shield(self._finish("cancelled"))
+            raise
+        if failure is not None:
+            if not isinstance(failure, GlassmateError):
+                log.error("response %s failed", self.result.id, exc_info=failure)
+            self.result.status = "failed"
+            self.result.reason = failure.code if isinstance(failure, GlassmateError) else "internal-error"
+            await self._finish("failed")
+            raise failure
+        self.result.status = "completed"
+        await self._finish("completed")
+        return self.result
+
+    async def _generate(self, sentences: asyncio.Queue[str | None]) -> None:
+        pending = ""
+        delta_model: type[BaseModel] = rt.ResponseAudioTranscriptDeltaEvent if self.audio else rt.ResponseTextDeltaEvent
+        try:
+            async with aclosing(self.skill.run(self.turn, self.ctx)) as deltas:
+                async for delta in deltas:
+                    if not delta:
+                        continue
+                    if self.result.first_text_at is None:
+                        self.result.first_text_at = time.monotonic()
+                    self.result.text += delta
+                    await self.send(server_event(delta_model, delta=delta, **self._where()))
+                    pending += delta
+                    if _SENTENCE_END.search(pending) and len(pending.strip()) > 1:
+                        await sentences.put(pending.strip())
+                        pending = ""
+        finally:
+            if pending.strip():
+                sentences.put_nowait(pending.strip())
+            sentences.put_nowait(None)
+        self.result.text = self.result.text.strip()
+        if self.result.text:
+            await self.send(self._hud_card())
+
+    async def _speak(self, sentences: asyncio.Queue[str | None]) -> None:
+        chunk_samples = self.output_rate * AUDIO_CHUNK_MS // 1000
+        while (sentence := await sentences.get()) is not None:
+            async with aclosing(self.tts.stream(sentence, language=self.speech_language)) as speech:
+                async for piece in speech:
+                    audio = pcm16_to_audio(piece.pcm16, piece.sample_rate).resampled(self.output_rate)
+                    pcm = audio.to_pcm16()
+                    for start in range(0, len(pcm), chunk_samples * 2):
+                        if self.result.first_audio_at is None:
+                            self.result.first_audio_at = time.monotonic()
+                        delta = base64.b64encode(pcm[start : start + chunk_samples * 2]).decode()
+                        await self.send(
+                            server_event(
+                                rt.ResponseAudioDeltaEvent,
+                                delta=delta,
+                                **self._where(),
+                            )
+                        )
+
+    def _hud_card(self) -> dict[str, Any]:
+        lines = textwrap.wrap(self.result.text, width=32)[:6]
+        card = {
+            "id": self.result.id,
+            "title": self.turn.text[:40] or self.skill.name,
+            "lines": lines,
+            "icon": ICONS.get(self.skill.name, "info"),
+            "ttl_ms": 4000 + 400 * len(lines),
+        }
+        return server_event(HudCardEvent, card=card, response_id=self.result.id)
+
+    async def _finish(self, status: str) -> None:
+        item_status = "completed" if status == "completed" else "incomplete"
+        if self.audio:
+            await self.send(server_event(rt.ResponseAudioDoneEvent, **self._where()))
+            await self.send(
+                server_event(
+                    rt.ResponseAudioTranscriptDoneEvent,
+                    transcript=self.result.text,
+                    **self._where(),
+                )
+            )
+        else:
+            await self.send(server_event(rt.ResponseTextDoneEvent, text=self.result.text, **self._where()))
+        item = self._item(item_status)
+        await self.send(
+            server_event(
+                rt.ResponseOutputItemDoneEvent,
+                response_id=self.result.id,
+                output_index=0,
+                item=item,
+            )
+        )
+        await self.send(server_event(rt.ConversationItemDone, item=item))
+        await self.send(server_event(rt.ResponseDoneEvent, response=self._response(status, [item])))
+
+
+def caption(text: str, *, final: bool, item_id: str | None, side: str = "me") -> dict[str, Any]:
+    return server_event(HudCaptionEvent, text=text, final=final, item_id=item_id, side=side)

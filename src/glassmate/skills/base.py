@@ -1,0 +1,72 @@
+"""The skill interface: how a turn is answered. The router picks one skill per turn."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncGenerator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from glassmate.runtime import Models
+
+
+@dataclass
+class Frame:
+    """The latest camera frame of a session; decoded lazily, at most once."""
+
+    data: bytes
+    captured_at_ms: int
+    received_at: float = field(default_factory=time.monotonic)
+    _pixels: np.ndarray | None = None
+
+    def age_s(self) -> float:
+        return time.monotonic() - self.received_at
+
+
+@dataclass
+class DeviceInfo:
+    battery_level: float | None = None
+    charging: bool | None = None
+    lat: float | None = None
+    lon: float | None = None
+    heading_deg: float | None = None
+    network: str | None = None
+
+
+@dataclass(frozen=True)
+class Exchange:
+    user: str
+    assistant: str
+
+
+@dataclass
+class Turn:
+    """One thing the wearer said, with what the session knows around it."""
+
+    text: str
+    language: str = "en"
+    frame: Frame | None = None
+    device: DeviceInfo = field(default_factory=DeviceInfo)
+    history: Sequence[Exchange] = ()
+    now: float = field(default_factory=time.time)
+
+
+@dataclass
+class SkillContext:
+    models: Models
+    image_settings: object | None = None
+
+
+class Skill(Protocol):
+    """A thing the assistant can do. `match` must be cheap and deterministic; `run` streams the answer text."""
+
+    name: str
+    # False for actions that must finish once started (a payment): barge-in then does not cancel them.
+    cancellable: bool
+
+    def match(self, turn: Turn) -> bool: ...
+
+    def run(self, turn: Turn, ctx: SkillContext) -> AsyncGenerator[str, None]: ...

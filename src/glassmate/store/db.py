@@ -1,0 +1,58 @@
+"""The database: one engine per process, tables created on first use."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, String, create_engine
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Device(Base):
+    """A pair of glasses (or a browser standing in for them) allowed to open realtime sessions."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    # sha256 of the token: tokens are 256-bit random strings, so a fast hash is enough and nothing
+    # stored here lets anyone connect.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class Database:
+    """Owns the engine and session factory for one database URL."""
+
+    def __init__(self, *, url: str) -> None:
+        self.url = url
+        self._engine: Engine | None = None
+        self._sessions: sessionmaker[Session] | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            if self.url.startswith("sqlite:///"):
+                from pathlib import Path
+
+                Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            self._engine = create_engine(self.url)
+            Base.metadata.create_all(self._engine)
+        return self._engine
+
+    def session(self) -> Session:
+        """A new ORM session (use as a context manager)."""
+        if self._sessions is None:
+            self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        return self._sessions()
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()

@@ -1,0 +1,208 @@
+"""The realtime protocol, driven by the official OpenAI SDK's realtime client against a real server with fake
+models (the same flow with the real models is in tests/integration/test_realtime_models.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import websockets
+from openai import AsyncOpenAI
+
+from glassmate.api.app import create_app
+from glassmate.config import Settings
+from glassmate.testing import FakeASR, ScriptedLLM, fake_models, silence, tone
+from glassmate.testing.server import serve_in_thread
+
+
+@pytest.fixture
+def server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
+    settings = Settings(home=tmp_path)
+    marker = request.node.get_closest_marker("fakes")
+    fakes = marker.kwargs if marker else {}
+    models = fake_models(settings, **fakes)
+    app = create_app(settings, models=models)
+    _, token = app.state.services.devices.add("test-glasses")
+    with serve_in_thread(app) as base:
+        yield {"base": base, "token": token, "models": models, "app": app}
+
+
+def sdk(server: dict[str, Any], token: str | None = None) -> AsyncOpenAI:
+    base = server["base"]
+    return AsyncOpenAI(
+        api_key=token or server["token"], base_url=f"{base}/v1", websocket_base_url=base.replace("http", "ws") + "/v1"
+    )
+
+
+def pcm24k(seconds_tone: float, seconds_silence: float = 1.0) -> bytes:
+    audio = np.concatenate([silence(0.5, rate=24_000).samples, tone(seconds_tone, rate=24_000).samples,
+                            silence(seconds_silence, rate=24_000).samples])  # fmt: skip
+    return (audio * 32767).astype("<i2").tobytes()
+
+
+async def stream_audio(conn: Any, pcm: bytes, chunk_ms: int = 100) -> None:
+    step = 24_000 * 2 * chunk_ms // 1000
+    for i in range(0, len(pcm), step):
+        await conn.input_audio_buffer.append(audio=base64.b64encode(pcm[i : i + step]).decode())
+
+
+async def events_until(conn: Any, last: str, limit_s: float = 20) -> list[Any]:
+    seen = []
+    async with asyncio.timeout(limit_s):
+        async for ev in conn:
+            seen.append(ev)
+            if ev.type == last:
+                return seen
+    raise AssertionError(f"connection ended before {last}")
+
+
+@pytest.mark.fakes(asr=FakeASR(["What time is it?"]))
+async def test_spoken_question_gets_transcript_answer_and_audio(server: dict[str, Any]) -> None:
+    async with sdk(server).realtime.connect(model="glassmate") as conn:
+        created = await conn.recv()
+        assert created.type == "session.created"
+        await stream_audio(conn, pcm24k(1.0))
+        events = await events_until(conn, "response.done")
+    types = [e.type for e in events]
+    for expected in (
+        "input_audio_buffer.speech_started",
+        "input_audio_buffer.speech_stopped",
+        "input_audio_buffer.committed",
+        "conversation.item.added",
+        "conversation.item.input_audio_transcription.delta",
+        "conversation.item.input_audio_transcription.completed",
+        "response.created",
+        "response.output_item.added",
+        "response.output_audio_transcript.delta",
+        "response.output_audio.delta",
+        "response.output_audio.done",
+        "response.done",
+    ):
+        assert expected in types, expected
+    assert types.index("input_audio_buffer.speech_started") < types.index("input_audio_buffer.speech_stopped")
+    completed = next(e for e in events if e.type == "conversation.item.input_audio_transcription.completed")
+    assert completed.transcript == "What time is it?"
+    done = events[-1]
+    assert done.response.status == "completed"
+    assert done.response.metadata["route"] == "time"
+    transcript = "".join(e.delta for e in events if e.type == "response.output_audio_transcript.delta")
+    assert transcript.startswith("It's ")
+    audio = b"".join(base64.b64decode(e.delta) for e in events if e.type == "response.output_audio.delta")
+    assert len(audio) > 24_000 * 2 * 0.05  # at least 50 ms of 24 kHz speech
+
+
+@pytest.mark.fakes(llm=ScriptedLLM(["Paris is the capital of France."]))
+async def test_text_item_and_response_create_reach_the_llm(server: dict[str, Any]) -> None:
+    async with sdk(server).realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.session.update(session={"type": "realtime", "output_modalities": ["text"]})
+        await conn.conversation.item.create(
+            item={"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Capital of France?"}]}
+        )
+        await conn.response.create()
+        events = await events_until(conn, "response.done")
+    text = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+    assert text == "Paris is the capital of France."
+    assert events[-1].response.metadata["route"] == "ask"
+    assert not any(e.type == "response.output_audio.delta" for e in events)
+
+
+@pytest.mark.fakes(asr=FakeASR(["Tell me a long story."]), llm=ScriptedLLM(["word " * 200], delay_s=0.02))
+async def test_speech_during_a_response_cancels_it(server: dict[str, Any]) -> None:
+    async with sdk(server).realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await stream_audio(conn, pcm24k(1.0))
+        await events_until(conn, "response.output_audio_transcript.delta")
+        await stream_audio(conn, pcm24k(0.6, 0.0))  # the wearer starts talking again
+        events = await events_until(conn, "response.done")
+    assert events[-1].response.status == "cancelled"
+    assert events[-1].response.status_details.reason == "turn_detected"
+
+
+async def test_wrong_token_is_refused_with_an_error_event(server: dict[str, Any]) -> None:
+    url = server["base"].replace("http", "ws") + "/v1/realtime?token=gm_not-a-real-token"
+    async with websockets.connect(url) as ws:
+        event = json.loads(await ws.recv())
+        assert event["type"] == "error" and event["error"]["code"] == "unauthorized"
+        with pytest.raises(websockets.ConnectionClosed) as info:
+            await ws.recv()
+    assert info.value.rcvd.code == 1008
+
+
+async def test_bad_events_get_errors_and_the_session_survives(server: dict[str, Any]) -> None:
+    url = server["base"].replace("http", "ws") + f"/v1/realtime?token={server['token']}"
+    async with websockets.connect(url, max_size=None) as ws:
+        assert json.loads(await ws.recv())["type"] == "session.created"
+        b64 = base64.b64encode
+
+        def ev(**fields: Any) -> str:
+            return json.dumps(fields)
+
+        cases = [
+            ("not json at all", "invalid-json"),
+            (json.dumps([1, 2]), "invalid-event"),
+            (ev(type="no.such.event"), "unknown-event"),
+            (ev(type="input_audio_buffer.append", audio="%%% not base64"), "invalid-audio"),
+            (ev(type="input_audio_buffer.append", audio=b64(b"abc").decode()), "invalid-audio"),
+            (ev(type="input_audio_buffer.append"), "invalid-event"),
+            (ev(type="session.update", session={"audio": {"input": {"format": {"rate": 8000}}}}), "invalid-session"),
+            (ev(type="input_image.append", image=b64(b"not an image").decode()), "image-unreadable"),
+            (ev(type="input_image.append", image=b64(b"\xff" * 10_000_000).decode()), "image-too-large"),
+            (ev(type="input_audio_buffer.commit"), "input-audio-buffer-commit-empty"),
+            (ev(type="response.cancel"), "response-cancel-not-active"),
+            (ev(type="response.create"), "no-input"),
+            (ev(type="device.state", battery={"level": 7}), "invalid-event"),
+        ]
+        for message, code in cases:
+            await ws.send(message)
+            reply = json.loads(await ws.recv())
+            assert reply["type"] == "error", message[:60]
+            assert reply["error"]["code"] == code, (message[:60], reply)
+        await ws.send(json.dumps({"type": "session.update", "session": {"instructions": "hi"}}))
+        assert json.loads(await ws.recv())["type"] == "session.updated"
+
+
+async def test_an_oversized_message_closes_only_that_connection(server: dict[str, Any]) -> None:
+    url = server["base"].replace("http", "ws") + f"/v1/realtime?token={server['token']}"
+    async with websockets.connect(url, max_size=None) as ws:
+        await ws.recv()
+        await ws.send("x" * 17_000_000)
+        with pytest.raises(websockets.ConnectionClosed) as info:
+            await ws.recv()
+        assert info.value.rcvd is not None and info.value.rcvd.code == 1009
+    async with sdk(server).realtime.connect(model="glassmate") as conn:
+        assert (await conn.recv()).type == "session.created"
+
+
+async def test_an_event_flood_is_rate_limited(server: dict[str, Any]) -> None:
+    url = server["base"].replace("http", "ws") + f"/v1/realtime?token={server['token']}"
+    async with websockets.connect(url) as ws:
+        await ws.recv()
+        for _ in range(1500):
+            await ws.send(json.dumps({"type": "device.state", "network": "wifi"}))
+        codes = []
+        async with asyncio.timeout(5):
+            while "rate-limited" not in codes:
+                codes.append(json.loads(await ws.recv()).get("error", {}).get("code"))
+        await ws.send(json.dumps({"type": "session.update", "session": {}}))  # still alive afterwards
+
+
+@pytest.mark.fakes(asr=FakeASR(["What time is it?"]))
+async def test_a_dropped_connection_mid_turn_frees_the_session(server: dict[str, Any]) -> None:
+    url = server["base"].replace("http", "ws") + f"/v1/realtime?token={server['token']}"
+    async with websockets.connect(url) as ws:
+        await ws.recv()
+        pcm = pcm24k(1.0)
+        await ws.send(json.dumps({"type": "input_audio_buffer.append", "audio": base64.b64encode(pcm).decode()}))
+        # leave without reading the answer
+    await asyncio.sleep(0.5)
+    leftovers = [t for t in asyncio.all_tasks() if (t.get_name() or "").startswith("sess_")]
+    assert leftovers == []
+    async with sdk(server).realtime.connect(model="glassmate") as conn:  # the server still serves
+        assert (await conn.recv()).type == "session.created"
