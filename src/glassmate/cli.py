@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
@@ -341,7 +342,14 @@ def serve(
             err.print(f"[yellow]warning[/yellow] {spec.kind} model is {report.status.value}: {escape(report.detail)}")
     application = create_app(settings, preload=True)
     shown = "127.0.0.1" if bind in ("0.0.0.0", "::") else bind
-    out.print(f"glassmate {__version__}: glasses page at [bold]http://{shown}:{chosen_port}/[/bold]")
+    url = f"http://{shown}:{chosen_port}/"
+    registry = application.state.services.devices
+    if not any(not d.revoked for d in registry.list()):
+        # First run: register this browser so the page works at once. The token rides in the URL fragment,
+        # which browsers never send to the server, and the page moves it to local storage.
+        _, token = registry.add(f"browser-{secrets.token_hex(2)}")
+        url += f"#token={token}"
+    out.print(f"glassmate {__version__}: glasses page at [bold]{url}[/bold]", highlight=False, soft_wrap=True)
     uvicorn.run(application, host=bind, port=chosen_port, log_level="warning")
 
 

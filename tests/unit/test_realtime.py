@@ -67,6 +67,7 @@ async def test_spoken_question_gets_transcript_answer_and_audio(server: dict[str
     async with sdk(server).realtime.connect(model="glassmate") as conn:
         created = await conn.recv()
         assert created.type == "session.created"
+        assert created.session.audio.input.format.rate == 24_000
         await stream_audio(conn, pcm24k(1.0))
         events = await events_until(conn, "response.done")
     types = [e.type for e in events]
@@ -95,6 +96,25 @@ async def test_spoken_question_gets_transcript_answer_and_audio(server: dict[str
     assert transcript.startswith("It's ")
     audio = b"".join(base64.b64decode(e.delta) for e in events if e.type == "response.output_audio.delta")
     assert len(audio) > 24_000 * 2 * 0.05  # at least 50 ms of 24 kHz speech
+
+
+@pytest.mark.fakes(asr=FakeASR(["What time is it?"]))
+async def test_glasses_may_send_16khz_audio(server: dict[str, Any]) -> None:
+    async with sdk(server).realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.session.update(
+            session={"type": "realtime", "audio": {"input": {"format": {"type": "audio/pcm", "rate": 16000}}}}  # type: ignore[typeddict-item]
+        )
+        updated = await conn.recv()
+        assert updated.type == "session.updated" and updated.session.audio.input.format.rate == 16_000
+        audio = np.concatenate([silence(0.5).samples, tone(1.0).samples, silence(1.0).samples])
+        pcm = (audio * 32767).astype("<i2").tobytes()
+        for i in range(0, len(pcm), 3200):
+            await conn.input_audio_buffer.append(audio=base64.b64encode(pcm[i : i + 3200]).decode())
+        events = await events_until(conn, "response.done")
+    stopped = next(e for e in events if e.type == "input_audio_buffer.speech_stopped")
+    assert 1400 <= stopped.audio_end_ms <= 1700  # positions are in ms of input audio, whatever its rate
+    assert events[-1].response.metadata["route"] == "time"
 
 
 @pytest.mark.fakes(llm=ScriptedLLM(["Paris is the capital of France."]))

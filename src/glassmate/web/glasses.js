@@ -1,0 +1,254 @@
+// The glasses page: a browser standing in for a pair of AI glasses.
+// Speaks glassmate's realtime protocol (OpenAI Realtime events + glassmate extensions, docs/protocol.md).
+"use strict";
+
+const IN_RATE = 16000;     // microphone audio sent to the server (glassmate accepts 16 or 24 kHz)
+const OUT_RATE = 24000;    // response audio (OpenAI Realtime's PCM16 rate)
+const SEND_MS = 40;        // microphone audio is sent in 40 ms pieces
+const FRAME_EVERY_MS = 3000;
+
+const $ = (id) => document.getElementById(id);
+// State the end-to-end tests read.
+const state = (window.glassmate = { connected: false, audioBytes: 0, transcripts: [], answers: [], cards: [], routes: [], errors: [] });
+
+let ws = null, micCtx = null, playCtx = null, micNode = null, micStream = null, camStream = null;
+let pending = [], pendingLen = 0, playHead = 0, playing = [], frameTimer = null;
+let talking = false, speechStoppedAt = 0, firstAudioSeen = true, answerText = "";
+
+function token() {
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (fromHash) { localStorage.setItem("glassmate-token", fromHash); history.replaceState(null, "", location.pathname); }
+  return fromHash || localStorage.getItem("glassmate-token") || $("token").value.trim();
+}
+
+function log(text, route) {
+  const li = document.createElement("li");
+  li.textContent = text;
+  if (route) { const r = document.createElement("span"); r.className = "route"; r.textContent = route; li.appendChild(r); }
+  $("log").prepend(li);
+}
+
+function send(event) { if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(event)); }
+
+function b64FromBytes(bytes) {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+function sessionConfig() {
+  const mode = $("mode").value;
+  return {
+    type: "realtime",
+    output_modalities: ["audio"],
+    audio: {
+      input: {
+        format: { type: "audio/pcm", rate: IN_RATE },
+        turn_detection: mode === "ptt" ? null : { type: "server_vad", silence_duration_ms: 500, create_response: true, interrupt_response: true },
+      },
+      output: { format: { type: "audio/pcm", rate: OUT_RATE } },
+    },
+    glassmate: { language: $("language").value, wake_phrase: mode === "wake" ? "hey glasses" : null },
+  };
+}
+
+// -- connection -----------------------------------------------------------------------------------------------
+
+function connect() {
+  const t = token();
+  if (!t) { log("Paste a device token (glassmate devices add NAME) and press Start."); return; }
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  ws = new WebSocket(`${scheme}://${location.host}/v1/realtime?token=${encodeURIComponent(t)}`);
+  ws.onopen = () => { send({ type: "session.update", session: sessionConfig() }); };
+  ws.onmessage = (m) => handle(JSON.parse(m.data));
+  ws.onclose = (e) => {
+    state.connected = false;
+    $("conn").className = "dot off";
+    $("conn-text").textContent = e.reason ? `closed: ${e.reason}` : "offline";
+    for (const id of ["ptt", "frame", "stop", "ask-btn"]) $(id).disabled = true;
+  };
+}
+
+function handle(ev) {
+  switch (ev.type) {
+    case "session.updated":
+      state.connected = true;
+      $("conn").className = "dot on";
+      $("conn-text").textContent = "connected";
+      for (const id of ["ptt", "frame", "stop", "ask-btn"]) $(id).disabled = false;
+      break;
+    case "input_audio_buffer.speech_started":
+      flushPlayback();               // barge-in: the wearer talks, the glasses stop
+      $("caption-me").textContent = "…";
+      sendFrame();                   // "what is this" needs what the wearer looks at now
+      break;
+    case "input_audio_buffer.speech_stopped":
+      speechStoppedAt = performance.now();
+      firstAudioSeen = false;
+      break;
+    case "hud.caption": {
+      const el = ev.side === "assistant" ? $("caption-assistant") : $("caption-me");
+      el.textContent = ev.text;
+      el.classList.toggle("partial", !ev.final);
+      break;
+    }
+    case "conversation.item.input_audio_transcription.completed":
+      state.transcripts.push(ev.transcript);
+      if (ev.transcript) log(`you: ${ev.transcript}`);
+      break;
+    case "response.created":
+      answerText = "";
+      $("caption-assistant").textContent = "";
+      break;
+    case "response.output_audio_transcript.delta":
+    case "response.output_text.delta":
+      answerText += ev.delta;
+      $("caption-assistant").textContent = answerText;
+      break;
+    case "response.output_audio.delta":
+      if (!firstAudioSeen) {
+        firstAudioSeen = true;
+        $("latency").textContent = `${Math.round(performance.now() - speechStoppedAt)} ms`;
+      }
+      play(ev.delta);
+      break;
+    case "response.done": {
+      const route = ev.response.metadata && ev.response.metadata.route;
+      state.routes.push(route);
+      if (ev.response.status === "cancelled") flushPlayback();
+      if (answerText) { state.answers.push(answerText); log(`glasses: ${answerText}`, route); }
+      break;
+    }
+    case "hud.card": showCard(ev.card); break;
+    case "error":
+      state.errors.push(ev.error.code);
+      log(`error ${ev.error.code}: ${ev.error.message}`);
+      break;
+  }
+}
+
+// -- HUD ------------------------------------------------------------------------------------------------------
+
+function showCard(card) {
+  state.cards.push(card);
+  const el = document.createElement("div");
+  el.className = `card ${card.priority || ""}`;
+  el.dataset.id = card.id;
+  const h = document.createElement("h3");
+  h.textContent = card.title;
+  el.appendChild(h);
+  for (const line of card.lines) { const p = document.createElement("p"); p.textContent = line; el.appendChild(p); }
+  const cards = $("cards");
+  cards.prepend(el);
+  while (cards.children.length > 3) cards.lastChild.remove();
+  setTimeout(() => el.remove(), card.ttl_ms || 8000);
+}
+
+// -- audio out ------------------------------------------------------------------------------------------------
+
+function play(b64) {
+  const bin = atob(b64);
+  state.audioBytes += bin.length;
+  const pcm = new Int16Array(bin.length >> 1);
+  for (let i = 0; i < pcm.length; i++) pcm[i] = bin.charCodeAt(2 * i) | (bin.charCodeAt(2 * i + 1) << 8);
+  const buf = playCtx.createBuffer(1, pcm.length, OUT_RATE);
+  const data = buf.getChannelData(0);
+  for (let i = 0; i < pcm.length; i++) data[i] = pcm[i] / 32768;
+  const src = playCtx.createBufferSource();
+  src.buffer = buf;
+  src.connect(playCtx.destination);
+  playHead = Math.max(playHead, playCtx.currentTime + 0.05);
+  src.start(playHead);
+  playHead += buf.duration;
+  playing.push(src);
+  src.onended = () => { playing = playing.filter((s) => s !== src); };
+}
+
+function flushPlayback() {
+  for (const src of playing) { try { src.stop(); } catch (_) { /* already stopped */ } }
+  playing = [];
+  if (playCtx) playHead = playCtx.currentTime;
+}
+
+// -- microphone -----------------------------------------------------------------------------------------------
+
+async function startMic() {
+  micStream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true } });
+  micCtx = new AudioContext({ sampleRate: IN_RATE });
+  await micCtx.audioWorklet.addModule("glasses-mic.js");
+  micNode = new AudioWorkletNode(micCtx, "mic-capture");
+  micNode.port.onmessage = (m) => onMic(m.data);
+  micCtx.createMediaStreamSource(micStream).connect(micNode);
+  $("listening").textContent = "mic on";
+  $("listening").classList.add("live");
+}
+
+function onMic(samples) {
+  const ptt = $("mode").value === "ptt";
+  if (ptt && !talking) return;
+  pending.push(samples);
+  pendingLen += samples.length;
+  if (pendingLen < (IN_RATE * SEND_MS) / 1000) return;
+  const pcm = new Int16Array(pendingLen);
+  let o = 0;
+  for (const chunk of pending) for (let i = 0; i < chunk.length; i++) pcm[o++] = Math.max(-1, Math.min(1, chunk[i])) * 32767;
+  pending = []; pendingLen = 0;
+  send({ type: "input_audio_buffer.append", audio: b64FromBytes(new Uint8Array(pcm.buffer)) });
+}
+
+// -- camera ---------------------------------------------------------------------------------------------------
+
+async function startCamera() {
+  if (!$("camera-on").checked) return;
+  camStream = await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720 } });
+  $("camera").srcObject = camStream;
+  frameTimer = setInterval(sendFrame, FRAME_EVERY_MS);
+}
+
+function sendFrame() {
+  const video = $("camera");
+  if (!camStream || !video.videoWidth) return;
+  const canvas = document.createElement("canvas");
+  canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+  canvas.getContext("2d").drawImage(video, 0, 0);
+  const jpeg = canvas.toDataURL("image/jpeg", 0.75).split(",")[1];
+  send({ type: "input_image.append", image: jpeg, captured_at_ms: Date.now() });
+}
+
+// -- controls -------------------------------------------------------------------------------------------------
+
+$("start").onclick = async () => {
+  $("start").disabled = true;
+  playCtx = new AudioContext({ sampleRate: OUT_RATE });
+  connect();
+  try { await startMic(); } catch (e) { log(`microphone unavailable: ${e.message}`); }
+  try { await startCamera(); } catch (e) { log(`camera unavailable: ${e.message}`); }
+};
+$("ptt").onpointerdown = () => { talking = true; flushPlayback(); send({ type: "input_audio_buffer.clear" }); };
+$("ptt").onpointerup = () => {
+  talking = false;
+  speechStoppedAt = performance.now(); firstAudioSeen = false;
+  send({ type: "input_audio_buffer.commit" });
+  send({ type: "response.create" });
+};
+$("frame").onclick = sendFrame;
+$("stop").onclick = () => { flushPlayback(); send({ type: "device.button", button: "tap" }); };
+$("mode").onchange = () => send({ type: "session.update", session: sessionConfig() });
+$("language").onchange = () => send({ type: "session.update", session: sessionConfig() });
+$("ask").onsubmit = (e) => {
+  e.preventDefault();
+  const text = $("question").value.trim();
+  if (!text) return;
+  $("question").value = "";
+  log(`you: ${text}`);
+  send({ type: "conversation.item.create", item: { type: "message", role: "user", content: [{ type: "input_text", text }] } });
+  send({ type: "response.create" });
+};
+if (navigator.getBattery) {
+  navigator.getBattery().then((b) => {
+    const report = () => send({ type: "device.state", battery: { level: b.level, charging: b.charging } });
+    b.onlevelchange = report; b.onchargingchange = report;
+    setInterval(report, 60000); setTimeout(report, 2000);
+  });
+}
+if (new URLSearchParams(location.hash.slice(1)).get("autostart") === "1") $("start").click();
