@@ -7,6 +7,7 @@ import json
 import logging
 import secrets
 import sys
+import time
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -318,6 +319,73 @@ def scan(
             out.print(f"{code.format}: {code.text}  at {corners}", highlight=False)
 
     _run(go())
+
+
+DEMO_SCRIPT = (
+    ("What time is it?", False),
+    ("What is this?", True),  # True: a camera frame of a product label is sent first
+    ("Read this.", True),
+    ("What is the capital of France?", False),
+)
+
+
+@app.command()
+def demo(
+    url: Annotated[str | None, typer.Option(help="A running server; default: start one in this process.")] = None,
+    token: Annotated[str | None, typer.Option(envvar="GLASSMATE_TOKEN", help="Device token for --url.")] = None,
+) -> None:
+    """Be a pair of glasses: speak a few questions (made with the TTS) and print each turn and its latency."""
+    from contextlib import ExitStack
+
+    from glassmate.api.app import create_app
+    from glassmate.audio import pcm16_to_audio
+    from glassmate.client import GlassesClient
+    from glassmate.testing.scenes import jpeg_bytes, render_label
+    from glassmate.testing.server import serve_in_thread
+
+    settings = _settings()
+
+    async def go(base: str, device_token: str) -> None:
+        models = _models(settings)
+        label = jpeg_bytes(render_label(["OAT DRINK 1L", "Organic, unsweetened", "PRICE 2.49 EUR"], (960, 540), 56))
+        async with GlassesClient(base_url=base, token=device_token) as glasses:
+            await glasses.configure(audio={"input": {"format": {"type": "audio/pcm", "rate": 24000}}})
+            for question, with_frame in DEMO_SCRIPT:
+                if with_frame:
+                    await glasses.send_frame(label)
+                speech = await models.tts.synthesize(question)
+                result = await glasses.turn(pcm16_to_audio(speech.pcm16, speech.sample_rate))
+                out.print(f"\n[bold]you[/bold]      {escape(result.transcript)}", highlight=False)
+                out.print(
+                    f"[bold]glasses[/bold]  {escape(result.answer)}  [dim]({result.route}, {result.status})[/dim]"
+                )
+                out.print(
+                    f"[dim]end of speech → turn detected {result.ms('speech_stopped')} ms, first text "
+                    f"{result.ms('first_text')} ms, first audio {result.ms('first_audio')} ms, "
+                    f"HUD card {result.ms('card_at')} ms[/dim]",
+                    highlight=False,
+                )
+        await models.aclose()
+
+    with ExitStack() as stack:
+        if url is None:
+            application = create_app(settings, preload=True)
+            registry = application.state.services.devices
+            record, device_token = registry.add(f"demo-{secrets.token_hex(3)}")
+            stack.callback(registry.revoke, record.name)
+            base = stack.enter_context(serve_in_thread(application))
+            out.print(f"glassmate demo: a server with the embedded models at {base}; loading them…")
+            services = application.state.services
+            while not services.warm:
+                if services.warm_error:
+                    raise _fail(GlassmateError(services.warm_error, code="model-error"))
+                time.sleep(0.2)
+        elif not token:
+            err.print("--url needs a device token: --token gm_… or GLASSMATE_TOKEN")
+            raise typer.Exit(2)
+        else:
+            base, device_token = url, token
+        _run(go(base, device_token))
 
 
 @app.command()

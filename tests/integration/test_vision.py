@@ -11,7 +11,7 @@ from glassmate.config import OCRSettings
 from glassmate.imaging import load_image
 from glassmate.providers.ocr.tesseract import TesseractOCR
 from glassmate.runtime import Models
-from tests.integration.conftest import jpeg_bytes, render_label
+from glassmate.testing.scenes import jpeg_bytes, render_label
 
 
 def squash(text: str) -> str:

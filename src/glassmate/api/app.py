@@ -37,6 +37,8 @@ class Services:
     models: Models
     router: Router
     devices: DeviceRegistry
+    warm: bool = False  # models loaded and the LLM's system prompt cached
+    warm_error: str | None = None
 
 
 def create_app(settings: Settings, *, models: Models | None = None, preload: bool = False) -> FastAPI:
@@ -68,9 +70,9 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
         return JSONResponse({"error": exc.to_dict()}, status_code=exc.http_status)
 
     @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        """Liveness: answers as long as the event loop is free."""
-        return {"status": "ok", "version": __version__}
+    async def healthz() -> dict[str, str | bool]:
+        """Liveness (answers while the event loop is free) and whether the models are warm."""
+        return {"status": "ok", "version": __version__, "warm": services.warm}
 
     @app.get("/v1/glassmate/models")
     def model_status() -> list[dict[str, str]]:
@@ -106,6 +108,8 @@ async def _warm_up(services: Services) -> None:
         await asyncio.to_thread(lambda: models.vad)
         messages = [ChatMessage("system", SYSTEM_PROMPT), ChatMessage("user", "Hello.")]
         await models.llm.chat(messages, options=GenerationOptions(max_tokens=1))
+        services.warm = True
         log.info("models loaded and warm")
     except GlassmateError as exc:
+        services.warm_error = str(exc)
         log.warning("warm-up failed: %s", exc)

@@ -21,7 +21,9 @@ CHUNK_MIN_S = 1.2  # shorter chunks transcribe badly; wait for the next pause
 
 @dataclass
 class InputEvent:
-    kind: Literal["speech_started", "chunk", "speech_stopped"]
+    # tail: a short pause at the end of what was said so far; its audio may be transcribed speculatively, and
+    # if the turn ends right there (speech_stopped at the same position) the result is the utterance's end.
+    kind: Literal["speech_started", "chunk", "tail", "speech_stopped"]
     at_ms: int
     audio: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # chunk / utterance audio
 
@@ -87,7 +89,7 @@ class InputAudio:
         end = self._pos(ev.at_ms)
         if ev.kind == "speech_paused":
             if (end - self._chunk_start) / RATE < CHUNK_MIN_S:
-                return []
+                return [InputEvent("tail", ev.at_ms, self._slice(self._chunk_start, end))]
             chunk = self._slice(self._chunk_start, end)
             self._chunk_start = end
             return [InputEvent("chunk", ev.at_ms, chunk)]

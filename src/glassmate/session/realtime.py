@@ -218,12 +218,14 @@ class RealtimeSession:
                     self.cancel_response("turn_detected")
             elif ev.kind == "chunk" and self._utterance is not None:
                 self._utterance.add_chunk(ev.audio)
+            elif ev.kind == "tail" and self._utterance is not None:
+                self._utterance.speculate(ev.audio, ev.at_ms)
             elif ev.kind == "speech_stopped" and self._utterance is not None:
                 utterance, self._utterance = self._utterance, None
                 await self.send(
                     event(rt.InputAudioBufferSpeechStoppedEvent, audio_end_ms=ev.at_ms, item_id=utterance.item_id)
                 )
-                utterance.add_chunk(ev.audio)
+                utterance.end_at(ev.audio, ev.at_ms)
                 await self._committed(utterance)
 
     async def _commit(self) -> None:
@@ -398,6 +400,7 @@ class _Utterance:
         self.session = session
         self.item_id = item_id
         self.texts: list[asyncio.Task[str]] = []
+        self._speculation: tuple[int, asyncio.Task[str]] | None = None
         self.language: str | None = (
             session.config.audio.input.transcription.language if session.config.audio.input.transcription else None
         )
@@ -407,14 +410,33 @@ class _Utterance:
             return
         previous = self.texts[-1] if self.texts else None
         self.texts.append(self.session.spawn(self._transcribe(audio, previous), name="asr-chunk"))
+        self._speculation = None
+
+    def speculate(self, audio: np.ndarray, at_ms: int) -> None:
+        """Transcribe what was said up to a pause now, in case the turn ends there (it usually does)."""
+        if len(audio) < RATE // 10:
+            return
+        if self._speculation is not None:
+            self._speculation[1].cancel()
+        previous = self.texts[-1] if self.texts else None
+        self._speculation = (at_ms, self.session.spawn(self._transcribe(audio, previous), name="asr-tail"))
+
+    def end_at(self, tail: np.ndarray, at_ms: int) -> None:
+        """The turn ended at `at_ms`: use the speculative transcript if it covers exactly that audio."""
+        if self._speculation is not None and self._speculation[0] == at_ms:
+            self.texts.append(self._speculation[1])
+            self._speculation = None
+            return
+        if self._speculation is not None:
+            self._speculation[1].cancel()
+            self._speculation = None
+        self.add_chunk(tail)
 
     async def _transcribe(self, audio: np.ndarray, previous: asyncio.Task[str] | None) -> str:
         prompt = await previous if previous is not None else None
         result = await self.session.models.asr.transcribe(
             Audio(audio, RATE), TranscribeOptions(language=self.language, prompt=prompt or None)
         )
-        if self.language is None and result.language_probability >= 0.5:
-            self.language = result.language
         if result.text:
             await self.session.send(caption(result.text, final=False, item_id=self.item_id))
         return result.text

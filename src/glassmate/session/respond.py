@@ -30,6 +30,7 @@ log = logging.getLogger("glassmate.session")
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 AUDIO_CHUNK_MS = 100
 _SENTENCE_END = re.compile(r"[.!?。！？;；:：]\s*$|\n")
+_CLAUSE_END = re.compile(r"[,，、]\s*$")
 ICONS = {"time": "clock", "battery": "battery", "read-text": "text", "what-is-this": "eye", "ask": "chat"}
 
 
@@ -159,7 +160,10 @@ class ResponseRun:
                     self.result.text += delta
                     await self.send(server_event(delta_model, delta=delta, **self._where()))
                     pending += delta
-                    if _SENTENCE_END.search(pending) and len(pending.strip()) > 1:
+                    # Speak each sentence as soon as it is complete; a long clause need not wait for its period.
+                    if (_SENTENCE_END.search(pending) and len(pending.strip()) > 1) or (
+                        _CLAUSE_END.search(pending) and len(pending) >= 40
+                    ):
                         await sentences.put(pending.strip())
                         pending = ""
         finally:

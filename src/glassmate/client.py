@@ -1,0 +1,127 @@
+"""A headless pair of glasses: speaks to a glassmate server over the realtime protocol, with the official OpenAI
+SDK's realtime client, and times each turn. Used by `glassmate demo` and bench/voice_latency.py."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from glassmate.audio import Audio
+
+RATE = 24_000
+CHUNK_MS = 40
+
+
+@dataclass
+class TurnResult:
+    transcript: str = ""
+    route: str = ""
+    answer: str = ""
+    status: str = ""
+    card: list[str] = field(default_factory=list)
+    speech_end: float = 0.0  # when the last spoken sample was sent (client clock)
+    speech_stopped: float | None = None  # when the server said the turn ended
+    first_text: float | None = None
+    first_audio: float | None = None
+    card_at: float | None = None
+    done: float | None = None
+    audio_bytes: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def ms(self, name: str, since: str = "speech_end") -> float | None:
+        end, start = getattr(self, name), getattr(self, since)
+        return None if end is None or start is None else round((end - start) * 1000, 1)
+
+
+class GlassesClient:
+    """One connection, one turn at a time."""
+
+    def __init__(self, *, base_url: str, token: str) -> None:
+        from openai import AsyncOpenAI
+
+        ws = base_url.replace("https://", "wss://").replace("http://", "ws://").rstrip("/") + "/v1"
+        self._client = AsyncOpenAI(api_key=token, base_url=base_url.rstrip("/") + "/v1", websocket_base_url=ws)
+        self._manager: Any = None
+        self.conn: Any = None
+
+    async def __aenter__(self) -> GlassesClient:
+        self._manager = self._client.realtime.connect(model="glassmate")
+        self.conn = await self._manager.__aenter__()
+        first = await self.conn.recv()
+        if first.type == "error":
+            raise RuntimeError(f"the server refused the connection: {first.error.code}: {first.error.message}")
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._manager.__aexit__(*exc)
+        await self._client.close()
+
+    async def configure(self, **session: Any) -> None:
+        await self.conn.session.update(session={"type": "realtime", **session})
+        while (await self.conn.recv()).type != "session.updated":
+            pass
+
+    async def send_frame(self, jpeg: bytes) -> None:
+        await self.conn.send({"type": "input_image.append", "image": base64.b64encode(jpeg).decode(),
+                              "captured_at_ms": int(time.time() * 1000)})  # fmt: skip
+
+    async def speak(self, speech: Audio, *, lead_s: float = 0.3, trail_s: float = 1.2, realtime: bool = True) -> float:
+        """Stream speech at real-time pace, framed by silence; returns when its last sample was sent."""
+        samples = speech.resampled(RATE).samples
+        silence = lambda s: np.zeros(int(s * RATE), np.float32)  # noqa: E731
+        step = RATE * CHUNK_MS // 1000
+        start = time.monotonic()
+        sent = 0
+        speech_end = 0.0
+        parts = [(silence(lead_s), False), (samples, True), (silence(trail_s), False)]
+        for part, is_speech in parts:
+            for i in range(0, len(part), step):
+                pcm = (np.clip(part[i : i + step], -1, 1) * 32767).astype("<i2").tobytes()
+                await self.conn.input_audio_buffer.append(audio=base64.b64encode(pcm).decode())
+                sent += len(pcm) // 2
+                if realtime:
+                    await asyncio.sleep(max(0.0, start + sent / RATE - time.monotonic()))
+            if is_speech:
+                speech_end = time.monotonic()
+        return speech_end
+
+    async def turn(self, speech: Audio, *, limit_s: float = 60.0) -> TurnResult:
+        """Say something and collect the answer's events until `response.done`."""
+        result = TurnResult()
+        speaking = asyncio.create_task(self.speak(speech))
+        try:
+            async with asyncio.timeout(limit_s):
+                async for ev in self.conn:
+                    now = time.monotonic()
+                    if ev.type == "input_audio_buffer.speech_stopped":
+                        result.speech_stopped = now
+                    elif ev.type == "conversation.item.input_audio_transcription.completed":
+                        result.transcript = ev.transcript
+                    elif ev.type == "response.output_audio_transcript.delta" or ev.type == "response.output_text.delta":
+                        result.first_text = result.first_text or now
+                        result.answer += ev.delta
+                    elif ev.type == "response.output_audio.delta":
+                        result.first_audio = result.first_audio or now
+                        result.audio_bytes += len(ev.delta) * 3 // 4
+                    elif ev.type == "hud.card":
+                        result.card_at = result.card_at or now
+                        result.card = (
+                            list(getattr(ev, "card", {}).get("lines", []))
+                            if isinstance(getattr(ev, "card", None), dict)
+                            else []
+                        )
+                    elif ev.type == "error":
+                        result.errors.append(ev.error.code)
+                    elif ev.type == "response.done":
+                        result.done = now
+                        result.status = ev.response.status
+                        result.route = (ev.response.metadata or {}).get("route", "")
+                        break
+        finally:
+            result.speech_end = await speaking
+        return result
