@@ -22,6 +22,7 @@ lint:
 
 bench: setup
 	.venv/bin/python bench/models.py
+	.venv/bin/python bench/voice_latency.py
 
 lock:
 	.venv/bin/pip freeze --exclude-editable | grep -v '^glassmate' > requirements/constraints.txt.new

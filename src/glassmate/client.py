@@ -94,14 +94,22 @@ class GlassesClient:
         """Say something and collect the answer's events until `response.done`."""
         result = TurnResult()
         speaking = asyncio.create_task(self.speak(speech))
+        seen: list[str] = []
+        mine: set[str] = set()  # responses created during this turn; a late `response.done` of an older one is not ours
         try:
             async with asyncio.timeout(limit_s):
                 async for ev in self.conn:
                     now = time.monotonic()
+                    seen.append(ev.type)
                     if ev.type == "input_audio_buffer.speech_stopped":
                         result.speech_stopped = now
                     elif ev.type == "conversation.item.input_audio_transcription.completed":
                         result.transcript = ev.transcript
+                        if not ev.transcript.strip():  # nothing was heard: no answer will come
+                            result.status = "no-speech"
+                            break
+                    elif ev.type == "response.created":
+                        mine.add(ev.response.id)
                     elif ev.type == "response.output_audio_transcript.delta" or ev.type == "response.output_text.delta":
                         result.first_text = result.first_text or now
                         result.answer += ev.delta
@@ -117,11 +125,13 @@ class GlassesClient:
                         )
                     elif ev.type == "error":
                         result.errors.append(ev.error.code)
-                    elif ev.type == "response.done":
+                    elif ev.type == "response.done" and ev.response.id in mine:
                         result.done = now
                         result.status = ev.response.status
                         result.route = (ev.response.metadata or {}).get("route", "")
                         break
+        except TimeoutError:
+            raise TimeoutError(f"no response.done within {limit_s} s; events seen: {seen}") from None
         finally:
             result.speech_end = await speaking
         return result

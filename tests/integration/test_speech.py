@@ -85,6 +85,7 @@ async def test_vad_finds_the_speech_between_silences(models: Models) -> None:
     events = []
     for i in range(0, len(clip), 640):  # 40 ms chunks, as a device streams them
         events.extend(stream.feed(clip[i : i + 640]))
+    events = [e for e in events if e.kind != "speech_paused"]  # pauses inside speech are chunk boundaries
     assert [e.kind for e in events] == ["speech_started", "speech_stopped"]
     speech_end_ms = 1000 + speech.duration_s * 1000
     assert 500 <= events[0].at_ms <= 1200

@@ -87,6 +87,8 @@ async def realtime(ws: WebSocket) -> None:
     async def pump_out() -> None:
         while True:
             data = await outgoing.get()
+            if data["type"] != "response.output_audio.delta":
+                log.debug("session %s → %s", session.id, data["type"])
             await ws.send_json(data)
 
     async def incoming() -> AsyncIterator[BaseModel | ProtocolError]:
@@ -106,9 +108,13 @@ async def realtime(ws: WebSocket) -> None:
                     yield ProtocolError("rate-limited", f"more than {EVENTS_PER_S} events a second; events dropped")
                 continue
             try:
-                yield parse_client_event(raw)
+                event = parse_client_event(raw)
             except ProtocolError as exc:
                 yield exc
+                continue
+            if event.type != "input_audio_buffer.append":  # type: ignore[attr-defined]
+                log.debug("session %s ← %s", session.id, event.type)  # type: ignore[attr-defined]
+            yield event
 
     sender = asyncio.create_task(pump_out())
     try:

@@ -53,7 +53,13 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 MAX_AUDIO_EVENT_BYTES = 1_000_000  # ~20 s of 24 kHz PCM16 in one append
 MIN_COMMIT_MS = 100
 WAKE_WINDOW_S = 8.0  # after "hey glasses" alone, the next utterance needs no wake phrase
-HISTORY = 6
+# The conversation the LLM sees grows turn by turn, so each prompt extends the previous one and llama.cpp
+# reuses its cache; trimming every turn would change the prompt right after the system prompt and force a full
+# prefill (~1 s here). So it is trimmed rarely: past HISTORY_MAX exchanges down to HISTORY_KEEP, and emptied
+# after HISTORY_IDLE_S of silence (an old topic only confuses a small model).
+HISTORY_MAX = 10
+HISTORY_KEEP = 3
+HISTORY_IDLE_S = 600.0
 SPOKEN = {"en", "de", "zh", "fr", "es", "it", "ja", "ko", "pt", "ru", "nl", "sv", "fi", "pl", "tr", "ar", "hi"}
 
 
@@ -69,6 +75,7 @@ class RealtimeSession:
         self.frame: Frame | None = None
         self.device = DeviceInfo()
         self.history: list[Exchange] = []
+        self._last_exchange_at = 0.0
         self.input = self._new_input()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._group: asyncio.TaskGroup | None = None
@@ -386,7 +393,16 @@ class RealtimeSession:
         self.response = (run, task)
         result = await run.run()
         if result.text and chosen.name not in ("stop", "repeat"):
-            self.history = [*self.history, Exchange(text, result.text)][-HISTORY:]
+            self._remember(Exchange(text, result.text))
+
+    def _remember(self, exchange: Exchange) -> None:
+        now = time.monotonic()
+        if now - self._last_exchange_at > HISTORY_IDLE_S:
+            self.history = []
+        self._last_exchange_at = now
+        self.history = [*self.history, exchange]
+        if len(self.history) > HISTORY_MAX:
+            self.history = self.history[-HISTORY_KEEP:]
 
     def _speech_language(self, text: str) -> str:
         language = self.config.glassmate.language

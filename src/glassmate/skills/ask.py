@@ -17,8 +17,6 @@ from glassmate.providers.llm.base import LLM, ChatMessage, GenerationOptions
 from glassmate.providers.ocr.base import OCR, TextLine
 from glassmate.skills.base import Exchange
 
-MAX_HISTORY = 3  # earlier exchanges kept in the prompt: enough for "and tomorrow?", short enough to stay fast
-
 SYSTEM_PROMPT = (
     "You are glassmate, the voice assistant in a pair of AI glasses. The wearer hears your answers, so be "
     "brief: one to three short sentences, no lists, no markdown. When the wearer asks about what they are "
@@ -55,12 +53,16 @@ async def read_scene(image: np.ndarray, *, ocr: OCR, codes: CodeScanner) -> Scen
 def build_messages(
     question: str, scene: SceneContext | None = None, history: Sequence[Exchange] = ()
 ) -> list[ChatMessage]:
-    """System prompt first (stable, so llama.cpp keeps it cached), then recent exchanges, then this turn."""
+    """System prompt first, then the exchanges the session kept, then this turn.
+
+    Everything before this turn is the previous prompt plus the previous answer, so llama.cpp's prompt cache
+    covers it and only the new words are prefilled (see Conversation in session/realtime.py).
+    """
     user = question.strip()
     if scene is not None:
         user = f"{scene.describe()}\n\nQuestion: {user}"
     messages = [ChatMessage("system", SYSTEM_PROMPT)]
-    for exchange in history[-MAX_HISTORY:]:
+    for exchange in history:
         messages += [ChatMessage("user", exchange.user), ChatMessage("assistant", exchange.assistant)]
     return [*messages, ChatMessage("user", user)]
 

@@ -1,0 +1,176 @@
+"""Session behaviours beyond the basic turn: push-to-talk, wake phrase, buttons, uncancellable skills, frames."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import AsyncGenerator, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from openai import AsyncOpenAI
+
+from glassmate.api.app import create_app
+from glassmate.config import Settings
+from glassmate.skills.base import SkillContext, Turn
+from glassmate.skills.router import Router, default_router
+from glassmate.testing import FakeASR, FakeOCR, ScriptedLLM, fake_models, silence, tone
+from glassmate.testing.scenes import jpeg_bytes, render_label
+from glassmate.testing.server import serve_in_thread
+
+
+class SlowPayment:
+    """A skill that must not be interrupted once started."""
+
+    name = "pay"
+    cancellable = False
+
+    def match(self, turn: Turn) -> bool:
+        return turn.text.lower().startswith("pay")
+
+    async def run(self, turn: Turn, ctx: SkillContext) -> AsyncGenerator[str, None]:
+        for word in ["Paying", " three", " euros.", " Done."]:
+            await asyncio.sleep(0.15)
+            yield word
+
+
+def _app(tmp_path: Path, router: Router | None = None, **fakes: Any) -> Any:
+    settings = Settings(home=tmp_path)
+    app = create_app(settings, models=fake_models(settings, **fakes))
+    if router is not None:
+        app.state.services.router = router
+    return app
+
+
+@pytest.fixture
+def make_server(tmp_path: Path) -> Iterator[Any]:
+    stack: list[Any] = []
+
+    def start(router: Router | None = None, **fakes: Any) -> tuple[AsyncOpenAI, Any]:
+        app = _app(tmp_path, router, **fakes)
+        _, token = app.state.services.devices.add(f"dev-{len(stack)}")
+        cm = serve_in_thread(app)
+        base = cm.__enter__()
+        stack.append(cm)
+        client = AsyncOpenAI(
+            api_key=token, base_url=f"{base}/v1", websocket_base_url=base.replace("http", "ws") + "/v1"
+        )
+        return client, app
+
+    yield start
+    for cm in stack:
+        cm.__exit__(None, None, None)
+
+
+def pcm(audio: np.ndarray) -> str:
+    return base64.b64encode((audio * 32767).astype("<i2").tobytes()).decode()
+
+
+def utterance(seconds: float = 0.8) -> np.ndarray:
+    return np.concatenate([silence(0.3, rate=24_000).samples, tone(seconds, rate=24_000).samples,
+                           silence(1.0, rate=24_000).samples])  # fmt: skip
+
+
+async def collect(conn: Any, until: str, limit_s: float = 15) -> list[Any]:
+    events = []
+    async with asyncio.timeout(limit_s):
+        async for ev in conn:
+            events.append(ev)
+            if ev.type == until:
+                return events
+    return events
+
+
+async def send_audio(conn: Any, audio: np.ndarray) -> None:
+    for i in range(0, len(audio), 2400):
+        await conn.input_audio_buffer.append(audio=pcm(audio[i : i + 2400]))
+
+
+async def test_push_to_talk_commits_and_responds_on_request(make_server: Any) -> None:
+    client, _ = make_server(asr=FakeASR(["What time is it?"]))
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.session.update(session={"type": "realtime", "audio": {"input": {"turn_detection": None}}})
+        await collect(conn, "session.updated")
+        await send_audio(conn, tone(0.8, rate=24_000).samples)
+        await conn.input_audio_buffer.commit()
+        await conn.response.create()
+        events = await collect(conn, "response.done")
+    types = [e.type for e in events]
+    assert "input_audio_buffer.speech_started" not in types  # no server VAD in push-to-talk
+    assert "input_audio_buffer.committed" in types
+    assert events[-1].response.metadata["route"] == "time"
+
+
+async def test_wake_phrase_gates_the_answer(make_server: Any) -> None:
+    client, _ = make_server(asr=FakeASR(["What time is it?", "Hey glasses, what time is it?"]))
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.session.update(session={"type": "realtime", "glassmate": {"wake_phrase": "hey glasses"}})  # type: ignore[typeddict-unknown-key]
+        await collect(conn, "session.updated")
+        await send_audio(conn, utterance())
+        first = await collect(conn, "conversation.item.input_audio_transcription.completed")
+        await send_audio(conn, utterance())
+        second = await collect(conn, "response.done")
+    assert first[-1].transcript == "What time is it?"
+    assert not any(
+        e.type == "response.created"
+        for e in second[: [e.type for e in second].index("conversation.item.input_audio_transcription.completed")]
+    )
+    assert second[-1].response.metadata["route"] == "time"
+
+
+async def test_buttons_repeat_and_stop(make_server: Any) -> None:
+    client, _ = make_server(asr=FakeASR(["What time is it?"]))
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await send_audio(conn, utterance())
+        first = await collect(conn, "response.done")
+        await conn.send({"type": "device.button", "button": "double_tap"})
+        again = await collect(conn, "response.done")
+    said = "".join(e.delta for e in first if e.type == "response.output_audio_transcript.delta")
+    repeated = "".join(e.delta for e in again if e.type == "response.output_audio_transcript.delta")
+    assert repeated == said and again[-1].response.metadata["route"] == "repeat"
+
+
+async def test_an_uncancellable_skill_finishes_despite_barge_in(make_server: Any) -> None:
+    router = default_router()
+    router.skills.insert(0, SlowPayment())
+    client, _ = make_server(router=router, asr=FakeASR(["Pay the bill.", "What time is it?"]))
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await send_audio(conn, utterance())
+        await collect(conn, "response.output_audio_transcript.delta")
+        await send_audio(conn, utterance(0.5))  # talking over the payment
+        events = await collect(conn, "response.done")
+        assert events[-1].response.metadata["route"] == "pay"
+        assert events[-1].response.status == "completed"
+        nxt = await collect(conn, "response.done")
+        assert nxt[-1].response.metadata["route"] == "time"
+
+
+async def test_read_this_reads_the_latest_frame(make_server: Any) -> None:
+    client, _ = make_server(asr=FakeASR(["Read this."]), ocr=FakeOCR(["OAT MILK", "2.49 EUR"]))
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        frame = jpeg_bytes(render_label(["OAT MILK"]))
+        await conn.send({"type": "input_image.append", "image": base64.b64encode(frame).decode()})
+        await send_audio(conn, utterance())
+        events = await collect(conn, "response.done")
+    text = "".join(e.delta for e in events if e.type == "response.output_audio_transcript.delta")
+    assert text == "OAT MILK. 2.49 EUR."
+    assert any(e.type == "hud.card" for e in events)
+
+
+async def test_ask_uses_the_conversation_so_far(make_server: Any) -> None:
+    llm = ScriptedLLM(["Paris.", "About two million."])
+    client, _ = make_server(asr=FakeASR(["Capital of France?", "How many people live there?"]), llm=llm)
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        for _ in range(2):
+            await send_audio(conn, utterance())
+            await collect(conn, "response.done")
+    second_prompt = [m.content for m in llm.calls[1]]
+    assert "Capital of France?" in second_prompt and "Paris." in second_prompt
