@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
+import socket
+import struct
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -226,3 +229,56 @@ async def test_a_dropped_connection_mid_turn_frees_the_session(server: dict[str,
     assert leftovers == []
     async with sdk(server).realtime.connect(model="glassmate") as conn:  # the server still serves
         assert (await conn.recv()).type == "session.created"
+
+
+def _raw_websocket(base: str, token: str) -> socket.socket:
+    """A WebSocket client that reads nothing after the handshake, with a tiny receive buffer."""
+    host, port = base.removeprefix("http://").split(":")
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect((host, int(port)))
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(
+        f"GET /v1/realtime?token={token} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+    )
+    assert b"101" in sock.recv(1024).split(b"\r\n")[0]
+    return sock
+
+
+def _send_text(sock: socket.socket, text: str) -> None:
+    payload = text.encode()
+    mask = os.urandom(4)
+    header = bytes([0x81])
+    if len(payload) < 126:
+        header += bytes([0x80 | len(payload)])
+    elif len(payload) < 65536:
+        header += bytes([0x80 | 126]) + struct.pack(">H", len(payload))
+    else:
+        header += bytes([0x80 | 127]) + struct.pack(">Q", len(payload))
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    sock.sendall(header + mask + masked)
+
+
+@pytest.mark.fakes(asr=FakeASR(["Tell me everything."]), llm=ScriptedLLM(["Here it comes. " * 4000]))
+async def test_a_client_that_never_reads_is_dropped_and_others_are_served(
+    server: dict[str, Any], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import glassmate.api.realtime as realtime_api
+
+    monkeypatch.setattr(realtime_api, "SLOW_CLIENT_S", 1.0)
+    monkeypatch.setattr(realtime_api, "OUTGOING_QUEUE", 8)
+    sock = await asyncio.to_thread(_raw_websocket, server["base"], server["token"])
+    try:
+        audio = base64.b64encode(pcm24k(1.0)).decode()
+        await asyncio.to_thread(_send_text, sock, json.dumps({"type": "input_audio_buffer.append", "audio": audio}))
+        # It never reads. The server must notice, end that session, and keep serving other glasses.
+        async with asyncio.timeout(30):
+            while "does not read its events" not in caplog.text:  # noqa: ASYNC110 - polling the log is the point
+                await asyncio.sleep(0.2)
+        async with sdk(server).realtime.connect(model="glassmate") as other:
+            assert (await other.recv()).type == "session.created"
+        await asyncio.sleep(0.5)
+        assert not [t for t in asyncio.all_tasks() if (t.get_name() or "").startswith("sess_")]
+    finally:
+        sock.close()

@@ -7,6 +7,7 @@ queue; a client that stops reading for SLOW_CLIENT_S is disconnected instead of 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -70,13 +71,14 @@ async def realtime(ws: WebSocket) -> None:
         return
     await ws.accept()
     outgoing: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=OUTGOING_QUEUE)
+    too_slow = asyncio.Event()
 
     async def send(data: dict[str, Any]) -> None:
         try:
             await asyncio.wait_for(outgoing.put(data), timeout=SLOW_CLIENT_S)
         except TimeoutError:
-            log.warning("device %s does not read its events; disconnecting", device.name)
-            await ws.close(code=POLICY_VIOLATION, reason="slow-client")
+            log.warning("device %s does not read its events; ending its session", device.name)
+            too_slow.set()
             raise asyncio.CancelledError from None
 
     session = RealtimeSession(
@@ -117,13 +119,25 @@ async def realtime(ws: WebSocket) -> None:
             yield event
 
     sender = asyncio.create_task(pump_out())
+    running = asyncio.create_task(session.run(incoming()))
+    slow_watch = asyncio.create_task(too_slow.wait())
     try:
-        await session.run(incoming())
+        await asyncio.wait({running, slow_watch}, return_when=asyncio.FIRST_COMPLETED)
+        if too_slow.is_set():
+            running.cancel()  # frees the models now; the socket goes once its buffers drain
+        await asyncio.gather(running, return_exceptions=False)
     except (WebSocketDisconnect, RuntimeError) as exc:  # RuntimeError: sending on a socket the client closed
         log.info("session %s: connection lost (%s)", session.id, type(exc).__name__)
+    except asyncio.CancelledError:
+        if not too_slow.is_set():
+            raise
     finally:
-        sender.cancel()
-        await asyncio.gather(sender, return_exceptions=True)
+        for task in (sender, slow_watch, running):
+            task.cancel()
+        await asyncio.gather(sender, slow_watch, running, return_exceptions=True)
         if ws.client_state == WebSocketState.CONNECTED:
-            await ws.close()
+            code, reason = (POLICY_VIOLATION, "slow-client") if too_slow.is_set() else (1000, "")
+            # A client that does not read may never take the close frame either: do not wait for it.
+            with contextlib.suppress(TimeoutError, RuntimeError):
+                await asyncio.wait_for(ws.close(code=code, reason=reason), timeout=1.0)
         log.info("session %s closed", session.id)
