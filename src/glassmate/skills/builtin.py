@@ -16,60 +16,51 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^\w\s']", " ", text.lower())).strip()
 
 
-def _matches(patterns: tuple[str, ...], text: str) -> bool:
-    said = normalise(text)
-    return any(re.fullmatch(p, said) for p in patterns)
+class PatternSkill:
+    """A skill chosen when the whole utterance matches one of its patterns (regexes over `normalise`d text)."""
+
+    name = "pattern"
+    cancellable = True
+    patterns: tuple[str, ...] = ()
+
+    def match(self, turn: Turn) -> bool:
+        said = normalise(turn.text)
+        return any(re.fullmatch(p, said) for p in self.patterns)
 
 
-class StopSkill:
+class StopSkill(PatternSkill):
     """ "Stop" / "be quiet": ends what is playing; answers with silence."""
 
     name = "stop"
-    cancellable = True
     patterns = (r"(please )?(stop|cancel|be quiet|quiet|shut up|never ?mind|enough)( please)?( it)?",)
-
-    def match(self, turn: Turn) -> bool:
-        return _matches(self.patterns, turn.text)
 
     async def run(self, turn: Turn, ctx: SkillContext) -> AsyncGenerator[str, None]:
         return
         yield  # an async generator that yields nothing
 
 
-class RepeatSkill:
+class RepeatSkill(PatternSkill):
     name = "repeat"
-    cancellable = True
     patterns = (
         r"(can you |could you |please )?(repeat( that| it)?|say (that|it) again|what did you say|pardon)( please)?",
     )
-
-    def match(self, turn: Turn) -> bool:
-        return _matches(self.patterns, turn.text)
 
     async def run(self, turn: Turn, ctx: SkillContext) -> AsyncGenerator[str, None]:
         last = next((ex.assistant for ex in reversed(turn.history) if ex.assistant), None)
         yield last or "I haven't said anything yet."
 
 
-class TimeSkill:
+class TimeSkill(PatternSkill):
     name = "time"
-    cancellable = True
     patterns = (r"(what time is it|what's the time|what is the time|tell me the time)( now)?( please)?",)
-
-    def match(self, turn: Turn) -> bool:
-        return _matches(self.patterns, turn.text)
 
     async def run(self, turn: Turn, ctx: SkillContext) -> AsyncGenerator[str, None]:
         yield f"It's {time.strftime('%H:%M', time.localtime(turn.now))}."
 
 
-class BatterySkill:
+class BatterySkill(PatternSkill):
     name = "battery"
-    cancellable = True
     patterns = (r"(what's|what is|how much) (my |the )?battery( level| left)?|battery( level| status)?",)
-
-    def match(self, turn: Turn) -> bool:
-        return _matches(self.patterns, turn.text)
 
     async def run(self, turn: Turn, ctx: SkillContext) -> AsyncGenerator[str, None]:
         level = turn.device.battery_level
@@ -91,15 +82,11 @@ async def _scene(turn: Turn, ctx: SkillContext) -> SceneContext | None:
     return await read_scene(turn.frame._pixels, ocr=ctx.models.ocr, codes=ctx.models.codes)
 
 
-class ReadTextSkill:
+class ReadTextSkill(PatternSkill):
     """ "Read this": reads the text in view aloud, verbatim."""
 
     name = "read-text"
-    cancellable = True
     patterns = (r"(please )?(read|read out|read aloud) (this|that|it|the text|the sign|the label)( for me)?( please)?",)
-
-    def match(self, turn: Turn) -> bool:
-        return _matches(self.patterns, turn.text)
 
     async def run(self, turn: Turn, ctx: SkillContext) -> AsyncGenerator[str, None]:
         scene = await _scene(turn, ctx)
@@ -111,19 +98,15 @@ class ReadTextSkill:
             yield ". ".join(line.text for line in scene.lines) + "."
 
 
-class WhatIsThisSkill:
+class WhatIsThisSkill(PatternSkill):
     """ "What is this": the codes and text in view, explained by the LLM in a sentence or two."""
 
     name = "what-is-this"
-    cancellable = True
     patterns = (
         r"(hey glasses )?(what is|what's) (this|that)( thing)?",
         r"what am i looking at",
         r"what do (you|i) see",
     )
-
-    def match(self, turn: Turn) -> bool:
-        return _matches(self.patterns, turn.text)
 
     async def run(self, turn: Turn, ctx: SkillContext) -> AsyncGenerator[str, None]:
         scene = await _scene(turn, ctx)
