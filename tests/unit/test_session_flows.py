@@ -16,7 +16,7 @@ from glassmate.api.app import create_app
 from glassmate.config import Settings
 from glassmate.skills.base import SkillContext, Turn
 from glassmate.skills.router import Router, default_router
-from glassmate.testing import FakeASR, FakeOCR, ScriptedLLM, fake_models, silence, tone
+from glassmate.testing import FakeASR, FakeOCR, FakeTTS, ScriptedLLM, fake_models, silence, tone
 from glassmate.testing.scenes import jpeg_bytes, render_label
 from glassmate.testing.server import serve_in_thread
 
@@ -174,3 +174,25 @@ async def test_ask_uses_the_conversation_so_far(make_server: Any) -> None:
             await collect(conn, "response.done")
     second_prompt = [m.content for m in llm.calls[1]]
     assert "Capital of France?" in second_prompt and "Paris." in second_prompt
+
+
+async def test_session_voice_reaches_the_tts(make_server: Any) -> None:
+    class RecordingTTS(FakeTTS):
+        def __init__(self) -> None:
+            super().__init__()
+            self.voices: list[str | None] = []
+
+        async def _stream_impl(self, text, language, voice):  # type: ignore[no-untyped-def]
+            self.voices.append(voice)
+            async for chunk in super()._stream_impl(text, language, voice):
+                yield chunk
+
+    tts = RecordingTTS()
+    client, _ = make_server(asr=FakeASR(["What time is it?"]), tts=tts)
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.session.update(session={"type": "realtime", "audio": {"output": {"voice": "espeak"}}})
+        await collect(conn, "session.updated")
+        await send_audio(conn, utterance())
+        await collect(conn, "response.done")
+    assert tts.voices == ["espeak"]

@@ -387,6 +387,7 @@ class RealtimeSession:
             modalities=list(self.config.output_modalities),
             output_rate=self.config.audio.output.format.rate,
             speech_language=language,
+            voice=self.config.audio.output.voice,
         )
         task = asyncio.current_task()
         assert task is not None

@@ -60,6 +60,7 @@ class ResponseRun:
         modalities: list[str],
         output_rate: int,
         speech_language: str,
+        voice: str | None = None,
     ) -> None:
         self.skill = skill
         self.turn = turn
@@ -69,6 +70,7 @@ class ResponseRun:
         self.modalities = modalities
         self.output_rate = output_rate
         self.speech_language = speech_language
+        self.voice = voice
         self.result = ResponseResult(id=new_id("resp"), route=skill.name)
         self.item_id = new_id("item")
 
@@ -177,7 +179,7 @@ class ResponseRun:
     async def _speak(self, sentences: asyncio.Queue[str | None]) -> None:
         chunk_samples = self.output_rate * AUDIO_CHUNK_MS // 1000
         while (sentence := await sentences.get()) is not None:
-            async with aclosing(self.tts.stream(sentence, language=self.speech_language)) as speech:
+            async with aclosing(self.tts.stream(sentence, language=self.speech_language, voice=self.voice)) as speech:
                 async for piece in speech:
                     audio = pcm16_to_audio(piece.pcm16, piece.sample_rate).resampled(self.output_rate)
                     pcm = audio.to_pcm16()

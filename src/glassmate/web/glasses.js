@@ -46,7 +46,7 @@ function sessionConfig() {
         format: { type: "audio/pcm", rate: IN_RATE },
         turn_detection: mode === "ptt" ? null : { type: "server_vad", silence_duration_ms: 500, create_response: true, interrupt_response: true },
       },
-      output: { format: { type: "audio/pcm", rate: OUT_RATE } },
+      output: { format: { type: "audio/pcm", rate: OUT_RATE }, voice: $("voice").value || null },
     },
     glassmate: { language: $("language").value, wake_phrase: mode === "wake" ? "hey glasses" : null },
   };
@@ -235,6 +235,7 @@ $("frame").onclick = sendFrame;
 $("stop").onclick = () => { flushPlayback(); send({ type: "device.button", button: "tap" }); };
 $("mode").onchange = () => send({ type: "session.update", session: sessionConfig() });
 $("language").onchange = () => send({ type: "session.update", session: sessionConfig() });
+$("voice").onchange = () => send({ type: "session.update", session: sessionConfig() });
 $("ask").onsubmit = (e) => {
   e.preventDefault();
   const text = $("question").value.trim();

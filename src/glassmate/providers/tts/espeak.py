@@ -93,9 +93,12 @@ class MultiVoiceTTS(TTS):
         self.piper_languages = piper_languages
 
     def _stream_impl(self, text: str, language: str, voice: str | None) -> AsyncGenerator[SpeechChunk, None]:
+        """Piper where it has the language, unless the voice asked for is "espeak" (or an espeak-ng voice)."""
         base = language.split("-")[0]
-        engine = self.piper if base in self.piper_languages else self.espeak
-        return engine._stream_impl(text, base, voice if engine is self.espeak else None)
+        wants_espeak = voice is not None and voice.startswith("espeak")
+        engine = self.piper if base in self.piper_languages and not wants_espeak else self.espeak
+        espeak_voice = voice.removeprefix("espeak:") if voice and voice.startswith("espeak:") else None
+        return engine._stream_impl(text, base, espeak_voice if engine is self.espeak else None)
 
     async def aclose(self) -> None:
         await self.piper.aclose()
