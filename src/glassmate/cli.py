@@ -33,6 +33,8 @@ models_app = typer.Typer(help="List, assemble and verify the embedded models.", 
 app.add_typer(models_app, name="models")
 devices_app = typer.Typer(help="Register the glasses (and browsers) allowed to connect, and revoke them.")
 app.add_typer(devices_app, name="devices")
+keys_app = typer.Typer(help="API keys for the OpenAI-compatible REST API (/v1/chat/completions, /v1/audio/…).")
+app.add_typer(keys_app, name="keys")
 
 out = Console()
 err = Console(stderr=True)
@@ -154,10 +156,41 @@ def models_prepare(
 # -- devices ------------------------------------------------------------------------------------------------
 
 
-def _registry() -> Any:
-    from glassmate.store import Database, DeviceRegistry
+def _registry(kind: str = "devices") -> Any:
+    from glassmate.store import ApiKeyRegistry, Database, DeviceRegistry
 
-    return DeviceRegistry(db=Database(url=_settings().db_url))
+    cls = ApiKeyRegistry if kind == "keys" else DeviceRegistry
+    return cls(db=Database(url=_settings().db_url))
+
+
+@keys_app.command("add")
+def keys_add(name: Annotated[str, typer.Argument(help="Who the key is for, e.g. 'my-app'.")]) -> None:
+    """Create an API key and print it (shown only this once)."""
+    try:
+        record, key = _registry("keys").add(name)
+    except GlassmateError as exc:
+        raise _fail(exc) from exc
+    err.print(f"API key [bold]{escape(record.name)}[/bold] created (keep it secret, shown once):")
+    print(key)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List API keys."""
+    for d in _registry("keys").list():
+        state = "[red]revoked[/red]" if d.revoked else "[green]active[/green]"
+        seen = d.last_seen_at.strftime("%Y-%m-%d %H:%M") if d.last_seen_at else "never"
+        out.print(f"{escape(d.name):<24} {state}  added {d.created_at:%Y-%m-%d}  last used {seen}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(name: Annotated[str, typer.Argument(help="The key to revoke.")]) -> None:
+    """Revoke an API key."""
+    try:
+        record = _registry("keys").revoke(name)
+    except GlassmateError as exc:
+        raise _fail(exc) from exc
+    out.print(f"revoked {escape(record.name)}")
 
 
 @devices_app.command("add")

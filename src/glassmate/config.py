@@ -96,6 +96,12 @@ class ImageSettings(_Frozen):
 class ServerSettings(_Frozen):
     host: str = "127.0.0.1"
     port: int = 8765
+    # The OpenAI-compatible REST API: requests per minute per API key (bursts of rate_burst), and how many
+    # requests may wait for one model before the next is answered 503.
+    rate_per_minute: int = 120
+    rate_burst: int = 30
+    max_waiting: int = 8
+    max_request_bytes: int = 26 * 1024 * 1024
 
 
 class Settings(BaseSettings):

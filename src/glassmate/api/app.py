@@ -12,18 +12,24 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from glassmate import __version__
+from glassmate.api.audio import router as audio_router
+from glassmate.api.chat import router as chat_router
+from glassmate.api.common import Admission, ApiError, KeyRateLimiter, error_response
 from glassmate.api.realtime import router as realtime_router
 from glassmate.config import Settings
 from glassmate.errors import GlassmateError
 from glassmate.runtime import Models
 from glassmate.skills.router import Router, default_router
-from glassmate.store import Database, DeviceRegistry
+from glassmate.store import ApiKeyRegistry, Database, DeviceRegistry
 from glassmate.weights import CATALOG, WeightStore
 
 log = logging.getLogger("glassmate.server")
@@ -37,6 +43,9 @@ class Services:
     models: Models
     router: Router
     devices: DeviceRegistry
+    api_keys: ApiKeyRegistry
+    rate_limiter: KeyRateLimiter
+    admission: Admission
     warm: bool = False  # models loaded and the LLM's system prompt cached
     warm_error: str | None = None
 
@@ -44,11 +53,15 @@ class Services:
 def create_app(settings: Settings, *, models: Models | None = None, preload: bool = False) -> FastAPI:
     """The glassmate server for `settings` (tests may pass their own, e.g. fake, models)."""
     store = WeightStore(models_dir=settings.models_dir)
+    db = Database(url=settings.db_url)
     services = Services(
         settings=settings,
         models=models or Models(settings=settings, store=store),
         router=default_router(),
-        devices=DeviceRegistry(db=Database(url=settings.db_url)),
+        devices=DeviceRegistry(db=db),
+        api_keys=ApiKeyRegistry(db=db),
+        rate_limiter=KeyRateLimiter(per_minute=settings.server.rate_per_minute, burst=settings.server.rate_burst),
+        admission=Admission(max_waiting=settings.server.max_waiting),
     )
 
     @asynccontextmanager
@@ -64,10 +77,32 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
     app = FastAPI(title="glassmate", version=__version__, lifespan=lifespan)
     app.state.services = services
     app.include_router(realtime_router)
+    app.include_router(chat_router)
+    app.include_router(audio_router)
 
     @app.exception_handler(GlassmateError)
     async def glassmate_error(_request: Request, exc: GlassmateError) -> JSONResponse:
-        return JSONResponse({"error": exc.to_dict()}, status_code=exc.http_status)
+        if isinstance(exc, ApiError):
+            return error_response(exc.http_status, exc.message, exc.code, exc.param, exc.headers)
+        return error_response(exc.http_status, exc.message, exc.code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(p) for p in first["loc"] if p not in ("body", "query"))
+        return error_response(400, f"{where or 'request'}: {first['msg']}", "invalid_request", where or None)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return error_response(exc.status_code, str(exc.detail), "not_found" if exc.status_code == 404 else "http_error")
+
+    @app.middleware("http")
+    async def limit_size(request: Request, call_next: Any) -> Any:
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > settings.server.max_request_bytes:
+            limit = settings.server.max_request_bytes // (1024 * 1024)
+            return error_response(413, f"the request is larger than {limit} MB", "request_too_large")
+        return await call_next(request)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str | bool]:

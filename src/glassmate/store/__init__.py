@@ -1,6 +1,6 @@
 """Durable state (SQLAlchemy 2.x; SQLite by default, PostgreSQL by URL)."""
 
 from glassmate.store.db import Database
-from glassmate.store.devices import DeviceRecord, DeviceRegistry
+from glassmate.store.devices import ApiKeyRegistry, DeviceRecord, DeviceRegistry
 
-__all__ = ["Database", "DeviceRecord", "DeviceRegistry"]
+__all__ = ["ApiKeyRegistry", "Database", "DeviceRecord", "DeviceRegistry"]

@@ -13,10 +13,8 @@ class Base(DeclarativeBase):
     pass
 
 
-class Device(Base):
-    """A pair of glasses (or a browser standing in for them) allowed to open realtime sessions."""
-
-    __tablename__ = "devices"
+class _Credential:
+    """A named secret token: shown once, stored as a hash, revocable."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
@@ -26,6 +24,18 @@ class Device(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class Device(_Credential, Base):
+    """A pair of glasses (or a browser standing in for them) allowed to open realtime sessions."""
+
+    __tablename__ = "devices"
+
+
+class ApiKey(_Credential, Base):
+    """A key for the OpenAI-compatible REST API."""
+
+    __tablename__ = "api_keys"
 
 
 class Database:

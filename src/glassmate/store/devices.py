@@ -1,4 +1,5 @@
-"""Device tokens: created once (shown once), stored hashed, checked on every connection, revocable."""
+"""Credentials: device tokens (glasses) and API keys (REST clients). Created once (shown once), stored hashed,
+checked on every request, revocable."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from glassmate.errors import GlassmateError
-from glassmate.store.db import Database, Device
+from glassmate.store.db import ApiKey, Database, Device
 
 TOKEN_PREFIX = "gm_"
+KEY_PREFIX = "sk-gm-"
 
 
 class DeviceError(GlassmateError):
@@ -40,55 +43,73 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _record(device: Device) -> DeviceRecord:
+def _record(device: Device | ApiKey) -> DeviceRecord:
     return DeviceRecord(device.id, device.name, device.created_at, device.last_seen_at, device.revoked_at is not None)
 
 
-class DeviceRegistry:
+class CredentialRegistry:
+    """Named tokens of one kind (a table and a prefix)."""
+
+    model: Any = Device  # the ORM class (Device or ApiKey); Any keeps SQLAlchemy's select() typing simple
+    prefix = TOKEN_PREFIX
+    noun = "device"
+
     def __init__(self, *, db: Database) -> None:
         self.db = db
 
     def add(self, name: str) -> tuple[DeviceRecord, str]:
-        """Register a device; returns it and its token (the only time the token is visible)."""
+        """Register a name; returns it and its token (the only time the token is visible)."""
         name = name.strip()
         if not name or len(name) > 80:
-            raise DeviceError("a device name must be 1-80 characters", code="device-name-invalid")
-        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+            raise DeviceError(f"a {self.noun} name must be 1-80 characters", code="device-name-invalid")
+        token = self.prefix + secrets.token_urlsafe(32)
         with self.db.session() as s:
-            device = Device(name=name, token_hash=hash_token(token))
-            s.add(device)
+            row = self.model(name=name, token_hash=hash_token(token))
+            s.add(row)
             try:
                 s.commit()
             except IntegrityError as exc:
-                raise DeviceError(f"a device named {name!r} exists already", code="device-exists") from exc
-            return _record(device), token
+                raise DeviceError(f"a {self.noun} named {name!r} exists already", code="device-exists") from exc
+            return _record(row), token
 
     def list(self) -> list[DeviceRecord]:
         with self.db.session() as s:
-            return [_record(d) for d in s.scalars(select(Device).order_by(Device.id))]
+            return [_record(d) for d in s.scalars(select(self.model).order_by(self.model.id))]
 
     def revoke(self, name: str) -> DeviceRecord:
         with self.db.session() as s:
-            device = s.scalar(select(Device).where(Device.name == name))
+            device = s.scalar(select(self.model).where(self.model.name == name))
             if device is None:
-                raise DeviceError(f"no device named {name!r}", code="device-unknown")
+                raise DeviceError(f"no {self.noun} named {name!r}", code="device-unknown")
             if device.revoked_at is None:
                 device.revoked_at = datetime.now(UTC)
                 s.commit()
             return _record(device)
 
     def authenticate(self, token: str | None) -> DeviceRecord:
-        """The device that owns `token`; AuthError if there is none or it was revoked."""
-        if not token or not token.startswith(TOKEN_PREFIX):
-            raise AuthError("a device token is required (Authorization: Bearer gm_… or ?token=gm_…)")
+        """The holder of `token`; AuthError if there is none or it was revoked."""
+        if not token or not token.startswith(self.prefix):
+            raise AuthError(f"a {self.noun} token is required (Authorization: Bearer {self.prefix}…)")
         wanted = hash_token(token)
         with self.db.session() as s:
-            device = s.scalar(select(Device).where(Device.token_hash == wanted))
+            device = s.scalar(select(self.model).where(self.model.token_hash == wanted))
             # compare_digest keeps the check constant-time even though the lookup is by hash.
             if device is None or not hmac.compare_digest(device.token_hash, wanted):
-                raise AuthError("unknown device token")
+                raise AuthError(f"unknown {self.noun} token")
             if device.revoked_at is not None:
-                raise AuthError("this device token was revoked", code="token-revoked")
+                raise AuthError(f"this {self.noun} token was revoked", code="token-revoked")
             device.last_seen_at = datetime.now(UTC)
             s.commit()
             return _record(device)
+
+
+class DeviceRegistry(CredentialRegistry):
+    """Glasses and browsers allowed to open realtime sessions (tokens gm_…)."""
+
+
+class ApiKeyRegistry(CredentialRegistry):
+    """Clients of the OpenAI-compatible REST API (keys sk-gm-…)."""
+
+    model = ApiKey
+    prefix = KEY_PREFIX
+    noun = "API key"

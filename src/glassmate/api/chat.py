@@ -1,0 +1,286 @@
+"""`POST /v1/chat/completions`, OpenAI-compatible, streaming or not.
+
+model "glassmate": the assistant itself. The last user message (and any image in it) is routed like a spoken turn:
+deterministic skills first, the LLM last; which skills ran is returned in the extension field `glassmate`.
+Any other model id names the underlying LLM: plain chat, with the caller's tools returned as tool calls.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+import uuid
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from glassmate.api.common import ApiError, api_key, model_list
+from glassmate.imaging import load_image
+from glassmate.providers.llm.base import ChatMessage, ChatResult, GenerationOptions, ToolCall, ToolSpec
+from glassmate.skills.ask import answer, read_scene
+from glassmate.skills.base import Exchange, Frame, SkillContext, Turn
+from glassmate.store.devices import DeviceRecord
+
+router = APIRouter()
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ImageUrl(_Open):
+    url: str
+    detail: str | None = None
+
+
+class ContentPart(_Open):
+    type: Literal["text", "image_url", "input_text"]
+    text: str | None = None
+    image_url: ImageUrl | None = None
+
+
+class FunctionCall(_Open):
+    name: str
+    arguments: str = "{}"
+
+
+class ToolCallIn(_Open):
+    id: str
+    type: Literal["function"] = "function"
+    function: FunctionCall
+
+
+class Message(_Open):
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: str | list[ContentPart] | None = None
+    tool_call_id: str | None = None
+    tool_calls: list[ToolCallIn] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, str):
+            return self.content
+        return "\n".join(p.text or "" for p in self.content or [] if p.type in ("text", "input_text"))
+
+    def images(self) -> list[str]:
+        if isinstance(self.content, str) or not self.content:
+            return []
+        return [p.image_url.url for p in self.content if p.type == "image_url" and p.image_url]
+
+
+class FunctionDef(_Open):
+    name: str
+    description: str = ""
+    parameters: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
+
+
+class Tool(_Open):
+    type: Literal["function"]
+    function: FunctionDef
+
+
+class StreamOptions(_Open):
+    include_usage: bool = False
+
+
+class ChatRequest(_Open):
+    model: str
+    messages: list[Message] = Field(min_length=1)
+    stream: bool = False
+    max_tokens: int | None = Field(default=None, ge=1, le=4096)
+    max_completion_tokens: int | None = Field(default=None, ge=1, le=4096)
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    stop: str | list[str] | None = None
+    tools: list[Tool] | None = None
+    tool_choice: str | dict[str, Any] | None = None
+    stream_options: StreamOptions | None = None
+
+
+def _options(req: ChatRequest) -> GenerationOptions:
+    stop = (req.stop,) if isinstance(req.stop, str) else tuple(req.stop or ())
+    return GenerationOptions(max_tokens=req.max_completion_tokens or req.max_tokens, temperature=req.temperature,
+                             stop=stop)  # fmt: skip
+
+
+def _decode_data_url(url: str, max_bytes: int) -> bytes:
+    if not url.startswith("data:"):
+        raise ApiError(400, "only data: URLs are accepted for images (the server does not fetch URLs)",
+                       code="invalid_image_url", param="messages")  # fmt: skip
+    try:
+        header, payload = url.split(",", 1)
+        data = base64.b64decode(payload, validate=True) if ";base64" in header else payload.encode()
+    except (ValueError, binascii.Error) as exc:
+        raise ApiError(400, "the image data URL is not valid base64", code="invalid_image_url",
+                       param="messages") from exc  # fmt: skip
+    if len(data) > max_bytes:
+        raise ApiError(413, "the image is too large", code="image_too_large", param="messages")
+    return data
+
+
+def _llm_messages(req: ChatRequest) -> list[ChatMessage]:
+    out = []
+    for m in req.messages:
+        role = "system" if m.role == "developer" else m.role
+        calls = tuple(
+            ToolCall(c.id, c.function.name, json.loads(c.function.arguments or "{}")) for c in m.tool_calls or []
+        )
+        out.append(ChatMessage(role, m.text(), tool_call_id=m.tool_call_id, tool_calls=calls))
+    return out
+
+
+def _tool_choice(req: ChatRequest) -> str:
+    choice = req.tool_choice
+    if isinstance(choice, dict):
+        return str(choice.get("function", {}).get("name", "auto"))
+    return choice or "auto"
+
+
+def _completion(model: str, result: ChatResult, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": result.text or None}
+    if result.tool_calls:
+        message["tool_calls"] = [c.to_openai() for c in result.tool_calls]
+    body: dict[str, Any] = {
+        "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "message": message, "finish_reason": result.finish_reason, "logprobs": None}],
+        "usage": {
+            "prompt_tokens": result.prompt_tokens,
+            "completion_tokens": result.completion_tokens,
+            "total_tokens": result.prompt_tokens + result.completion_tokens,
+        },
+    }
+    if extra:
+        body["glassmate"] = extra
+    return body
+
+
+async def _sse(
+    model: str, deltas: AsyncIterator[str], *, usage: bool, extra: dict[str, Any] | None
+) -> AsyncGenerator[str, None]:
+    cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}
+        body = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model, "choices": [choice]}
+        return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+    yield chunk({"role": "assistant", "content": ""})
+    count = 0
+    try:
+        async with aclosing(deltas) as stream:  # type: ignore[type-var]
+            async for delta in stream:
+                count += 1
+                yield chunk({"content": delta})
+    except ApiError as exc:
+        yield f"data: {json.dumps({'error': {'message': exc.message, 'type': 'server_error', 'code': exc.code}})}\n\n"
+        return
+    final = json.loads(chunk({}, "stop")[6:])
+    if extra:
+        final["glassmate"] = extra
+    yield f"data: {json.dumps(final, ensure_ascii=False)}\n\n"
+    if usage:
+        body = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model, "choices": [],
+                "usage": {"prompt_tokens": 0, "completion_tokens": count, "total_tokens": count}}  # fmt: skip
+        yield f"data: {json.dumps(body)}\n\n"
+    yield "data: [DONE]\n\n"
+
+
+@router.get("/v1/models")
+async def list_models(request: Request, _key: DeviceRecord = Depends(api_key)) -> dict[str, Any]:
+    return {"object": "list", "data": model_list(request.app.state.services)}
+
+
+@router.post("/v1/chat/completions", response_model=None)
+async def chat_completions(
+    req: ChatRequest, request: Request, _key: DeviceRecord = Depends(api_key)
+) -> JSONResponse | StreamingResponse:
+    services = request.app.state.services
+    known = {m["id"] for m in model_list(services)} - {"whisper-1", "tts-1"}
+    if req.model not in known:
+        raise ApiError(404, f"the model {req.model!r} does not exist; see GET /v1/models", code="model_not_found",
+                       param="model")  # fmt: skip
+    if req.model == "glassmate":
+        return await _assistant(req, services)
+    messages = _llm_messages(req)
+    llm = services.models.llm
+    tools = [ToolSpec(t.function.name, t.function.description, t.function.parameters) for t in req.tools or []]
+    if req.stream and not tools:
+
+        async def guarded() -> AsyncGenerator[str, None]:
+            async with services.admission.slot("llm"), aclosing(llm.stream(messages, options=_options(req))) as deltas:
+                async for d in deltas:
+                    yield d
+
+        usage = bool(req.stream_options and req.stream_options.include_usage)
+        return StreamingResponse(_sse(req.model, guarded(), usage=usage, extra=None), media_type="text/event-stream")
+    async with services.admission.slot("llm"):
+        result = await llm.chat(messages, tools=tools, tool_choice=_tool_choice(req), options=_options(req))
+    if req.stream:  # tools and streaming: one chunk with the whole answer (small models call tools in one go)
+
+        async def once() -> AsyncGenerator[str, None]:
+            yield result.text
+
+        return StreamingResponse(_sse(req.model, once(), usage=False, extra=None), media_type="text/event-stream")
+    return JSONResponse(_completion(req.model, result))
+
+
+async def _assistant(req: ChatRequest, services: Any) -> JSONResponse | StreamingResponse:
+    """model=glassmate: the last user message is a turn for the router; earlier exchanges are its history."""
+    users = [m for m in req.messages if m.role == "user"]
+    if not users or not (users[-1].text().strip() or users[-1].images()):
+        raise ApiError(400, "the last user message has no text or image", code="empty_message", param="messages")
+    last = users[-1]
+    history: list[Exchange] = []
+    pending: str | None = None
+    for m in req.messages[: req.messages.index(last)]:
+        if m.role == "user":
+            pending = m.text()
+        elif m.role == "assistant" and pending is not None:
+            history.append(Exchange(pending, m.text()))
+            pending = None
+    frame = None
+    images = last.images()
+    if images:
+        data = _decode_data_url(images[-1], services.settings.image.max_bytes)
+        frame = Frame(data, int(time.time() * 1000))
+        frame._pixels = load_image(data, services.settings.image)
+    text = last.text().strip() or "What is this?"
+    turn = Turn(text=text, frame=frame, history=tuple(history))
+    skill = services.router.route(turn)
+    ctx = SkillContext(models=services.models)
+    extra = {"route": skill.name, "skills": [skill.name]}
+    if frame is not None and skill.name == "ask":
+        # A question about a photo that no phrase skill claimed: answer it with what the image shows.
+        scene = await read_scene(frame._pixels, ocr=services.models.ocr, codes=services.models.codes)  # type: ignore[arg-type]
+
+        async def deltas() -> AsyncGenerator[str, None]:
+            async with (
+                services.admission.slot("llm"),
+                aclosing(answer(text, llm=services.models.llm, scene=scene, history=history)) as s,
+            ):
+                async for d in s:
+                    yield d
+
+        extra["skills"] = ["ocr", "codes", "ask"]
+    else:
+
+        async def deltas() -> AsyncGenerator[str, None]:
+            async with (
+                services.admission.slot("llm" if skill.name in ("ask", "what-is-this") else "skills"),
+                aclosing(skill.run(turn, ctx)) as s,
+            ):
+                async for d in s:
+                    yield d
+
+    if req.stream:
+        usage = bool(req.stream_options and req.stream_options.include_usage)
+        return StreamingResponse(_sse("glassmate", deltas(), usage=usage, extra=extra), media_type="text/event-stream")
+    text_out = "".join([d async for d in deltas()]).strip()
+    return JSONResponse(_completion("glassmate", ChatResult(text=text_out), extra))

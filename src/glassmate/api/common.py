@@ -1,0 +1,117 @@
+"""What the OpenAI-compatible routes share: API-key auth, per-key rate limits, bounded model queues, and
+errors in OpenAI's shape (`{"error": {"message", "type", "param", "code"}}`)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from glassmate.errors import GlassmateError
+from glassmate.store.devices import DeviceRecord
+
+OPENAI_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+                404: "not_found_error", 413: "invalid_request_error", 415: "invalid_request_error",
+                422: "invalid_request_error", 429: "rate_limit_error"}  # fmt: skip
+
+
+class ApiError(GlassmateError):
+    """An error of the REST API with its HTTP status."""
+
+    def __init__(self, status: int, message: str, *, code: str, param: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:  # fmt: skip
+        super().__init__(message, code=code)
+        self.http_status = status
+        self.param = param
+        self.headers = headers or {}
+
+
+def error_response(status: int, message: str, code: str, param: str | None = None,
+                   headers: dict[str, str] | None = None) -> JSONResponse:  # fmt: skip
+    kind = OPENAI_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
+    body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    stamp: float = field(default_factory=time.monotonic)
+
+
+class KeyRateLimiter:
+    """A token bucket per API key: `per_minute` requests a minute, bursts of `burst`."""
+
+    def __init__(self, *, per_minute: int, burst: int) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = burst
+        self._buckets: dict[int, _Bucket] = {}
+
+    def check(self, key_id: int) -> None:
+        now = time.monotonic()
+        bucket = self._buckets.setdefault(key_id, _Bucket(float(self.burst), now))
+        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.stamp) * self.rate)
+        bucket.stamp = now
+        if bucket.tokens < 1:
+            wait = max(1, round((1 - bucket.tokens) / self.rate))
+            raise ApiError(429, f"rate limit reached; retry in {wait} s", code="rate_limit_exceeded",
+                           headers={"retry-after": str(wait)})  # fmt: skip
+        bucket.tokens -= 1
+
+
+class Admission:
+    """Bounded queues in front of the models: a request waits for its model only while few others wait,
+    otherwise it is answered 503 at once instead of piling up (the event loop itself never blocks)."""
+
+    def __init__(self, *, max_waiting: int) -> None:
+        self.max_waiting = max_waiting
+        self._locks: dict[str, asyncio.Semaphore] = {}
+        self._waiting: dict[str, int] = {}
+
+    @asynccontextmanager
+    async def slot(self, kind: str) -> AsyncIterator[None]:
+        semaphore = self._locks.setdefault(kind, asyncio.Semaphore(1))
+        if self._waiting.get(kind, 0) >= self.max_waiting:
+            raise ApiError(503, f"the {kind} model is busy; retry shortly", code="server_busy",
+                           headers={"retry-after": "2"})  # fmt: skip
+        self._waiting[kind] = self._waiting.get(kind, 0) + 1
+        try:
+            await semaphore.acquire()
+        finally:
+            self._waiting[kind] -= 1
+        try:
+            yield
+        finally:
+            semaphore.release()
+
+
+async def api_key(request: Request) -> DeviceRecord:
+    """FastAPI dependency: the API key of the request, after the rate limit."""
+    services = request.app.state.services
+    auth = request.headers.get("authorization", "")
+    token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+    if not token:
+        raise ApiError(401, "missing API key: send Authorization: Bearer sk-gm-…", code="invalid_api_key")
+    try:
+        key = await asyncio.to_thread(services.api_keys.authenticate, token)
+    except GlassmateError as exc:
+        raise ApiError(401, "invalid API key", code="invalid_api_key") from exc
+    services.rate_limiter.check(key.id)
+    return key
+
+
+def model_list(services: Any) -> list[dict[str, Any]]:
+    """The assistant and each underlying model that is usable."""
+    created = 1_763_769_600  # the day glassmate's API first shipped; OpenAI requires a timestamp
+    models = [{"id": "glassmate", "object": "model", "created": created, "owned_by": "glassmate"}]
+    llm = services.models.llm
+    models.append({"id": llm.model_name or "llm", "object": "model", "created": created, "owned_by": "glassmate"})
+    models.append({"id": "whisper-1", "object": "model", "created": created, "owned_by": "glassmate"})
+    models.append({"id": "tts-1", "object": "model", "created": created, "owned_by": "glassmate"})
+    return models

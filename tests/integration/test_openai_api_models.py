@@ -1,0 +1,44 @@
+"""The OpenAI-compatible REST API on the real embedded models, through the official SDK."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+
+from glassmate.api.app import create_app
+from glassmate.config import Settings
+from glassmate.runtime import Models
+from glassmate.testing.server import serve_in_thread
+
+
+@pytest.fixture(scope="module")
+def client(models: Models, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    settings = Settings(home=tmp_path_factory.mktemp("api"))
+    app = create_app(settings, models=models)
+    _, key = app.state.services.api_keys.add("integration")
+    with serve_in_thread(app) as base:
+        yield openai.OpenAI(api_key=key, base_url=f"{base}/v1", max_retries=0, timeout=120)
+
+
+def test_glassmate_answers_arithmetic(client: Any) -> None:
+    reply = client.chat.completions.create(
+        model="glassmate", messages=[{"role": "user", "content": "What is 2+3?"}], temperature=0
+    )
+    assert "5" in reply.choices[0].message.content
+
+
+def test_speech_then_transcription_round_trip(client: Any) -> None:
+    wav = client.audio.speech.create(model="tts-1", voice="alloy", input="Turn left at the next corner.",
+                                     response_format="wav").read()  # fmt: skip
+    text = client.audio.transcriptions.create(model="whisper-1", file=("say.wav", wav, "audio/wav"), language="en")
+    assert "left" in text.text.lower() and "corner" in text.text.lower()
+
+
+def test_mp3_upload_is_transcribed(client: Any, tmp_path: Path) -> None:
+    mp3 = client.audio.speech.create(model="tts-1", voice="alloy", input="Good morning.", response_format="mp3").read()
+    text = client.audio.transcriptions.create(model="whisper-1", file=("say.mp3", mp3, "audio/mpeg"), language="en")
+    assert "morning" in text.text.lower()
