@@ -23,6 +23,7 @@ lint:
 bench: setup
 	.venv/bin/python bench/models.py
 	.venv/bin/python bench/voice_latency.py
+	.venv/bin/python bench/api.py
 
 lock:
 	.venv/bin/pip freeze --exclude-editable | grep -v '^glassmate' > requirements/constraints.txt.new

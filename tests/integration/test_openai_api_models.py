@@ -42,3 +42,35 @@ def test_mp3_upload_is_transcribed(client: Any, tmp_path: Path) -> None:
     mp3 = client.audio.speech.create(model="tts-1", voice="alloy", input="Good morning.", response_format="mp3").read()
     text = client.audio.transcriptions.create(model="whisper-1", file=("say.mp3", mp3, "audio/mpeg"), language="en")
     assert "morning" in text.text.lower()
+
+
+@pytest.fixture(scope="module")
+def server(models: Models, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    settings = Settings(home=tmp_path_factory.mktemp("remote"))
+    app = create_app(settings, models=models)
+    _, key = app.state.services.api_keys.add("remote-providers")
+    with serve_in_thread(app) as base:
+        yield f"{base}/v1", key
+
+
+async def test_remote_asr_and_tts_providers_against_a_real_server(server: tuple[str, str], models: Models) -> None:
+    """glassmate's OpenAI-compatible ASR and TTS providers, talking to an OpenAI-compatible server (ours)."""
+    from glassmate.audio import pcm16_to_audio
+    from glassmate.config import RemoteSettings
+    from glassmate.providers.asr.base import TranscribeOptions
+    from glassmate.providers.asr.openai_compat import OpenAICompatASR
+    from glassmate.providers.tts.openai_compat import OpenAICompatTTS
+
+    base, key = server
+    tts = OpenAICompatTTS(settings=RemoteSettings(base_url=base, api_key=key, model="tts-1"), voice="alloy")
+    asr = OpenAICompatASR(settings=RemoteSettings(base_url=base, api_key=key, model="whisper-1"))
+    try:
+        chunks = [c async for c in tts.stream("The museum opens at ten. Tickets cost twelve euros.")]
+        assert [c.sample_rate for c in chunks] == [24_000, 24_000]
+        audio = pcm16_to_audio(b"".join(c.pcm16 for c in chunks), 24_000)
+        result = await asr.transcribe(audio, TranscribeOptions(language="en", word_timestamps=True))
+        assert "museum" in result.text.lower() and "tickets" in result.text.lower()
+        assert result.segments and result.language
+    finally:
+        await tts.aclose()
+        await asr.aclose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import wave
@@ -190,3 +191,26 @@ def test_rate_limit_answers_429_with_retry_after(api: dict[str, Any]) -> None:
     statuses = [httpx.get(f"{api['base']}/v1/models", headers=headers) for _ in range(40)]
     limited = [r for r in statuses if r.status_code == 429]
     assert limited and int(limited[0].headers["retry-after"]) >= 1  # 30 requests of burst, then 2 a second
+
+
+async def test_a_full_model_queue_answers_503_before_streaming(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, server={"max_waiting": 1})  # type: ignore[arg-type]
+    models = fake_models(settings, llm=ScriptedLLM(["slow " * 30] * 10, delay_s=0.02))
+    models.llm.model_name = "qwen-test"
+    app = create_app(settings, models=models)
+    _, key = app.state.services.api_keys.add("queue")
+    body = {"model": "qwen-test", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
+    with serve_in_thread(app) as base:
+        async with httpx.AsyncClient(base_url=base, headers={"authorization": f"Bearer {key}"}, timeout=30) as c:
+
+            async def one() -> tuple[int, str]:
+                async with c.stream("POST", "/v1/chat/completions", json=body) as r:
+                    await r.aread()
+                    return r.status_code, r.headers.get("retry-after", "")
+
+            results = await asyncio.gather(*(one() for _ in range(4)))
+            health = await c.get("/healthz")  # the event loop stayed free meanwhile
+    statuses = sorted(s for s, _ in results)
+    assert statuses.count(200) >= 1 and statuses.count(503) >= 1
+    assert all(retry == "2" for s, retry in results if s == 503)
+    assert health.status_code == 200

@@ -177,9 +177,11 @@ async def speech(req: SpeechRequest, request: Request, _key: DeviceRecord = Depe
     language = "en"
     voice = "espeak" if req.voice.startswith("espeak") else None
 
+    ticket = services.admission.ticket("tts")
+
     async def pcm_pieces() -> AsyncGenerator[bytes, None]:
         async with (
-            services.admission.slot("tts"),
+            ticket,
             aclosing(services.models.tts.stream(req.input, language=language, voice=voice)) as chunks,
         ):
             async for chunk in chunks:

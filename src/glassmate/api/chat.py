@@ -212,9 +212,10 @@ async def chat_completions(
     llm = services.models.llm
     tools = [ToolSpec(t.function.name, t.function.description, t.function.parameters) for t in req.tools or []]
     if req.stream and not tools:
+        ticket = services.admission.ticket("llm")  # a full queue is refused now, before the stream's 200
 
         async def guarded() -> AsyncGenerator[str, None]:
-            async with services.admission.slot("llm"), aclosing(llm.stream(messages, options=_options(req))) as deltas:
+            async with ticket, aclosing(llm.stream(messages, options=_options(req))) as deltas:
                 async for d in deltas:
                     yield d
 
@@ -259,10 +260,11 @@ async def _assistant(req: ChatRequest, services: Any) -> JSONResponse | Streamin
     if frame is not None and skill.name == "ask":
         # A question about a photo that no phrase skill claimed: answer it with what the image shows.
         scene = await read_scene(frame._pixels, ocr=services.models.ocr, codes=services.models.codes)  # type: ignore[arg-type]
+        ticket = services.admission.ticket("llm")
 
         async def deltas() -> AsyncGenerator[str, None]:
             async with (
-                services.admission.slot("llm"),
+                ticket,
                 aclosing(answer(text, llm=services.models.llm, scene=scene, history=history)) as s,
             ):
                 async for d in s:
@@ -270,10 +272,11 @@ async def _assistant(req: ChatRequest, services: Any) -> JSONResponse | Streamin
 
         extra["skills"] = ["ocr", "codes", "ask"]
     else:
+        ticket = services.admission.ticket("llm" if skill.name in ("ask", "what-is-this") else "skills")
 
         async def deltas() -> AsyncGenerator[str, None]:
             async with (
-                services.admission.slot("llm" if skill.name in ("ask", "what-is-this") else "skills"),
+                ticket,
                 aclosing(skill.run(turn, ctx)) as s,
             ):
                 async for d in s:

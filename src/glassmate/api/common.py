@@ -65,6 +65,35 @@ class KeyRateLimiter:
         bucket.tokens -= 1
 
 
+class Ticket:
+    """A place in a model's queue, taken when the request arrives (so a full queue is refused before a
+    streamed response has sent its status) and used when the work starts."""
+
+    UNUSED_TIMEOUT_S = 60.0  # a ticket never used (the client left first) gives its place back
+
+    def __init__(self, admission: Admission, kind: str) -> None:
+        self.admission = admission
+        self.kind = kind
+        self._waiting = True
+        self._expiry = asyncio.get_running_loop().call_later(self.UNUSED_TIMEOUT_S, self._leave)
+
+    def _leave(self) -> None:
+        if self._waiting:
+            self._waiting = False
+            self.admission._waiting[self.kind] -= 1
+
+    async def __aenter__(self) -> None:
+        semaphore = self.admission._locks.setdefault(self.kind, asyncio.Semaphore(1))
+        try:
+            await semaphore.acquire()
+        finally:
+            self._expiry.cancel()
+            self._leave()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.admission._locks[self.kind].release()
+
+
 class Admission:
     """Bounded queues in front of the models: a request waits for its model only while few others wait,
     otherwise it is answered 503 at once instead of piling up (the event loop itself never blocks)."""
@@ -74,21 +103,18 @@ class Admission:
         self._locks: dict[str, asyncio.Semaphore] = {}
         self._waiting: dict[str, int] = {}
 
-    @asynccontextmanager
-    async def slot(self, kind: str) -> AsyncIterator[None]:
-        semaphore = self._locks.setdefault(kind, asyncio.Semaphore(1))
+    def ticket(self, kind: str) -> Ticket:
+        """Take a place in the queue of `kind` now, or raise 503 if it is full."""
         if self._waiting.get(kind, 0) >= self.max_waiting:
             raise ApiError(503, f"the {kind} model is busy; retry shortly", code="server_busy",
                            headers={"retry-after": "2"})  # fmt: skip
         self._waiting[kind] = self._waiting.get(kind, 0) + 1
-        try:
-            await semaphore.acquire()
-        finally:
-            self._waiting[kind] -= 1
-        try:
+        return Ticket(self, kind)
+
+    @asynccontextmanager
+    async def slot(self, kind: str) -> AsyncIterator[None]:
+        async with self.ticket(kind):
             yield
-        finally:
-            semaphore.release()
 
 
 async def api_key(request: Request) -> DeviceRecord:
