@@ -13,9 +13,6 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -26,7 +23,7 @@ import numpy as np
 from glassmate.audio import Audio, pcm16_to_audio
 from glassmate.config import Settings
 from glassmate.runtime import Models
-from glassmate.testing.server import free_port
+from served import glassmate_server
 
 OUT = Path(__file__).parent / "out"
 CONCURRENCY = (1, 4, 16)
@@ -150,29 +147,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one client per scenario (a smoke test)")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
-    glassmate = str(Path(sys.executable).with_name("glassmate"))
-    with tempfile.TemporaryDirectory() as tmp:
-        # A generous per-key rate limit: this measures the models and the queues, not the limiter.
-        env = {**os.environ, "GLASSMATE_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
-               "GLASSMATE_SERVER__RATE_PER_MINUTE": "100000", "GLASSMATE_SERVER__RATE_BURST": "1000"}  # fmt: skip
-        key = subprocess.run([glassmate, "keys", "add", "bench"], env=env, capture_output=True, text=True,
-                             check=True).stdout.strip()  # fmt: skip
-        port = free_port()
-        server = subprocess.Popen([glassmate, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{base}/healthz").json().get("warm"):
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.5)
-            report = asyncio.run(run(base, key, server.pid, args.quick))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    # A generous per-key rate limit: this measures the models and the queues, not the limiter.
+    lifted = {"GLASSMATE_SERVER__RATE_PER_MINUTE": "100000", "GLASSMATE_SERVER__RATE_BURST": "1000"}
+    with glassmate_server(credential="keys", env=lifted) as served:
+        report = asyncio.run(run(served.base, served.secret, served.pid, args.quick))
     report["machine"] = {"cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%d")}
     args.output.write_text(json.dumps(report, indent=2))
     print(f"\nglassmate REST API under load ({report['machine']['cpus']} CPUs, {report['machine']['date']})")

@@ -12,21 +12,16 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 from glassmate.audio import Audio, pcm16_to_audio
 from glassmate.client import GlassesClient, TurnResult
 from glassmate.config import Settings
 from glassmate.runtime import Models
 from glassmate.testing.scenes import jpeg_bytes, render_label
-from glassmate.testing.server import free_port
+from served import glassmate_server
 
 OUT = Path(__file__).parent / "out"
 DETERMINISTIC = [
@@ -135,31 +130,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one turn of each kind (a smoke test)")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
-    glassmate = str(Path(sys.executable).with_name("glassmate"))
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "GLASSMATE_DATABASE_URL": f"sqlite:///{tmp}/bench.db"}
-        token = subprocess.run(
-            [glassmate, "devices", "add", "bench"], env=env, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        port = free_port()
-        log = (OUT / "voice_latency_server.log").open("w")
-        server = subprocess.Popen(
-            [glassmate, "--verbose", "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{base}/healthz").json().get("warm"):
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.5)
-            report = asyncio.run(run(base, token, quick=args.quick))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with glassmate_server(credential="devices", log=OUT / "voice_latency_server.log") as served:
+        report = asyncio.run(run(served.base, served.secret, quick=args.quick))
     report["machine"] = {"cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%d")}
     args.output.write_text(json.dumps(report, indent=2))
     print_table(report)

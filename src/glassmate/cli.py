@@ -153,41 +153,38 @@ def models_prepare(
     out.print(f"[green]ready[/green]: {', '.join(s.key for s in specs)} in {store.models_dir}")
 
 
-# -- devices ------------------------------------------------------------------------------------------------
+# -- devices and API keys (the same commands over two kinds of credential) --------------------------------
 
 
-def _registry(kind: str = "devices") -> Any:
+def _registry(kind: str) -> Any:
     from glassmate.store import ApiKeyRegistry, Database, DeviceRegistry
 
     cls = ApiKeyRegistry if kind == "keys" else DeviceRegistry
     return cls(db=Database(url=_settings().db_url))
 
 
-@keys_app.command("add")
-def keys_add(name: Annotated[str, typer.Argument(help="Who the key is for, e.g. 'my-app'.")]) -> None:
-    """Create an API key and print it (shown only this once)."""
+def _add(kind: str, name: str, what: str) -> None:
     try:
-        record, key = _registry("keys").add(name)
+        record, secret = _registry(kind).add(name)
     except GlassmateError as exc:
         raise _fail(exc) from exc
-    err.print(f"API key [bold]{escape(record.name)}[/bold] created (keep it secret, shown once):")
-    print(key)
+    err.print(f"{what} [bold]{escape(record.name)}[/bold] added; keep its secret safe, it is shown only once:")
+    print(secret)
 
 
-@keys_app.command("list")
-def keys_list() -> None:
-    """List API keys."""
-    for d in _registry("keys").list():
+def _list(kind: str, empty: str) -> None:
+    records = _registry(kind).list()
+    if not records:
+        out.print(empty)
+    for d in records:
         state = "[red]revoked[/red]" if d.revoked else "[green]active[/green]"
         seen = d.last_seen_at.strftime("%Y-%m-%d %H:%M") if d.last_seen_at else "never"
         out.print(f"{escape(d.name):<24} {state}  added {d.created_at:%Y-%m-%d}  last used {seen}")
 
 
-@keys_app.command("revoke")
-def keys_revoke(name: Annotated[str, typer.Argument(help="The key to revoke.")]) -> None:
-    """Revoke an API key."""
+def _revoke(kind: str, name: str) -> None:
     try:
-        record = _registry("keys").revoke(name)
+        record = _registry(kind).revoke(name)
     except GlassmateError as exc:
         raise _fail(exc) from exc
     out.print(f"revoked {escape(record.name)}")
@@ -196,34 +193,37 @@ def keys_revoke(name: Annotated[str, typer.Argument(help="The key to revoke.")])
 @devices_app.command("add")
 def devices_add(name: Annotated[str, typer.Argument(help="A name for the device, e.g. 'my-glasses'.")]) -> None:
     """Register a device and print its token (shown only this once)."""
-    try:
-        device, token = _registry().add(name)
-    except GlassmateError as exc:
-        raise _fail(exc) from exc
-    err.print(f"device [bold]{escape(device.name)}[/bold] added; its token (keep it secret, shown once):")
-    print(token)
+    _add("devices", name, "device")
 
 
 @devices_app.command("list")
 def devices_list() -> None:
     """List registered devices."""
-    devices = _registry().list()
-    if not devices:
-        out.print("no devices; add one with: glassmate devices add NAME")
-    for d in devices:
-        state = "[red]revoked[/red]" if d.revoked else "[green]active[/green]"
-        seen = d.last_seen_at.strftime("%Y-%m-%d %H:%M") if d.last_seen_at else "never"
-        out.print(f"{escape(d.name):<24} {state}  added {d.created_at:%Y-%m-%d}  last seen {seen}")
+    _list("devices", "no devices; add one with: glassmate devices add NAME")
 
 
 @devices_app.command("revoke")
 def devices_revoke(name: Annotated[str, typer.Argument(help="The device to revoke.")]) -> None:
     """Revoke a device's token: it can no longer connect."""
-    try:
-        device = _registry().revoke(name)
-    except GlassmateError as exc:
-        raise _fail(exc) from exc
-    out.print(f"revoked {escape(device.name)}")
+    _revoke("devices", name)
+
+
+@keys_app.command("add")
+def keys_add(name: Annotated[str, typer.Argument(help="Who the key is for, e.g. 'my-app'.")]) -> None:
+    """Create an API key and print it (shown only this once)."""
+    _add("keys", name, "API key")
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List API keys."""
+    _list("keys", "no API keys; add one with: glassmate keys add NAME")
+
+
+@keys_app.command("revoke")
+def keys_revoke(name: Annotated[str, typer.Argument(help="The key to revoke.")]) -> None:
+    """Revoke an API key."""
+    _revoke("keys", name)
 
 
 # -- one-shot uses of the models ----------------------------------------------------------------------------

@@ -50,3 +50,18 @@ def test_transcribe_of_a_missing_file_fails_with_a_code(tmp_path: Path) -> None:
     result = runner.invoke(app, ["transcribe", str(tmp_path / "nope.wav")])
     assert result.exit_code == 2
     assert "file-unreadable" in result.output
+
+
+@pytest.mark.parametrize(("kind", "prefix"), [("devices", "gm_"), ("keys", "sk-gm-")])
+def test_credentials_add_list_revoke(kind: str, prefix: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("GLASSMATE_HOME", str(tmp_path))
+    added = runner.invoke(app, [kind, "add", "alpha"])
+    assert added.exit_code == 0
+    secret = added.stdout.strip().splitlines()[-1]
+    assert secret.startswith(prefix) and len(secret) > 40
+    assert runner.invoke(app, [kind, "add", "alpha"]).exit_code == 2  # names are unique
+    listed = runner.invoke(app, [kind, "list"])
+    assert "alpha" in listed.output and "active" in listed.output and secret not in listed.output
+    assert runner.invoke(app, [kind, "revoke", "alpha"]).exit_code == 0
+    assert "revoked" in runner.invoke(app, [kind, "list"]).output
+    assert secret not in (tmp_path / "glassmate.db").read_bytes().decode("latin-1")  # only its hash is stored
