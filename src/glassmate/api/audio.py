@@ -174,6 +174,8 @@ MEDIA = {"mp3": "audio/mpeg", "opus": "audio/ogg", "aac": "audio/aac", "flac": "
 @router.post("/v1/audio/speech", response_model=None)
 async def speech(req: SpeechRequest, request: Request, _key: DeviceRecord = Depends(api_key)) -> Response:
     services = request.app.state.services
+    if not req.input.strip():  # checked now: once the audio streams, an error can no longer be an HTTP status
+        raise ApiError(400, "input is empty", code="empty_input", param="input")
     language = "en"
     voice = "espeak" if req.voice.startswith("espeak") else None
 

@@ -21,8 +21,16 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from glassmate.api.common import ApiError, api_key, model_list
+from glassmate.errors import GlassmateError
 from glassmate.imaging import load_image
-from glassmate.providers.llm.base import ChatMessage, ChatResult, GenerationOptions, ToolCall, ToolSpec
+from glassmate.providers.llm.base import (
+    ChatMessage,
+    ChatResult,
+    GenerationOptions,
+    ToolCall,
+    ToolSpec,
+    check_messages,
+)
 from glassmate.skills.ask import answer, read_scene
 from glassmate.skills.base import Exchange, Frame, SkillContext, Turn
 from glassmate.store.devices import DeviceRecord
@@ -178,7 +186,7 @@ async def _sse(
             async for delta in stream:
                 count += 1
                 yield chunk({"content": delta})
-    except ApiError as exc:
+    except GlassmateError as exc:  # after the 200 was sent, errors travel as an SSE event
         yield f"data: {json.dumps({'error': {'message': exc.message, 'type': 'server_error', 'code': exc.code}})}\n\n"
         return
     final = json.loads(chunk({}, "stop")[6:])
@@ -209,6 +217,7 @@ async def chat_completions(
     if req.model == "glassmate":
         return await _assistant(req, services)
     messages = _llm_messages(req)
+    check_messages(messages)  # now, while an error can still be an HTTP status (not mid-stream)
     llm = services.models.llm
     tools = [ToolSpec(t.function.name, t.function.description, t.function.parameters) for t in req.tools or []]
     if req.stream and not tools:

@@ -80,7 +80,8 @@ class GenerationOptions:
     stop: tuple[str, ...] = ()
 
 
-def _check_messages(messages: Sequence[ChatMessage]) -> None:
+def check_messages(messages: Sequence[ChatMessage]) -> None:
+    """BadInputError unless the conversation has a user message with text."""
     if not messages:
         raise BadInputError("the conversation is empty: send at least one message")
     if not any(m.content.strip() for m in messages if m.role == "user"):
@@ -96,7 +97,7 @@ class LLM(Provider):
         self, messages: Sequence[ChatMessage], *, options: GenerationOptions | None = None
     ) -> AsyncGenerator[str, None]:
         """The answer, as text deltas while it is generated."""
-        _check_messages(messages)
+        check_messages(messages)
         opts = options or GenerationOptions()
         with self._measure("stream") as metrics:
             start = time.perf_counter()
@@ -119,7 +120,7 @@ class LLM(Provider):
         options: GenerationOptions | None = None,
     ) -> ChatResult:
         """One complete answer: text, or calls of the given tools."""
-        _check_messages(messages)
+        check_messages(messages)
         if tool_choice not in ("auto", "required", "none") and tool_choice not in {t.name for t in tools}:
             raise BadInputError(f"tool_choice names {tool_choice!r}, which is not among the tools given")
         with self._measure("chat"):
@@ -133,7 +134,7 @@ class LLM(Provider):
         options: GenerationOptions | None = None,
     ) -> Any:
         """A JSON value that matches `schema` (constrained decoding where the backend supports it)."""
-        _check_messages(messages)
+        check_messages(messages)
         with self._measure("json"):
             raw = await self._json_impl(list(messages), schema, options or GenerationOptions())
         try:
