@@ -80,6 +80,13 @@ class TTSSettings(_Frozen):
     remote_voice: str = "alloy"
 
 
+class TranslateSettings(_Frozen):
+    # local: the embedded LLM prompted to translate; openai: an LLM behind an OpenAI-compatible endpoint
+    # (e.g. a bigger Qwen on DashScope or vLLM).
+    backend: Literal["local", "openai"] = "local"
+    remote: RemoteSettings = RemoteSettings(model="qwen-mt-turbo")
+
+
 class OCRSettings(_Frozen):
     backend: Literal["rapidocr", "tesseract"] = "rapidocr"
     min_confidence: float = 0.5
@@ -121,6 +128,7 @@ class Settings(BaseSettings):
     vad: VADSettings = VADSettings()
     tts: TTSSettings = TTSSettings()
     ocr: OCRSettings = OCRSettings()
+    translate: TranslateSettings = TranslateSettings()
     image: ImageSettings = ImageSettings()
     server: ServerSettings = ServerSettings()
 

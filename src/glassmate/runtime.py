@@ -9,6 +9,7 @@ from glassmate.providers.asr.base import ASR
 from glassmate.providers.codes.base import CodeScanner
 from glassmate.providers.llm.base import LLM
 from glassmate.providers.ocr.base import OCR
+from glassmate.providers.translate.base import Translator
 from glassmate.providers.tts.base import TTS
 from glassmate.providers.vad.silero import SileroVAD
 from glassmate.weights.store import WeightStore
@@ -77,6 +78,17 @@ class Models:
         return RapidOCRProvider(model_paths=self.store.ensure("ocr"), settings=s)
 
     @cached_property
+    def translator(self) -> Translator:
+        from glassmate.providers.translate.llm import LLMTranslator
+
+        s = self.settings.translate
+        if s.backend == "openai":
+            from glassmate.providers.llm.openai_compat import OpenAICompatLLM
+
+            return LLMTranslator(llm=OpenAICompatLLM(settings=s.remote, defaults=self.settings.llm))
+        return LLMTranslator(llm=self.llm)
+
+    @cached_property
     def codes(self) -> CodeScanner:
         from glassmate.providers.codes.zxing import ZXingScanner
 
@@ -84,6 +96,9 @@ class Models:
 
     async def aclose(self) -> None:
         """Close every provider that was built."""
+        translator = self.__dict__.get("translator")
+        if translator is not None and translator.llm is not self.__dict__.get("llm"):
+            await translator.llm.aclose()  # its own remote LLM; the embedded one is closed below
         for name in ("llm", "asr", "tts", "ocr", "codes"):
             provider = self.__dict__.get(name)
             if provider is not None:

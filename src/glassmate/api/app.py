@@ -25,6 +25,7 @@ from glassmate.api.audio import router as audio_router
 from glassmate.api.chat import router as chat_router
 from glassmate.api.common import Admission, ApiError, KeyRateLimiter, error_response
 from glassmate.api.realtime import router as realtime_router
+from glassmate.api.translate import router as translate_router
 from glassmate.config import Settings
 from glassmate.errors import GlassmateError
 from glassmate.runtime import Models
@@ -79,6 +80,7 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
     app.include_router(realtime_router)
     app.include_router(chat_router)
     app.include_router(audio_router)
+    app.include_router(translate_router)
 
     @app.exception_handler(GlassmateError)
     async def glassmate_error(_request: Request, exc: GlassmateError) -> JSONResponse:

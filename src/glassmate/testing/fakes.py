@@ -176,4 +176,6 @@ def fake_models(settings: Any, **providers: Any) -> Any:
     }
     for name, default in defaults.items():
         models.__dict__[name] = providers.get(name, default)  # fills the cached_property
+    if "translator" in providers:
+        models.__dict__["translator"] = providers["translator"]
     return models

@@ -41,6 +41,9 @@ class Transcript:
 @dataclass(frozen=True)
 class TranscribeOptions:
     language: str | None = None  # ISO 639-1; None detects it
+    # With no language: detect only among these (e.g. the two languages of a conversation), so that a
+    # mispronounced or synthetic voice is not taken for a language nobody speaks here.
+    candidates: tuple[str, ...] = ()
     prompt: str | None = None  # words to expect (names, terms)
     word_timestamps: bool = False
     task: str = "transcribe"  # or "translate" (into English, as Whisper does)

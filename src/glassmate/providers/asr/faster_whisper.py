@@ -42,9 +42,15 @@ class FasterWhisperASR(ASR):
         await self._run_blocking(self._engine)
 
     def _run(self, samples: np.ndarray, options: TranscribeOptions) -> Transcript:
+        language, probability = options.language, None
+        if language is None and options.candidates:
+            _, _, ranked = self._engine().detect_language(samples)
+            allowed = [(code, p) for code, p in ranked if code in options.candidates]
+            if allowed:
+                language, probability = max(allowed, key=lambda pair: pair[1])
         segments_iter, info = self._engine().transcribe(
             samples,
-            language=options.language,
+            language=language,
             task=options.task,
             beam_size=self.settings.beam_size,
             initial_prompt=options.prompt,
@@ -66,7 +72,7 @@ class FasterWhisperASR(ASR):
         return Transcript(
             text=" ".join(s.text for s in segments if s.text).strip(),
             language=info.language,
-            language_probability=round(float(info.language_probability), 3),
+            language_probability=round(float(probability if probability is not None else info.language_probability), 3),
             duration=round(float(info.duration), 3),
             segments=segments,
         )

@@ -1,0 +1,3 @@
+from glassmate.providers.translate.base import Translation, Translator, detect_language, language_name
+
+__all__ = ["Translation", "Translator", "detect_language", "language_name"]

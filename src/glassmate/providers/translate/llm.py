@@ -1,0 +1,43 @@
+"""Translation by an LLM (the embedded Qwen, or any OpenAI-compatible one), prompted for a faithful, terse
+translation with one example and the session's glossary."""
+
+from __future__ import annotations
+
+from glassmate.providers.llm.base import LLM, ChatMessage, GenerationOptions
+from glassmate.providers.translate.base import Translator, language_name
+
+# One example per target language steers a small model towards "just the translation".
+_EXAMPLES = {
+    "en": ("Wo ist der Bahnhof?", "Where is the train station?"),
+    "de": ("Where is the train station?", "Wo ist der Bahnhof?"),
+    "zh": ("Where is the train station?", "火车站在哪里？"),
+    "fr": ("Where is the train station?", "Où est la gare ?"),
+    "es": ("Where is the train station?", "¿Dónde está la estación de tren?"),
+}
+
+
+class LLMTranslator(Translator):
+    name = "llm-translator"
+
+    def __init__(self, *, llm: LLM) -> None:
+        super().__init__()
+        self.llm = llm
+
+    def messages(self, text: str, source: str, target: str, glossary: dict[str, str]) -> list[ChatMessage]:
+        src, tgt = language_name(source), language_name(target)
+        rules = (
+            f"You translate {src} into {tgt}. Reply with the {tgt} translation only: no quotes, no notes, "
+            "no transliteration. Keep names, numbers and units as they are."
+        )
+        if glossary:
+            rules += " Always translate these terms as given: " + "; ".join(f"{k} → {v}" for k, v in glossary.items())
+        messages = [ChatMessage("system", rules)]
+        example = _EXAMPLES.get(target)
+        if example and source != target:
+            messages += [ChatMessage("user", example[0]), ChatMessage("assistant", example[1])]
+        return [*messages, ChatMessage("user", text)]
+
+    async def _translate_impl(self, text: str, source: str, target: str, glossary: dict[str, str]) -> str:
+        options = GenerationOptions(temperature=0.0, max_tokens=min(512, 32 + len(text) * 3))
+        result = await self.llm.chat(self.messages(text, source, target, glossary), options=options)
+        return result.text.strip().strip('"“”')
