@@ -65,11 +65,20 @@ class AudioConfig(_Lenient):
     output: AudioOutput = AudioOutput()
 
 
+class TranslationOptions(_Lenient):
+    """Conversation translation: the wearer talks with someone in another language."""
+
+    enabled: bool = False
+    other_language: str | None = None  # the other party's; None: taken from the first utterance not in ours
+    speak_back: bool = True  # speak the wearer's sentences in the other language
+
+
 class GlassmateOptions(_Lenient):
     """glassmate's own session options, under `session.glassmate`."""
 
     wake_phrase: str | None = None  # e.g. "hey glasses": only utterances that start with it are answered
     language: str = "en"  # the wearer's language, for answers and speech
+    translation: TranslationOptions = TranslationOptions()
 
 
 class SessionConfig(_Lenient):
@@ -244,3 +253,6 @@ class HudCaptionEvent(BaseModel):
     final: bool = False
     side: Literal["me", "them", "assistant"] = "me"
     item_id: str | None = None
+    language: str | None = None
+    # "translation": this caption translates the caption of the same item_id into `language`
+    kind: Literal["source", "translation"] = "source"

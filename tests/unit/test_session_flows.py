@@ -196,3 +196,60 @@ async def test_session_voice_reaches_the_tts(make_server: Any) -> None:
         await send_audio(conn, utterance())
         await collect(conn, "response.done")
     assert tts.voices == ["espeak"]
+
+
+class TwoSpeakerASR(FakeASR):
+    """Scripted (text, language) pairs: a conversation between the wearer and someone else."""
+
+    def __init__(self, lines: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.lines = list(lines)
+        self.options: list[Any] = []
+
+    async def _transcribe_impl(self, samples, options):  # type: ignore[no-untyped-def]
+        from glassmate.providers.asr.base import Segment, Transcript
+
+        self.options.append(options)
+        text, language = self.lines.pop(0)
+        return Transcript(text, language, 0.9, len(samples) / 16_000, [Segment(0.0, 1.0, text)])
+
+
+async def test_conversation_translation_by_voice(make_server: Any) -> None:
+    asr = TwoSpeakerASR([
+        ("Translate to German.", "en"),
+        ("Where is the station?", "en"),
+        ("Geradeaus, dann links.", "de"),
+        ("Stop translating.", "en"),
+    ])  # fmt: skip
+    llm = ScriptedLLM(["Wo ist der Bahnhof?", "Straight ahead, then left."])
+    client, _ = make_server(asr=asr, llm=llm)
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await send_audio(conn, utterance())
+        on = await collect(conn, "response.done")
+        assert on[-1].response.metadata["route"] == "translate"
+        assert any(e.type == "session.updated" and e.session.glassmate["translation"]["enabled"] for e in on)
+
+        await send_audio(conn, utterance())  # the wearer, in English: captioned, translated, spoken in German
+        mine = await collect(conn, "response.done")
+        captions = [e for e in mine if e.type == "hud.caption" and e.final]
+        assert [(c.side, c.kind, c.text) for c in captions] == [
+            ("me", "source", "Where is the station?"),
+            ("me", "translation", "Wo ist der Bahnhof?"),
+        ]
+        spoken = "".join(e.delta for e in mine if e.type == "response.output_audio_transcript.delta")
+        assert spoken == "Wo ist der Bahnhof?"
+
+        await send_audio(conn, utterance())  # the other person, in German: captioned and translated, not spoken
+        theirs = await collect(conn, "hud.caption", limit_s=10)
+        while not (theirs[-1].type == "hud.caption" and theirs[-1].kind == "translation"):
+            theirs += await collect(conn, "hud.caption", limit_s=10)
+        assert theirs[-1].side == "them" and theirs[-1].text == "Straight ahead, then left."
+        assert theirs[-1].language == "en"
+        assert not any(e.type == "response.created" for e in theirs)
+
+        await send_audio(conn, utterance())
+        off = await collect(conn, "response.done")
+        assert "Translation off." in "".join(e.delta for e in off if e.type == "response.output_audio_transcript.delta")
+    # Utterances were identified among the two languages in play once the other one was known.
+    assert asr.options[2].candidates == ("en", "de") and asr.options[2].language is None

@@ -41,9 +41,10 @@ from glassmate.events import (
     server_event as event,
 )
 from glassmate.providers.asr.base import TranscribeOptions
+from glassmate.providers.translate.base import LANGUAGES
 from glassmate.runtime import Models
 from glassmate.session.audio_input import RATE, InputAudio
-from glassmate.session.respond import ResponseRun, caption
+from glassmate.session.respond import ResponseRun, SayText, caption
 from glassmate.skills.base import DeviceInfo, Exchange, Frame, Skill, SkillContext, Turn
 from glassmate.skills.builtin import normalise
 from glassmate.skills.router import Router
@@ -259,7 +260,7 @@ class RealtimeSession:
         transcript = self.spawn(utterance.finish(), name="transcribe")
         td = self.config.audio.input.turn_detection
         if td is not None and td.create_response:
-            self.spawn(self._respond_when_ready(transcript), name="respond")
+            self.spawn(self._respond_when_ready(transcript, utterance), name="respond")
         else:
             self._pending_user = transcript
 
@@ -339,13 +340,59 @@ class RealtimeSession:
         task.cancel()
         return True
 
-    async def _respond_when_ready(self, transcript: asyncio.Future[str] | asyncio.Task[str]) -> None:
+    async def _respond_when_ready(
+        self, transcript: asyncio.Future[str] | asyncio.Task[str], utterance: _Utterance | None = None
+    ) -> None:
         text = await transcript
         if text is None:  # transcription failed; its error was reported
             return
+        if self.config.glassmate.translation.enabled and utterance is not None:
+            control = self.router.route(Turn(text=text))
+            if control.name not in ("translate", "stop"):
+                await self._translate_turn(text, utterance.detected or self.config.glassmate.language, utterance)
+                return
         text = self._apply_wake_phrase(text)
         if text:
             await self._respond(text)
+
+    # -- conversation translation -----------------------------------------------------------------------------
+
+    def set_translation(self, *, enabled: bool, other_language: str | None = None) -> None:
+        """Switch conversation translation on or off (from a skill, a button or session.update)."""
+        current = self.config.glassmate.translation
+        other = other_language or (current.other_language if enabled else None)
+        translation = current.model_copy(update={"enabled": enabled, "other_language": other})
+        glassmate = self.config.glassmate.model_copy(update={"translation": translation})
+        self.config = self.config.model_copy(update={"glassmate": glassmate})
+        self.spawn(self.send(self._session_event("session.updated")), name="session-updated")
+
+    def side_for(self, language: str | None) -> str:
+        """Whose words these are, by language: the wearer's ("me") or the other party's ("them")."""
+        if not self.config.glassmate.translation.enabled or language is None:
+            return "me"
+        return "me" if language == self.config.glassmate.language else "them"
+
+    async def _translate_turn(self, text: str, language: str, utterance: _Utterance) -> None:
+        """Caption an utterance in the other party's language; speak the wearer's own sentences in theirs."""
+        options = self.config.glassmate.translation
+        mine = self.config.glassmate.language
+        side = self.side_for(language)
+        if side == "them" and options.other_language is None:
+            self.set_translation(enabled=True, other_language=language)  # learnt from their first words
+        other = self.config.glassmate.translation.other_language
+        target = other if side == "me" else mine
+        if target is None or target == language:
+            return  # the other language is not known yet: the source caption is all there is
+        try:
+            result = await self.models.translator.translate(text, target=target, source=language)
+        except GlassmateError as exc:
+            await self.send(caption(f"({exc.message})", final=True, item_id=utterance.item_id, side=side))
+            return
+        await self.send(
+            caption(result.text, final=True, item_id=utterance.item_id, side=side, language=target, kind="translation")
+        )
+        if side == "me" and options.speak_back:
+            await self._respond(text, skill=SayText(result.text), speech_language=target)
 
     def _apply_wake_phrase(self, text: str) -> str:
         """The request without the wake phrase, or "" if the wake phrase is required and missing."""
@@ -364,7 +411,7 @@ class RealtimeSession:
             self._awake_until = time.monotonic() + WAKE_WINDOW_S
         return rest
 
-    async def _respond(self, text: str, *, skill: Skill | None = None) -> None:
+    async def _respond(self, text: str, *, skill: Skill | None = None, speech_language: str | None = None) -> None:
         turn = Turn(
             text=text,
             language=self.config.glassmate.language,
@@ -377,11 +424,11 @@ class RealtimeSession:
             # A new turn supersedes the answer in progress; one that must not be interrupted is awaited.
             self.cancel_response("turn_detected")
             await asyncio.gather(self.response[1], return_exceptions=True)
-        language = self._speech_language(text)
+        language = speech_language or self._speech_language(text)
         run = ResponseRun(
             skill=chosen,
             turn=turn,
-            ctx=SkillContext(models=self.models),
+            ctx=SkillContext(models=self.models, session=self),
             tts=self.models.tts,
             send=self.send,
             modalities=list(self.config.output_modalities),
@@ -393,7 +440,7 @@ class RealtimeSession:
         assert task is not None
         self.response = (run, task)
         result = await run.run()
-        if result.text and chosen.name not in ("stop", "repeat"):
+        if result.text and chosen.name not in ("stop", "repeat", "translate"):
             self._remember(Exchange(text, result.text))
 
     def _remember(self, exchange: Exchange) -> None:
@@ -418,9 +465,19 @@ class _Utterance:
         self.item_id = item_id
         self.texts: list[asyncio.Task[str]] = []
         self._speculation: tuple[int, asyncio.Task[str]] | None = None
-        self.language: str | None = (
-            session.config.audio.input.transcription.language if session.config.audio.input.transcription else None
-        )
+        # Whisper's language detection costs a whole extra encoder pass (~0.6 s here): transcribe in the
+        # wearer's language unless the session asks for another one, or for detection with "auto".
+        transcription = session.config.audio.input.transcription
+        chosen = (transcription.language if transcription else None) or session.config.glassmate.language
+        self.language: str | None = None if chosen == "auto" else chosen
+        self.candidates: tuple[str, ...] = ()
+        translation = session.config.glassmate.translation
+        if translation.enabled:
+            # Two people, two languages: identify each utterance, but only among the languages in play.
+            self.language = None
+            mine = session.config.glassmate.language
+            self.candidates = (mine, translation.other_language) if translation.other_language else tuple(LANGUAGES)
+        self.detected: str | None = self.language
 
     def add_chunk(self, audio: np.ndarray) -> None:
         if len(audio) < RATE // 10:
@@ -452,10 +509,13 @@ class _Utterance:
     async def _transcribe(self, audio: np.ndarray, previous: asyncio.Task[str] | None) -> str:
         prompt = await previous if previous is not None else None
         result = await self.session.models.asr.transcribe(
-            Audio(audio, RATE), TranscribeOptions(language=self.language, prompt=prompt or None)
+            Audio(audio, RATE),
+            TranscribeOptions(language=self.language, prompt=prompt or None, candidates=self.candidates),
         )
+        self.detected = result.language or self.detected
         if result.text:
-            await self.session.send(caption(result.text, final=False, item_id=self.item_id))
+            side = self.session.side_for(self.detected)
+            await self.session.send(caption(result.text, final=False, item_id=self.item_id, side=side))
         return result.text
 
     async def finish(self) -> str:
@@ -482,7 +542,8 @@ class _Utterance:
             )
         )
         await send(event(rt.ConversationItemDone, item=_user_item(self.item_id, transcript, audio=True)))
-        await send(caption(transcript, final=True, item_id=self.item_id))
+        side = self.session.side_for(self.detected)
+        await send(caption(transcript, final=True, item_id=self.item_id, side=side, language=self.detected))
         return transcript
 
 

@@ -12,7 +12,7 @@ import logging
 import re
 import textwrap
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
@@ -232,5 +232,25 @@ class ResponseRun:
         await self.send(server_event(rt.ResponseDoneEvent, response=self._response(status, [item])))
 
 
-def caption(text: str, *, final: bool, item_id: str | None, side: str = "me") -> dict[str, Any]:
-    return server_event(HudCaptionEvent, text=text, final=final, item_id=item_id, side=side)
+def caption(
+    text: str, *, final: bool, item_id: str | None, side: str = "me", language: str | None = None, kind: str = "source"
+) -> dict[str, Any]:
+    return server_event(
+        HudCaptionEvent, text=text, final=final, item_id=item_id, side=side, language=language, kind=kind
+    )
+
+
+class SayText:
+    """A skill that says a given text (a translation to speak back)."""
+
+    name = "translate"
+    cancellable = True
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def match(self, turn: Turn) -> bool:
+        return False
+
+    async def run(self, turn: Turn, ctx: SkillContext) -> AsyncGenerator[str, None]:
+        yield self.text

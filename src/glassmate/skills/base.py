@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -58,6 +58,8 @@ class Turn:
 class SkillContext:
     models: Models
     image_settings: object | None = None
+    # The session's controls (e.g. to switch translation on), when the skill runs inside a realtime session.
+    session: Any = None
 
 
 class Skill(Protocol):

@@ -14,6 +14,7 @@ from glassmate.skills.builtin import (
     TimeSkill,
     WhatIsThisSkill,
 )
+from glassmate.skills.translate import TranslateSkill
 
 
 class Router:
@@ -35,6 +36,14 @@ class Router:
 def default_router() -> Router:
     """The built-in skills; later skills (translate, identify, pay…) are inserted before the fallback."""
     return Router(
-        skills=[StopSkill(), RepeatSkill(), TimeSkill(), BatterySkill(), ReadTextSkill(), WhatIsThisSkill()],
+        skills=[
+            StopSkill(),
+            RepeatSkill(),
+            TimeSkill(),
+            BatterySkill(),
+            ReadTextSkill(),
+            WhatIsThisSkill(),
+            TranslateSkill(),
+        ],
         fallback=AskSkill(),
     )

@@ -1,0 +1,50 @@
+"""Voice control of conversation translation: "translate to German", "help me talk to her in Chinese",
+"stop translating". The translating itself happens in the session, utterance by utterance."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncGenerator
+
+from glassmate.providers.translate.base import LANGUAGES
+from glassmate.skills.base import SkillContext, Turn
+from glassmate.skills.builtin import PatternSkill, normalise
+
+# Spoken names of languages ("german", "mandarin"…) to codes, from the translator's own list.
+SPOKEN_NAMES = {name.split()[0].lower(): code for code, name in LANGUAGES.items()} | {
+    "mandarin": "zh", "deutsch": "de", "englisch": "en", "chinesisch": "zh", "中文": "zh", "英语": "en",
+}  # fmt: skip
+_LANGUAGE = r"(?P<language>[a-z中文英语]+)"
+
+
+def language_in(text: str) -> str | None:
+    """The language a request names ("…in German"), if any."""
+    for word in normalise(text).split():
+        if word in SPOKEN_NAMES:
+            return SPOKEN_NAMES[word]
+    return None
+
+
+class TranslateSkill(PatternSkill):
+    name = "translate"
+    patterns = (
+        rf"(please )?(start )?translat(e|ing|ion)( mode)?( on)?(( (to|into) {_LANGUAGE}))?( please)?",
+        rf"help me (talk|speak) (to|with) (him|her|them|this person)( in {_LANGUAGE})?",
+        r"(stop|end|turn off) translat(ing|ion)( mode)?|translation (off|stop)",
+    )
+
+    async def run(self, turn: Turn, ctx: SkillContext) -> AsyncGenerator[str, None]:
+        said = normalise(turn.text)
+        if re.match(r"(stop|end|turn off) translat|translation (off|stop)", said):
+            if ctx.session is not None:
+                ctx.session.set_translation(enabled=False)
+            yield "Translation off."
+            return
+        other = language_in(turn.text)
+        if other is None and "help me" not in said and re.search(r" (to|into) ", said):
+            yield "I can't translate into that language yet."
+            return
+        if ctx.session is not None:
+            ctx.session.set_translation(enabled=True, other_language=other)
+        target = LANGUAGES[other].split()[0] if other else "their language"
+        yield f"Translating to {target}. Say stop translating to end."
