@@ -142,10 +142,14 @@ async def test_speech_during_a_response_cancels_it(server: dict[str, Any]) -> No
         await conn.recv()
         await stream_audio(conn, pcm24k(1.0))
         await events_until(conn, "response.output_audio_transcript.delta")
-        await stream_audio(conn, pcm24k(0.6, 0.0))  # the wearer starts talking again
+        await stream_audio(conn, pcm24k(0.6, 1.0))  # the wearer starts talking again
         events = await events_until(conn, "response.done")
-    assert events[-1].response.status == "cancelled"
-    assert events[-1].response.status_details.reason == "turn_detected"
+        cancelled = events[-1].response
+        later = await events_until(conn, "response.done")  # the answer to the interruption
+    assert cancelled.status == "cancelled"
+    assert cancelled.status_details.reason == "turn_detected"
+    # Audio of the cancelled answer that was still queued is dropped, not sent after the cancellation.
+    assert not [e for e in later if e.type == "response.output_audio.delta" and e.response_id == cancelled.id]
 
 
 async def test_wrong_token_is_refused_with_an_error_event(server: dict[str, Any]) -> None:

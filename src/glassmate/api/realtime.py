@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -38,6 +39,38 @@ def _token(ws: WebSocket) -> str | None:
         return auth[7:].strip()
     # Browsers cannot set headers on a WebSocket: they pass the token as a query parameter.
     return ws.query_params.get("token")
+
+
+class Outbox:
+    """The events waiting to be sent to one client: bounded, and able to drop a cancelled response's audio
+    that has not gone out yet (barge-in must silence the glasses at once, not after a queue of speech)."""
+
+    def __init__(self, *, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._items: deque[dict[str, Any]] = deque()
+        self._changed = asyncio.Condition()
+
+    async def put(self, item: dict[str, Any], *, limit_s: float) -> None:
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: len(self._items) < self.maxsize), limit_s)
+            self._items.append(item)
+            self._changed.notify_all()
+
+    async def get(self) -> dict[str, Any]:
+        async with self._changed:
+            await self._changed.wait_for(lambda: bool(self._items))
+            item = self._items.popleft()
+            self._changed.notify_all()
+            return item
+
+    def drop_audio(self, response_id: str) -> None:
+        """Forget the queued audio deltas of a response (called when it is cancelled)."""
+        kept = [
+            e
+            for e in self._items
+            if not (e["type"] == "response.output_audio.delta" and e.get("response_id") == response_id)
+        ]
+        self._items = deque(kept)
 
 
 class _RateLimit:
@@ -70,19 +103,24 @@ async def realtime(ws: WebSocket) -> None:
         await ws.close(code=POLICY_VIOLATION, reason=exc.code)
         return
     await ws.accept()
-    outgoing: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=OUTGOING_QUEUE)
+    outgoing = Outbox(maxsize=OUTGOING_QUEUE)
     too_slow = asyncio.Event()
 
     async def send(data: dict[str, Any]) -> None:
         try:
-            await asyncio.wait_for(outgoing.put(data), timeout=SLOW_CLIENT_S)
+            await outgoing.put(data, limit_s=SLOW_CLIENT_S)
         except TimeoutError:
             log.warning("device %s does not read its events; ending its session", device.name)
             too_slow.set()
             raise asyncio.CancelledError from None
 
     session = RealtimeSession(
-        models=services.models, router=services.router, settings=services.settings, send=send, device=device.name
+        models=services.models,
+        router=services.router,
+        settings=services.settings,
+        send=send,
+        device=device.name,
+        drop_audio=outgoing.drop_audio,
     )
     log.info("session %s opened by device %s", session.id, device.name)
 

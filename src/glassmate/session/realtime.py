@@ -65,12 +65,22 @@ SPOKEN = {"en", "de", "zh", "fr", "es", "it", "ja", "ko", "pt", "ru", "nl", "sv"
 
 
 class RealtimeSession:
-    def __init__(self, *, models: Models, router: Router, settings: Settings, send: Send, device: str | None) -> None:
+    def __init__(
+        self,
+        *,
+        models: Models,
+        router: Router,
+        settings: Settings,
+        send: Send,
+        device: str | None,
+        drop_audio: Callable[[str], None] | None = None,
+    ) -> None:
         self.id = new_id("sess")
         self.models = models
         self.router = router
         self.settings = settings
         self._send = send
+        self._drop_audio = drop_audio  # forgets a cancelled response's audio still waiting to be sent
         self.device_name = device
         self.config = SessionConfig()
         self.frame: Frame | None = None
@@ -338,6 +348,8 @@ class RealtimeSession:
             return False
         run.result.reason = reason
         task.cancel()
+        if self._drop_audio is not None:
+            self._drop_audio(run.result.id)
         return True
 
     async def _respond_when_ready(
