@@ -19,9 +19,10 @@ _EXAMPLES = {
 class LLMTranslator(Translator):
     name = "llm-translator"
 
-    def __init__(self, *, llm: LLM) -> None:
+    def __init__(self, *, llm: LLM, one_shot: bool = True) -> None:
         super().__init__()
         self.llm = llm
+        self.one_shot = one_shot  # bench/translation.py measures what the example is worth
 
     def messages(self, text: str, source: str, target: str, glossary: dict[str, str]) -> list[ChatMessage]:
         src, tgt = language_name(source), language_name(target)
@@ -32,7 +33,7 @@ class LLMTranslator(Translator):
         if glossary:
             rules += " Always translate these terms as given: " + "; ".join(f"{k} → {v}" for k, v in glossary.items())
         messages = [ChatMessage("system", rules)]
-        example = _EXAMPLES.get(target)
+        example = _EXAMPLES.get(target) if self.one_shot else None
         if example and source != target:
             messages += [ChatMessage("user", example[0]), ChatMessage("assistant", example[1])]
         return [*messages, ChatMessage("user", text)]
