@@ -103,3 +103,18 @@ async def test_typed_question_is_answered_by_the_llm(page: tuple[object, str]) -
     )
     state = await p.evaluate("window.glassmate")  # type: ignore[attr-defined]
     assert "ask" in state["routes"]
+
+
+async def test_translation_mode_shows_on_the_hud(page: tuple[object, str]) -> None:
+    p, _ = page
+    await p.wait_for_function("window.glassmate.connected", timeout=30_000)  # type: ignore[attr-defined]
+    await p.select_option("#mode", "ptt")  # type: ignore[attr-defined]
+    await p.fill("#question", "Translate to German.")  # type: ignore[attr-defined]
+    await p.click("#ask-btn")  # type: ignore[attr-defined]
+    await p.wait_for_function("window.glassmate.translating", timeout=30_000)  # type: ignore[attr-defined]
+    assert await p.locator("#translating").is_visible()  # type: ignore[attr-defined]
+    assert "de" in await p.locator("#translating").inner_text()  # type: ignore[attr-defined]
+    await p.fill("#question", "Stop translating.")  # type: ignore[attr-defined]
+    await p.click("#ask-btn")  # type: ignore[attr-defined]
+    await p.wait_for_function("!window.glassmate.translating", timeout=30_000)  # type: ignore[attr-defined]
+    assert not await p.locator("#translating").is_visible()  # type: ignore[attr-defined]

@@ -9,7 +9,10 @@ const FRAME_EVERY_MS = 3000;
 
 const $ = (id) => document.getElementById(id);
 // State the end-to-end tests read.
-const state = (window.glassmate = { connected: false, audioBytes: 0, transcripts: [], answers: [], cards: [], routes: [], errors: [] });
+const state = (window.glassmate = {
+  connected: false, translating: false, audioBytes: 0, transcripts: [], answers: [], cards: [], routes: [],
+  errors: [], transcript: [],
+});
 
 let ws = null, micCtx = null, playCtx = null, micNode = null, micStream = null, camStream = null;
 let pending = [], pendingLen = 0, playHead = 0, playing = [], frameTimer = null;
@@ -71,12 +74,19 @@ function connect() {
 
 function handle(ev) {
   switch (ev.type) {
-    case "session.updated":
+    case "session.created":
+    case "session.updated": {
+      const t = ev.session.glassmate && ev.session.glassmate.translation;
+      state.translating = Boolean(t && t.enabled);
+      $("translating").hidden = !state.translating;
+      $("translating").textContent = t && t.other_language ? `translating ⇄ ${t.other_language}` : "translating";
+      if (ev.type === "session.created") break;
       state.connected = true;
       $("conn").className = "dot on";
       $("conn-text").textContent = "connected";
       for (const id of ["ptt", "frame", "stop", "ask-btn"]) $(id).disabled = false;
       break;
+    }
     case "input_audio_buffer.speech_started":
       flushPlayback();               // barge-in: the wearer talks, the glasses stop
       $("caption-me").textContent = "…";
@@ -87,9 +97,16 @@ function handle(ev) {
       firstAudioSeen = false;
       break;
     case "hud.caption": {
-      const el = ev.side === "assistant" ? $("caption-assistant") : $("caption-me");
-      el.textContent = ev.text;
+      // Translations go where answers go; what was said goes to the speaker's line, marked with its side.
+      const el = ev.kind === "translation" || ev.side === "assistant" ? $("caption-assistant") : $("caption-me");
+      const who = ev.side === "them" ? "them: " : "";
+      el.textContent = ev.kind === "translation" ? `→ ${ev.text}` : who + ev.text;
       el.classList.toggle("partial", !ev.final);
+      if (ev.final && state.translating) {
+        const line = `${ev.side}${ev.language ? ` (${ev.language})` : ""}${ev.kind === "translation" ? " →" : ":"} ${ev.text}`;
+        state.transcript.push(line);
+        log(line);
+      }
       break;
     }
     case "conversation.item.input_audio_transcription.completed":
@@ -232,6 +249,13 @@ $("ptt").onpointerup = () => {
   send({ type: "response.create" });
 };
 $("frame").onclick = sendFrame;
+$("save").onclick = () => {
+  const lines = state.transcript.length ? state.transcript : state.transcripts.map((t, i) => `me: ${t}\n   ${state.answers[i] || ""}`);
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([lines.join("\n") + "\n"], { type: "text/plain" }));
+  link.download = `glassmate-${new Date().toISOString().slice(0, 19).replace(/:/g, "-")}.txt`;
+  link.click();
+};
 $("stop").onclick = () => { flushPlayback(); send({ type: "device.button", button: "tap" }); };
 $("mode").onchange = () => send({ type: "session.update", session: sessionConfig() });
 $("language").onchange = () => send({ type: "session.update", session: sessionConfig() });

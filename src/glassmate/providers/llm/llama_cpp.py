@@ -6,6 +6,7 @@ system prompt is prefilled once and later turns start generating within tens of 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, Iterator
 from contextlib import aclosing
 from pathlib import Path
@@ -120,6 +121,13 @@ class LlamaCppLLM(LLM):
         return str(raw["choices"][0]["message"]["content"] or "")
 
     async def aclose(self) -> None:
-        llama, self._llama = self._llama, None
-        if llama is not None:
-            llama.close()
+        """Free the model, after any generation still running in a worker thread has finished (closing it
+        under a running generation crashes the process)."""
+
+        def close() -> None:
+            with self._engine_lock:
+                llama, self._llama = self._llama, None
+                if llama is not None:
+                    llama.close()
+
+        await asyncio.to_thread(close)
