@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -128,3 +129,44 @@ def _decode_av(data: bytes) -> Audio:
         ) from exc
     samples = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
     return Audio(samples, int(rate))
+
+
+# Compressed formats: (FFmpeg encoder, container) for PyAV; FLAC, WAV and Ogg Vorbis go through libsndfile.
+_FFMPEG_FORMATS = {
+    "mp3": ("libmp3lame", "mp3"),
+    "opus": ("libopus", "ogg"),
+    "aac": ("aac", "adts"),
+    "webm": ("libopus", "webm"),
+}
+_SNDFILE_FORMATS = {"flac": "FLAC", "wav": "WAV", "ogg": "OGG"}
+
+
+def encode_audio(audio: Audio, fmt: str) -> bytes:
+    """`audio` as a file in `fmt` (mp3, opus, aac, webm, flac, wav, ogg). ValueError for an unknown format."""
+    if fmt in _SNDFILE_FORMATS:
+        import soundfile
+
+        buf = io.BytesIO()
+        soundfile.write(buf, audio.samples, audio.sample_rate, format=_SNDFILE_FORMATS[fmt])
+        return buf.getvalue()
+    if fmt not in _FFMPEG_FORMATS:
+        raise ValueError(f"unknown audio format {fmt!r}")
+    import av
+
+    codec, container = _FFMPEG_FORMATS[fmt]
+    buf = io.BytesIO()
+    with av.open(buf, mode="w", format=container) as out:
+        # Opus runs at 48 kHz only; the others keep the audio's own rate.
+        stream: Any = out.add_stream(codec, rate=48_000 if codec == "libopus" else audio.sample_rate)
+        stream.layout = "mono"
+        frame = av.AudioFrame.from_ndarray(
+            np.frombuffer(audio.to_pcm16(), "<i2").reshape(1, -1), format="s16", layout="mono"
+        )
+        frame.sample_rate = audio.sample_rate
+        resampler = av.AudioResampler(format=stream.format.name, layout="mono", rate=int(stream.rate))
+        for piece in [*resampler.resample(frame), *resampler.resample(None)]:
+            for packet in stream.encode(piece):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return buf.getvalue()

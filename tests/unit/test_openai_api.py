@@ -16,6 +16,7 @@ import openai
 import pytest
 
 from glassmate.api.app import create_app
+from glassmate.audio import encode_audio
 from glassmate.config import Settings
 from glassmate.providers.asr.base import Segment, Transcript, Word
 from glassmate.providers.llm.base import ToolCall
@@ -216,37 +217,9 @@ async def test_a_full_model_queue_answers_503_before_streaming(tmp_path: Path) -
     assert health.status_code == 200
 
 
-def _encode_upload(fmt: str) -> bytes:
-    """A 1 s tone as an upload in `fmt`, encoded with libsndfile or FFmpeg (PyAV)."""
-    import av
-    import soundfile
-
-    audio = tone(1.0, rate=48_000)
-    if fmt in ("wav", "flac", "ogg"):
-        buf = io.BytesIO()
-        soundfile.write(buf, audio.samples, 48_000, format=fmt.upper())
-        return buf.getvalue()
-    buf = io.BytesIO()
-    codec, container = {"mp3": ("libmp3lame", "mp3"), "webm": ("libopus", "webm")}[fmt]
-    with av.open(buf, mode="w", format=container) as out:
-        stream: Any = out.add_stream(codec, rate=48_000)
-        stream.layout = "mono"
-        frame = av.AudioFrame.from_ndarray(
-            (audio.samples * 32767).astype("<i2").reshape(1, -1), format="s16", layout="mono"
-        )
-        frame.sample_rate = 48_000
-        resampler = av.AudioResampler(format=stream.format.name, layout="mono", rate=48_000)
-        for piece in [*resampler.resample(frame), *resampler.resample(None)]:
-            for packet in stream.encode(piece):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return buf.getvalue()
-
-
 @pytest.mark.fakes(asr=FakeASR(["ok"] * 5))
 @pytest.mark.parametrize("fmt", ["wav", "flac", "ogg", "mp3", "webm"])
 def test_uploads_in_every_container_are_decoded(api: dict[str, Any], fmt: str) -> None:
-    data = _encode_upload(fmt)
+    data = encode_audio(tone(1.0, rate=48_000), fmt)
     result = api["client"].audio.transcriptions.create(model="whisper-1", file=(f"clip.{fmt}", data))
     assert result.text == "ok"

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import struct
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import Any, Literal
 
-import numpy as np
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from glassmate.api.common import ApiError, api_key
-from glassmate.audio import decode_audio, pcm16_to_audio
+from glassmate.audio import decode_audio, encode_audio, pcm16_to_audio
 from glassmate.providers.asr.base import TranscribeOptions, Transcript
 from glassmate.store.devices import DeviceRecord
 
@@ -140,33 +138,6 @@ def _wav_header(rate: int) -> bytes:
     )
 
 
-def _encode(pcm: bytes, fmt: str) -> bytes:
-    """Compress 24 kHz PCM16 with FFmpeg (through PyAV) or libsndfile."""
-    samples = np.frombuffer(pcm, "<i2")
-    if fmt == "flac":
-        import soundfile
-
-        buf = io.BytesIO()
-        soundfile.write(buf, samples, PCM_RATE, format="FLAC")
-        return buf.getvalue()
-    import av
-
-    codec, container = {"mp3": ("libmp3lame", "mp3"), "opus": ("libopus", "ogg"), "aac": ("aac", "adts")}[fmt]
-    buf = io.BytesIO()
-    with av.open(buf, mode="w", format=container) as out:
-        stream: Any = out.add_stream(codec, rate=48_000 if fmt == "opus" else PCM_RATE)
-        stream.layout = "mono"
-        frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
-        frame.sample_rate = PCM_RATE
-        resampler = av.AudioResampler(format=stream.format.name, layout="mono", rate=int(stream.rate))
-        for piece in [*resampler.resample(frame), *resampler.resample(None)]:
-            for packet in stream.encode(piece):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return buf.getvalue()
-
-
 MEDIA = {"mp3": "audio/mpeg", "opus": "audio/ogg", "aac": "audio/aac", "flac": "audio/flac", "wav": "audio/wav",
          "pcm": "audio/pcm"}  # fmt: skip
 
@@ -200,7 +171,7 @@ async def speech(req: SpeechRequest, request: Request, _key: DeviceRecord = Depe
         return StreamingResponse(body(), media_type=MEDIA[req.response_format])
     pcm = b"".join([p async for p in pcm_pieces()])
     try:
-        encoded = _encode(pcm, req.response_format)
+        encoded = encode_audio(pcm16_to_audio(pcm, PCM_RATE), req.response_format)
     except Exception as exc:  # an FFmpeg build without that encoder
         raise ApiError(400, f"this server cannot encode {req.response_format}; use wav, pcm or flac",
                        code="unsupported_response_format", param="response_format") from exc  # fmt: skip
