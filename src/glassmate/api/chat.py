@@ -259,8 +259,8 @@ async def _assistant(req: ChatRequest, services: Any) -> JSONResponse | Streamin
     images = last.images()
     if images:
         data = _decode_data_url(images[-1], services.settings.image.max_bytes)
-        frame = Frame(data, int(time.time() * 1000))
-        frame._pixels = load_image(data, services.settings.image)
+        # Decoded now, with the API's limits, so a bad or oversized image is refused with its own error.
+        frame = Frame(data, int(time.time() * 1000), _pixels=load_image(data, services.settings.image))
     text = last.text().strip() or "What is this?"
     turn = Turn(text=text, frame=frame, history=tuple(history))
     skill = services.router.route(turn)
@@ -268,7 +268,7 @@ async def _assistant(req: ChatRequest, services: Any) -> JSONResponse | Streamin
     extra = {"route": skill.name, "skills": [skill.name]}
     if frame is not None and skill.name == "ask":
         # A question about a photo that no phrase skill claimed: answer it with what the image shows.
-        scene = await read_scene(frame._pixels, ocr=services.models.ocr, codes=services.models.codes)  # type: ignore[arg-type]
+        scene = await read_scene(frame.pixels(), ocr=services.models.ocr, codes=services.models.codes)
         ticket = services.admission.ticket("llm")
 
         async def deltas() -> AsyncGenerator[str, None]:

@@ -20,10 +20,18 @@ class Frame:
     data: bytes
     captured_at_ms: int
     received_at: float = field(default_factory=time.monotonic)
-    _pixels: np.ndarray | None = None
+    _pixels: np.ndarray | None = field(default=None, repr=False)
 
     def age_s(self) -> float:
         return time.monotonic() - self.received_at
+
+    def pixels(self) -> np.ndarray:
+        """The frame as an RGB array, decoded on first use (size limits were checked when it arrived)."""
+        if self._pixels is None:
+            from glassmate.imaging import load_image
+
+            self._pixels = load_image(self.data)
+        return self._pixels
 
 
 @dataclass
@@ -57,7 +65,6 @@ class Turn:
 @dataclass
 class SkillContext:
     models: Models
-    image_settings: object | None = None
     # The session's controls (e.g. to switch translation on), when the skill runs inside a realtime session.
     session: Any = None
 

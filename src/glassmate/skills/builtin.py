@@ -6,7 +6,6 @@ import re
 import time
 from collections.abc import AsyncGenerator
 
-from glassmate.imaging import load_image
 from glassmate.skills.ask import SceneContext, answer, read_scene
 from glassmate.skills.base import SkillContext, Turn
 
@@ -77,9 +76,7 @@ FRESH_FRAME_S = 10.0  # an older frame no longer shows what the wearer is lookin
 async def _scene(turn: Turn, ctx: SkillContext) -> SceneContext | None:
     if turn.frame is None or turn.frame.age_s() > FRESH_FRAME_S:
         return None
-    if turn.frame._pixels is None:
-        turn.frame._pixels = load_image(turn.frame.data)
-    return await read_scene(turn.frame._pixels, ocr=ctx.models.ocr, codes=ctx.models.codes)
+    return await read_scene(turn.frame.pixels(), ocr=ctx.models.ocr, codes=ctx.models.codes)
 
 
 class ReadTextSkill(PatternSkill):
