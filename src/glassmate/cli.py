@@ -331,6 +331,7 @@ def translate(
 ) -> None:
     """Translate text, or a recorded conversation (each utterance, both sides) into one language."""
     from glassmate.audio import decode_audio
+    from glassmate.skills.translate import translate_recording
 
     settings = _settings()
     path = Path(text_or_file)
@@ -345,7 +346,7 @@ def translate(
                 err.print(f"[dim]{result.source_language} → {result.target_language}[/dim]")
                 return
             audio = decode_audio(_read_file(path))
-            for start, end, spoken, translated in await _translate_recording(models, audio, to):
+            for start, end, spoken, translated in await translate_recording(models, audio, to):
                 side = "me  " if spoken.source_language == to else "them"
                 out.print(f"[dim][{start:6.1f}–{end:6.1f}][/dim] {side} ({spoken.source_language}) "
                           f"{escape(spoken.text)}", highlight=False)  # fmt: skip
@@ -355,42 +356,6 @@ def translate(
             await models.aclose()
 
     _run(go())
-
-
-async def _translate_recording(models: Any, audio: Any, target: str) -> list[Any]:
-    """Cut a recording into utterances (VAD), identify and transcribe each, translate the other side's."""
-    from glassmate.errors import UnsupportedLanguageError
-    from glassmate.providers.asr.base import TranscribeOptions
-    from glassmate.providers.translate.base import LANGUAGES, Translation
-    from glassmate.session.audio_input import RATE
-
-    samples = audio.resampled(RATE)
-    stream = models.vad.stream()
-    bounds: list[tuple[int, int]] = []
-    start = None
-    for ev in stream.feed(samples.samples):
-        if ev.kind == "speech_started":
-            start = ev.at_ms
-        elif ev.kind == "speech_stopped" and start is not None:
-            bounds.append((start, ev.at_ms))
-            start = None
-    if start is not None:
-        bounds.append((start, int(samples.duration_s * 1000)))
-    rows = []
-    for a, b in bounds:
-        piece = type(samples)(samples.samples[a * RATE // 1000 : b * RATE // 1000], RATE)
-        heard = await models.asr.transcribe(piece, TranscribeOptions(candidates=tuple(LANGUAGES)))
-        if not heard.text:
-            continue
-        spoken = Translation(heard.text, heard.language, heard.language)
-        translated = None
-        if heard.language != target:
-            try:
-                translated = await models.translator.translate(heard.text, target=target, source=heard.language)
-            except UnsupportedLanguageError as exc:
-                translated = Translation(f"({exc.message})", heard.language, target)
-        rows.append((a / 1000, b / 1000, spoken, translated))
-    return rows
 
 
 @app.command()

@@ -3,8 +3,8 @@
 import numpy as np
 
 from glassmate.audio import Audio, pcm16_to_audio
-from glassmate.cli import _translate_recording
 from glassmate.runtime import Models
+from glassmate.skills.translate import translate_recording
 
 
 async def test_embedded_translator_en_de_and_zh_en(models: Models) -> None:
@@ -24,7 +24,7 @@ async def test_a_two_sided_recording_is_transcribed_and_translated_by_side(model
         gap, await say("Excuse me, where is the train station?", "en"), gap,
         await say("Guten Tag, wie geht es Ihnen?", "de"), gap,
     ])  # fmt: skip
-    rows = await _translate_recording(models, Audio(conversation, 16_000), "en")
+    rows = await translate_recording(models, Audio(conversation, 16_000), "en")
     assert [spoken.source_language for _, _, spoken, _ in rows] == ["en", "de"]
     assert rows[0][3] is None  # the wearer's own language is not translated
     assert rows[1][3] is not None and rows[1][3].target_language == "en" and rows[1][3].text
