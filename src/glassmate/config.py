@@ -59,6 +59,11 @@ class ASRSettings(_Frozen):
     cpu_threads: int = 2
     beam_size: int = 1
     max_audio_s: float = 600.0
+    # Whisper's encoder always sees a 30-s window, mostly padding for a spoken command. Encoding only as much of
+    # it as the audio needs (at least this many seconds, with 2 s of padding after the audio) makes a short
+    # utterance faster: 20 s -> 1.6x, 10 s -> 3x; below 20 s, hard audio (espeak's German) is heard worse
+    # (bench/RESULTS.md). 30 turns the shortcut off.
+    min_window_s: float = Field(default=20.0, ge=4.0, le=30.0)
     remote: RemoteSettings = RemoteSettings(model="whisper-1")
 
 

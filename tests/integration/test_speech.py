@@ -103,3 +103,14 @@ async def test_a_broken_whisper_folder_is_a_load_error(tmp_path) -> None:  # typ
     asr = FasterWhisperASR(model_dir=tmp_path, settings=ASRSettings())
     with pytest.raises(ModelLoadError):
         await asr.transcribe(silence(1.0))
+
+
+async def test_a_short_window_hears_the_same_words_as_the_full_window(models: Models) -> None:
+    """The encoder-window shortcut (ASRSettings.min_window_s) must not change what a short command is heard as."""
+    full = FasterWhisperASR(model_dir=models.store.folder("asr"), settings=ASRSettings(min_window_s=30))
+    for sentence in ("What is the capital of France?", SENTENCE):
+        audio = await speak(models, sentence)
+        short_text = (await models.asr.transcribe(audio, TranscribeOptions(language="en"))).text
+        full_text = (await full.transcribe(audio, TranscribeOptions(language="en"))).text
+        assert words(short_text) == words(full_text), (short_text, full_text)
+    await full.aclose()

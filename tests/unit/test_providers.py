@@ -184,3 +184,13 @@ async def test_closing_an_llm_stream_stops_generation_at_once() -> None:
     await stream.aclose()
     assert llm.counter.finished.is_set(), "the worker must stop when the stream is closed, not at GC"
     assert llm.counter.produced < 1000
+
+
+def test_whisper_encodes_the_audio_plus_padding_within_its_30_second_window() -> None:
+    from glassmate.providers.asr.faster_whisper import encoder_frames
+
+    assert encoder_frames(1.5, min_window_s=10) == 1000  # short commands: the minimum window
+    assert encoder_frames(1.5, min_window_s=20) == 2000
+    assert encoder_frames(9.2, min_window_s=10) == 1200  # 10 s of audio + 2 s of padding
+    assert encoder_frames(45.0, min_window_s=10) == 3000  # never more than Whisper's window
+    assert encoder_frames(1.5, min_window_s=30) == 3000  # the shortcut switched off

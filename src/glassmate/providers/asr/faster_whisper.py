@@ -7,9 +7,40 @@ from typing import Any
 
 import numpy as np
 
+from glassmate.audio import ASR_RATE
 from glassmate.config import ASRSettings
 from glassmate.errors import ModelLoadError
 from glassmate.providers.asr.base import ASR, Segment, TranscribeOptions, Transcript, Word
+
+
+FRAMES_PER_SECOND = 100  # Whisper's log-mel hop is 10 ms
+FULL_WINDOW_FRAMES = 3000
+PADDING_FRAMES = 200
+
+
+def encoder_frames(audio_seconds: float, min_window_s: float) -> int:
+    """How much of Whisper's 30-s window to encode for this much audio: the audio plus 2 s of padding, rounded
+    up to whole seconds, never less than `min_window_s` (the model was trained on 30-s windows; too little
+    padding makes it repeat itself) and never more than the full window."""
+    needed = int(np.ceil(audio_seconds)) * FRAMES_PER_SECOND + PADDING_FRAMES
+    return int(min(FULL_WINDOW_FRAMES, max(needed, round(min_window_s * FRAMES_PER_SECOND))))
+
+
+def _windowed_model_class() -> type:
+    from faster_whisper import WhisperModel
+
+    class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]
+        """faster-whisper pads every window to 30 s before the encoder; this trims the padding back to
+        `encoder_frames` (CTranslate2 accepts shorter inputs). Set per call under the provider's engine lock."""
+
+        encoder_frames: int = FULL_WINDOW_FRAMES
+
+        def encode(self, features: np.ndarray) -> Any:
+            if features.shape[-1] > self.encoder_frames:
+                features = features[..., : self.encoder_frames]
+            return super().encode(features)
+
+    return WindowedWhisperModel
 
 
 class FasterWhisperASR(ASR):
@@ -24,10 +55,8 @@ class FasterWhisperASR(ASR):
 
     def _engine(self) -> Any:
         if self._model is None:
-            from faster_whisper import WhisperModel
-
             try:
-                self._model = WhisperModel(
+                self._model = _windowed_model_class()(
                     str(self.model_dir),
                     device="cpu",
                     compute_type=self.settings.compute_type,
@@ -42,6 +71,7 @@ class FasterWhisperASR(ASR):
         await self._run_blocking(self._engine)
 
     def _run(self, samples: np.ndarray, options: TranscribeOptions) -> Transcript:
+        self._engine().encoder_frames = encoder_frames(len(samples) / ASR_RATE, self.settings.min_window_s)
         language, probability = options.language, None
         if language is None and options.candidates:
             _, _, ranked = self._engine().detect_language(samples)
