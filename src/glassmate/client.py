@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +90,26 @@ class GlassesClient:
             if is_speech:
                 speech_end = time.monotonic()
         return speech_end
+
+    async def say_and_watch(
+        self, speech: Audio, until: Callable[[Any], bool], *, limit_s: float = 60.0
+    ) -> tuple[float, list[tuple[float, Any]]]:
+        """Say something and collect the server's events, each with its arrival time, until `until(event)`.
+        Returns when the last spoken sample was sent, and the events."""
+        speaking = asyncio.create_task(self.speak(speech))
+        seen: list[tuple[float, Any]] = []
+        try:
+            async with asyncio.timeout(limit_s):
+                async for ev in self.conn:
+                    seen.append((time.monotonic(), ev))
+                    if until(ev):
+                        break
+        except TimeoutError:
+            raise TimeoutError(f"nothing ended the watch within {limit_s} s; events seen: "
+                               f"{[e.type for _, e in seen]}") from None  # fmt: skip
+        finally:
+            speech_end = await speaking
+        return speech_end, seen
 
     async def turn(self, speech: Audio, *, limit_s: float = 60.0) -> TurnResult:
         """Say something and collect the answer's events until `response.done`."""

@@ -71,6 +71,7 @@ class TranslationOptions(_Lenient):
     enabled: bool = False
     other_language: str | None = None  # the other party's; None: taken from the first utterance not in ours
     speak_back: bool = True  # speak the wearer's sentences in the other language
+    glossary: dict[str, str] = {}  # names and terms and how to render them, e.g. {"Bahnhof": "station"}
 
 
 class GlassmateOptions(_Lenient):

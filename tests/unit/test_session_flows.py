@@ -253,3 +253,35 @@ async def test_conversation_translation_by_voice(make_server: Any) -> None:
         assert "Translation off." in "".join(e.delta for e in off if e.type == "response.output_audio_transcript.delta")
     # Utterances were identified among the two languages in play once the other one was known.
     assert asr.options[2].candidates == ("en", "de") and asr.options[2].language is None
+
+
+async def test_a_clause_is_translated_while_the_speaker_goes_on(make_server: Any) -> None:
+    """Translation keeps up with the speaker: a clause ended by a short pause is translated at once, and the
+    utterance's final translation is the clauses' translations in order, spoken once in the other language."""
+    asr = TwoSpeakerASR([("Where is the station?", "en"), ("Is it far?", "en")])
+    llm = ScriptedLLM(["Wo ist der Bahnhof?", "Ist es weit?"])
+    client, _ = make_server(asr=asr, llm=llm)
+    on = {"glassmate": {"translation": {"enabled": True, "other_language": "de", "glossary": {"station": "Bahnhof"}}}}
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.session.update(session={"type": "realtime", **on})
+        await collect(conn, "session.updated")
+        # First clause, then a 0.3 s pause: a chunk boundary, not the end of the turn.
+        await send_audio(conn, np.concatenate([silence(0.3, rate=24_000).samples, tone(1.5, rate=24_000).samples,
+                                               silence(0.3, rate=24_000).samples]))  # fmt: skip
+        first = await collect(conn, "hud.caption", limit_s=10)
+        while not (first[-1].type == "hud.caption" and first[-1].kind == "translation"):
+            first += await collect(conn, "hud.caption", limit_s=10)
+        assert (first[-1].text, first[-1].final, first[-1].language) == ("Wo ist der Bahnhof?", False, "de")
+        assert not any(e.type == "input_audio_buffer.speech_stopped" for e in first)  # the speaker is not done
+
+        await send_audio(conn, np.concatenate([tone(1.0, rate=24_000).samples, silence(1.0, rate=24_000).samples]))
+        rest = await collect(conn, "response.done")
+    finals = [(e.kind, e.text) for e in rest if e.type == "hud.caption" and e.final]
+    assert finals == [
+        ("source", "Where is the station? Is it far?"),
+        ("translation", "Wo ist der Bahnhof? Ist es weit?"),
+    ]
+    spoken = "".join(e.delta for e in rest if e.type == "response.output_audio_transcript.delta")
+    assert spoken == "Wo ist der Bahnhof? Ist es weit?"
+    assert "station → Bahnhof" in llm.calls[0][0].content  # the session's glossary reached the translator

@@ -45,3 +45,25 @@ def test_short_blips_do_not_start_speech() -> None:
     vad = VADStream(scorer=LoudnessScorer(), settings=VADSettings(min_speech_ms=200))
     clip = np.concatenate([silence(0.5).samples, tone(0.05).samples, silence(0.5).samples])
     assert vad.feed(clip) == []
+
+
+def test_a_long_monologue_is_cut_into_bounded_chunks_at_its_quiet_moments() -> None:
+    """Speech with no pause the VAD would call one is still cut every few seconds, between "words" (the dips)."""
+    from glassmate.session.audio_input import CHUNK_MAX_S, MAX_UTTERANCE_S, InputAudio
+
+    # 0.9 s "words" separated by 60 ms dips: too short to be pauses, quiet enough to cut at.
+    word = np.concatenate([tone(0.9).samples, 0.03 * tone(0.06).samples])
+    speech = np.tile(word, 40)  # 38 s without a pause
+    clip = np.concatenate([silence(0.5).samples, speech, silence(1.0).samples])
+    audio = InputAudio(vad=VADStream(scorer=LoudnessScorer(), settings=VADSettings()), input_rate=16_000)
+    events = []
+    for i in range(0, len(clip), 1_600):
+        events.extend(audio.append((np.clip(clip[i : i + 1_600], -1, 1) * 32767).astype("<i2").tobytes()))
+    chunks = [e for e in events if e.kind == "chunk"]
+    assert len(chunks) >= 3 and all(len(c.audio) / 16_000 <= CHUNK_MAX_S + 0.1 for c in chunks)
+    # Each cut lands in (or within 50 ms of) a dip: words start every 0.96 s from 0.5 s, dips 0.9 s into each.
+    for c in chunks:
+        into_word = (c.at_ms / 1000 - 0.5) % 0.96
+        assert into_word > 0.85 or into_word < 0.01, c.at_ms
+    stops = [e for e in events if e.kind == "speech_stopped"]
+    assert stops and stops[0].at_ms <= (0.5 + MAX_UTTERANCE_S + 0.2) * 1000  # the turn itself is bounded too

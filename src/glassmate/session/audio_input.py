@@ -17,6 +17,8 @@ from glassmate.providers.vad.base import VADEvent, VADStream
 RATE = 16_000
 MAX_UTTERANCE_S = 30.0  # a turn longer than this is ended by force, so memory stays bounded
 CHUNK_MIN_S = 1.2  # shorter chunks transcribe badly; wait for the next pause
+CHUNK_MAX_S = 8.0  # speech with no pause this long is cut anyway (at its quietest moment), so captions keep up
+CUT_SEARCH_S = 2.0  # where to look for that moment: the last seconds of the chunk
 
 
 @dataclass
@@ -74,6 +76,8 @@ class InputAudio:
         if self.speaking and (self._fed - self._speech_start) / RATE > MAX_UTTERANCE_S:
             events.extend(self._on_vad(VADEvent("speech_stopped", self.position_ms)))
             self.vad.reset()
+        elif self.speaking and (self._fed - self._chunk_start) / RATE > CHUNK_MAX_S:
+            events.append(self._forced_chunk())
         elif not self.speaking:
             # Keep only what prefix padding may need.
             self._drop_before(self._fed - self._pos(self.prefix_padding_ms + 1000))
@@ -97,6 +101,17 @@ class InputAudio:
         tail = self._slice(self._chunk_start, max(end, self._chunk_start))
         self._drop_before(end)
         return [InputEvent("speech_stopped", ev.at_ms, tail)]
+
+    def _forced_chunk(self) -> InputEvent:
+        """A chunk of pause-less speech, cut at its quietest 100 ms near the end (between words, most often)."""
+        search = self._slice(self._fed - self._pos(int(CUT_SEARCH_S * 1000)), self._fed)
+        step = RATE // 10
+        levels = [float(np.sqrt(np.mean(search[i : i + step] ** 2))) for i in range(0, len(search) - step + 1, step)]
+        quietest = int(np.argmin(levels)) if levels else 0
+        cut = self._fed - len(search) + quietest * step + step // 2
+        chunk = self._slice(self._chunk_start, cut)
+        self._chunk_start = cut
+        return InputEvent("chunk", cut * 1000 // RATE, chunk)
 
     def _enforce_limit_ptt(self) -> None:
         limit = int(MAX_UTTERANCE_S * RATE)

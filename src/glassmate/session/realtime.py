@@ -15,7 +15,7 @@ import io
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import openai.types.realtime as rt
@@ -40,7 +40,7 @@ from glassmate.events import (
 from glassmate.events import (
     server_event as event,
 )
-from glassmate.providers.asr.base import TranscribeOptions
+from glassmate.providers.asr.base import TranscribeOptions, speech_text
 from glassmate.providers.translate.base import LANGUAGES
 from glassmate.runtime import Models
 from glassmate.session.audio_input import RATE, InputAudio
@@ -361,7 +361,7 @@ class RealtimeSession:
         if self.config.glassmate.translation.enabled and utterance is not None:
             control = self.router.route(Turn(text=text))
             if control.name not in ("translate", "stop"):
-                await self._translate_turn(text, utterance.detected or self.config.glassmate.language, utterance)
+                await self._finish_translation(text, utterance)
                 return
         text = self._apply_wake_phrase(text)
         if text:
@@ -384,27 +384,50 @@ class RealtimeSession:
             return "me"
         return "me" if language == self.config.glassmate.language else "them"
 
-    async def _translate_turn(self, text: str, language: str, utterance: _Utterance) -> None:
-        """Caption an utterance in the other party's language; speak the wearer's own sentences in theirs."""
-        options = self.config.glassmate.translation
+    async def translate_clause(self, heard: Heard, utterance: _Utterance) -> str | None:
+        """Translate one clause as soon as it is transcribed (the speaker may still be talking), and caption the
+        translation so far. Returns the clause's translation, or None when there is nothing to translate."""
+        text, language = heard.text, heard.language or self.config.glassmate.language
+        if not text or self.router.route(Turn(text=text)).name in ("translate", "stop"):
+            return None  # a command to the glasses, not words for the other party
         mine = self.config.glassmate.language
         side = self.side_for(language)
+        options = self.config.glassmate.translation
         if side == "them" and options.other_language is None:
             self.set_translation(enabled=True, other_language=language)  # learnt from their first words
         other = self.config.glassmate.translation.other_language
         target = other if side == "me" else mine
         if target is None or target == language:
-            return  # the other language is not known yet: the source caption is all there is
+            return None  # the other language is not known yet: the source caption is all there is
         try:
-            result = await self.models.translator.translate(text, target=target, source=language)
+            result = await self.models.translator.translate(
+                text, target=target, source=language, glossary=options.glossary
+            )
         except GlassmateError as exc:
             await self.send(caption(f"({exc.message})", final=True, item_id=utterance.item_id, side=side))
-            return
+            return None
+        utterance.translated.append(result.text)
+        utterance.translated_language = target
+        so_far = " ".join(utterance.translated)
         await self.send(
-            caption(result.text, final=True, item_id=utterance.item_id, side=side, language=target, kind="translation")
+            caption(so_far, final=False, item_id=utterance.item_id, side=side, language=target, kind="translation")
         )
-        if side == "me" and options.speak_back:
-            await self._respond(text, skill=SayText(result.text), speech_language=target)
+        return result.text
+
+    async def _finish_translation(self, text: str, utterance: _Utterance) -> None:
+        """The utterance is over: its clause translations make the final translated caption; the wearer's own
+        words are spoken in the other language."""
+        parts = [p for p in await asyncio.gather(*utterance.translations) if p]
+        if not parts:
+            return
+        side = self.side_for(utterance.detected)
+        target = utterance.translated_language
+        joined = " ".join(parts)
+        await self.send(
+            caption(joined, final=True, item_id=utterance.item_id, side=side, language=target, kind="translation")
+        )
+        if side == "me" and self.config.glassmate.translation.speak_back and target is not None:
+            await self._respond(text, skill=SayText(joined), speech_language=target)
 
     def _apply_wake_phrase(self, text: str) -> str:
         """The request without the wake phrase, or "" if the wake phrase is required and missing."""
@@ -469,21 +492,34 @@ class RealtimeSession:
         return language if language in SPOKEN else "en"
 
 
+class Heard(NamedTuple):
+    """What one piece of an utterance was heard as."""
+
+    text: str
+    language: str | None
+
+
 class _Utterance:
-    """One user utterance: its chunks are transcribed as they arrive, so at the end only the tail remains."""
+    """One user utterance: its chunks are transcribed as they arrive, so at the end only the tail remains. In
+    translation mode each chunk (a clause: speech up to a short pause) is also translated as soon as it is
+    heard, so the translation keeps up with the speaker instead of waiting for the end of the turn."""
 
     def __init__(self, session: RealtimeSession, item_id: str) -> None:
         self.session = session
         self.item_id = item_id
-        self.texts: list[asyncio.Task[str]] = []
-        self._speculation: tuple[int, asyncio.Task[str]] | None = None
-        # Whisper's language detection costs a whole extra encoder pass (~0.6 s here): transcribe in the
-        # wearer's language unless the session asks for another one, or for detection with "auto".
+        self.texts: list[asyncio.Task[Heard]] = []
+        self.translations: list[asyncio.Task[str | None]] = []
+        self.translated: list[str] = []  # clause translations so far, in order
+        self.translated_language: str | None = None
+        self._speculation: tuple[int, asyncio.Task[Heard], asyncio.Task[str | None] | None] | None = None
+        # Whisper's language detection costs a whole extra encoder pass: transcribe in the wearer's language
+        # unless the session asks for another one, or for detection with "auto".
         transcription = session.config.audio.input.transcription
         chosen = (transcription.language if transcription else None) or session.config.glassmate.language
         self.language: str | None = None if chosen == "auto" else chosen
         self.candidates: tuple[str, ...] = ()
         translation = session.config.glassmate.translation
+        self.translating = translation.enabled
         if translation.enabled:
             # Two people, two languages: identify each utterance, but only among the languages in play.
             self.language = None
@@ -491,49 +527,80 @@ class _Utterance:
             self.candidates = (mine, translation.other_language) if translation.other_language else tuple(LANGUAGES)
         self.detected: str | None = self.language
 
+    def _start(self, audio: np.ndarray) -> tuple[asyncio.Task[Heard], asyncio.Task[str | None] | None]:
+        previous = self.texts[-1] if self.texts else None
+        heard = self.session.spawn(self._transcribe(audio, previous), name="asr-chunk")
+        translated = None
+        if self.translating:
+            before = self.translations[-1] if self.translations else None
+            translated = self.session.spawn(self._translate(heard, before), name="translate-clause")
+        return heard, translated
+
+    def _keep(self, heard: asyncio.Task[Heard], translated: asyncio.Task[str | None] | None) -> None:
+        self.texts.append(heard)
+        if translated is not None:
+            self.translations.append(translated)
+
     def add_chunk(self, audio: np.ndarray) -> None:
         if len(audio) < RATE // 10:
             return
-        previous = self.texts[-1] if self.texts else None
-        self.texts.append(self.session.spawn(self._transcribe(audio, previous), name="asr-chunk"))
-        self._speculation = None
+        self._drop_speculation()
+        self._keep(*self._start(audio))
 
     def speculate(self, audio: np.ndarray, at_ms: int) -> None:
         """Transcribe what was said up to a pause now, in case the turn ends there (it usually does)."""
         if len(audio) < RATE // 10:
             return
-        if self._speculation is not None:
-            self._speculation[1].cancel()
-        previous = self.texts[-1] if self.texts else None
-        self._speculation = (at_ms, self.session.spawn(self._transcribe(audio, previous), name="asr-tail"))
+        self._drop_speculation()
+        self._speculation = (at_ms, *self._start(audio))
 
     def end_at(self, tail: np.ndarray, at_ms: int) -> None:
         """The turn ended at `at_ms`: use the speculative transcript if it covers exactly that audio."""
         if self._speculation is not None and self._speculation[0] == at_ms:
-            self.texts.append(self._speculation[1])
+            _, heard, translated = self._speculation
             self._speculation = None
+            self._keep(heard, translated)
             return
-        if self._speculation is not None:
-            self._speculation[1].cancel()
-            self._speculation = None
         self.add_chunk(tail)
 
-    async def _transcribe(self, audio: np.ndarray, previous: asyncio.Task[str] | None) -> str:
-        prompt = await previous if previous is not None else None
+    def _drop_speculation(self) -> None:
+        if self._speculation is not None:
+            for task in self._speculation[1:]:
+                if task is not None:
+                    task.cancel()
+            self._speculation = None
+
+    def _heard_so_far(self) -> list[str]:
+        return [t.result().text for t in self.texts if t.done() and not t.cancelled() and t.result()]
+
+    async def _transcribe(self, audio: np.ndarray, previous: asyncio.Task[Heard] | None) -> Heard:
+        before = await previous if previous is not None else None
         result = await self.session.models.asr.transcribe(
             Audio(audio, RATE),
-            TranscribeOptions(language=self.language, prompt=prompt or None, candidates=self.candidates),
+            TranscribeOptions(
+                language=self.language, prompt=(before.text if before else None) or None, candidates=self.candidates
+            ),
         )
+        text = speech_text(result)
         self.detected = result.language or self.detected
-        if result.text:
+        if text:
             side = self.session.side_for(self.detected)
-            await self.session.send(caption(result.text, final=False, item_id=self.item_id, side=side))
-        return result.text
+            so_far = " ".join([*self._heard_so_far(), text])
+            await self.session.send(caption(so_far, final=False, item_id=self.item_id, side=side))
+        return Heard(text, result.language or self.detected)
+
+    async def _translate(self, heard: asyncio.Task[Heard], before: asyncio.Task[str | None] | None) -> str | None:
+        clause = await heard
+        if before is not None:
+            await asyncio.gather(before, return_exceptions=True)  # clauses are captioned in the order spoken
+        if clause is None:  # its transcription failed and was reported
+            return None
+        return await self.session.translate_clause(clause, self)
 
     async def finish(self) -> str:
         """The whole transcript; emits the transcription events and completes the user item."""
         parts = [await t for t in self.texts]
-        transcript = " ".join(p for p in parts if p).strip()
+        transcript = " ".join(p.text for p in parts if p and p.text).strip()
         send = self.session.send
         if transcript:
             await send(

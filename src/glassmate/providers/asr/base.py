@@ -72,3 +72,24 @@ class ASR(Provider):
 
     async def _transcribe_impl(self, samples: np.ndarray, options: TranscribeOptions) -> Transcript:
         raise NotImplementedError
+
+
+# Whisper writes text for music, noise and breathing too ("Thank you.", "♪"). The VAD keeps most of that away;
+# a segment Whisper itself doubts is speech is dropped from what a live session shows and acts on (files keep
+# everything): a no-speech probability of 0.6 or more (Whisper's own threshold) or a hopeless average
+# log-probability. Not -1.0, Whisper's fallback threshold: hard but real speech (espeak-ng German) scores
+# -1.0 to -1.4.
+NO_SPEECH_PROB = 0.6
+MIN_AVG_LOGPROB = -1.5
+
+
+def speech_text(transcript: Transcript) -> str:
+    """The transcript's text without the segments that are probably not speech."""
+    kept = [
+        s.text
+        for s in transcript.segments
+        if s.text and s.no_speech_prob < NO_SPEECH_PROB and s.avg_logprob > MIN_AVG_LOGPROB
+    ]
+    if not transcript.segments:  # a backend without segments (a remote API): trust its text
+        return transcript.text
+    return " ".join(kept).strip()

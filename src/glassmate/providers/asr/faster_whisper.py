@@ -12,7 +12,6 @@ from glassmate.config import ASRSettings
 from glassmate.errors import ModelLoadError
 from glassmate.providers.asr.base import ASR, Segment, TranscribeOptions, Transcript, Word
 
-
 FRAMES_PER_SECOND = 100  # Whisper's log-mel hop is 10 ms
 FULL_WINDOW_FRAMES = 3000
 PADDING_FRAMES = 200
@@ -29,7 +28,7 @@ def encoder_frames(audio_seconds: float, min_window_s: float) -> int:
 def _windowed_model_class() -> type:
     from faster_whisper import WhisperModel
 
-    class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]
+    class WindowedWhisperModel(WhisperModel):
         """faster-whisper pads every window to 30 s before the encoder; this trims the padding back to
         `encoder_frames` (CTranslate2 accepts shorter inputs). Set per call under the provider's engine lock."""
 
