@@ -285,3 +285,19 @@ async def test_a_clause_is_translated_while_the_speaker_goes_on(make_server: Any
     spoken = "".join(e.delta for e in rest if e.type == "response.output_audio_transcript.delta")
     assert spoken == "Wo ist der Bahnhof? Ist es weit?"
     assert "station → Bahnhof" in llm.calls[0][0].content  # the session's glossary reached the translator
+
+
+async def test_stop_stays_a_command_in_translation_mode(make_server: Any) -> None:
+    """ "Wait, stop." while translating goes to the glasses, answered at once: not captioned as a translation."""
+    llm = ScriptedLLM(["Warte, halt."])
+    client, _ = make_server(asr=TwoSpeakerASR([("Wait, stop.", "en")]), llm=llm)
+    on = {"glassmate": {"translation": {"enabled": True, "other_language": "de"}}}
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.session.update(session={"type": "realtime", **on})
+        await collect(conn, "session.updated")
+        await send_audio(conn, utterance())
+        events = await collect(conn, "response.done")
+    assert events[-1].response.metadata["route"] == "stop"
+    assert not any(e.type == "hud.caption" and e.kind == "translation" for e in events)
+    assert llm.calls == []

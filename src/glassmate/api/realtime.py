@@ -134,6 +134,7 @@ async def realtime(ws: WebSocket) -> None:
     async def incoming() -> AsyncIterator[BaseModel | ProtocolError]:
         limit = _RateLimit(EVENTS_PER_S, BURST)
         warned = 0.0
+        appends = 0
         while True:
             message = await ws.receive()
             if message["type"] == "websocket.disconnect":
@@ -154,6 +155,10 @@ async def realtime(ws: WebSocket) -> None:
                 continue
             if event.type != "input_audio_buffer.append":  # type: ignore[attr-defined]
                 log.debug("session %s ← %s", session.id, event.type)  # type: ignore[attr-defined]
+            else:
+                appends += 1
+                if appends % 250 == 0:  # audio is too frequent to log one by one
+                    log.debug("session %s ← %d audio appends so far", session.id, appends)
             yield event
 
     sender = asyncio.create_task(pump_out())

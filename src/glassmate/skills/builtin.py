@@ -31,7 +31,10 @@ class StopSkill(PatternSkill):
     """ "Stop" / "be quiet": ends what is playing; answers with silence."""
 
     name = "stop"
-    patterns = (r"(please )?(stop|cancel|be quiet|quiet|shut up|never ?mind|enough)( please)?( it)?",)
+    patterns = (
+        r"((wait|ok|okay|no|hey|oh) )?(please )?"
+        r"(stop|cancel|be quiet|quiet|shut up|never ?mind|enough)( please)?( it)?",
+    )
 
     async def run(self, turn: Turn, ctx: SkillContext) -> AsyncGenerator[str, None]:
         return
