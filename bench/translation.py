@@ -135,6 +135,7 @@ async def conversation_latency(base: str, token: str, rows: list[dict[str, str]]
                     "events": [(round((t - speech_end) * 1000), e.type, getattr(e, "kind", None),
                                 getattr(e, "text", None)) for t, e in seen if e.type != "response.output_audio.delta"],
                 })  # fmt: skip
+            await _drain(glasses)  # a late event of this line must not be taken for one of the next
             last = clauses[-1]
             if os.environ.get("DEBUG_BENCH"):
                 print(last["events"])
@@ -142,7 +143,10 @@ async def conversation_latency(base: str, token: str, rows: list[dict[str, str]]
                   flush=True)  # fmt: skip
         # "Stop" must stay a command to the glasses in translation mode: answered at once, never translated.
         stop = Audio(await voice("Wait, stop.", "en"), 16_000)
-        stops = [await glasses.turn(stop) for _ in range(3)]
+        stops = []
+        for _ in range(3):
+            stops.append(await glasses.turn(stop))
+            await _drain(glasses)
     await models.aclose()
     source = [c["source_ms"] for c in clauses if c["source_ms"] is not None]
     translated = [c["translation_ms"] for c in clauses if c["translation_ms"] is not None]
@@ -157,6 +161,16 @@ async def conversation_latency(base: str, token: str, rows: list[dict[str, str]]
             "p50": pct([v for t in stops if (v := t.ms("done")) is not None], 0.5),
         },
     }
+
+
+async def _drain(glasses: GlassesClient, quiet_s: float = 1.5) -> None:
+    """Read events until none has come for `quiet_s`."""
+    while True:
+        try:
+            async with asyncio.timeout(quiet_s):
+                await glasses.conn.recv()
+        except TimeoutError:
+            return
 
 
 def _sentences(text: str) -> int:

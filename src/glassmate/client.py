@@ -71,11 +71,20 @@ class GlassesClient:
         await self.conn.send({"type": "input_image.append", "image": base64.b64encode(jpeg).decode(),
                               "captured_at_ms": int(time.time() * 1000)})  # fmt: skip
 
-    async def speak(self, speech: Audio, *, lead_s: float = 0.3, trail_s: float = 1.2, realtime: bool = True) -> float:
-        """Stream speech at real-time pace, framed by silence; returns when its last sample was sent."""
+    async def speak(
+        self,
+        speech: Audio,
+        *,
+        lead_s: float = 0.3,
+        trail_s: float = 1.2,
+        realtime: bool = True,
+        chunk_ms: int = CHUNK_MS,
+    ) -> float:
+        """Stream speech (at real-time pace unless told otherwise), framed by silence, in `chunk_ms` pieces;
+        returns when its last sample was sent."""
         samples = speech.resampled(RATE).samples
         silence = lambda s: np.zeros(int(s * RATE), np.float32)  # noqa: E731
-        step = RATE * CHUNK_MS // 1000
+        step = RATE * chunk_ms // 1000
         start = time.monotonic()
         sent = 0
         speech_end = 0.0

@@ -105,6 +105,14 @@ class ImageSettings(_Frozen):
     max_frame_bytes: int = 4 * 1024 * 1024  # one camera frame over the realtime socket (a JPEG is ~0.1-0.5 MB)
 
 
+class ProductSettings(_Frozen):
+    # Offers are compared in this currency; `rates` says what one unit of each other currency is worth in it
+    # (configured, not fetched: glassmate runs offline). Minor units per currency follow ISO 4217.
+    currency: str = "EUR"
+    rates: dict[str, float] = {"EUR": 1.0, "CNY": 0.13, "USD": 0.92, "GBP": 1.17, "CHF": 1.05, "JPY": 0.0061}
+    min_confidence: float = 0.6  # below this the assistant says it is not sure and offers the candidates
+
+
 class ServerSettings(_Frozen):
     host: str = "127.0.0.1"
     port: int = 8765
@@ -136,6 +144,7 @@ class Settings(BaseSettings):
     translate: TranslateSettings = TranslateSettings()
     image: ImageSettings = ImageSettings()
     server: ServerSettings = ServerSettings()
+    products: ProductSettings = ProductSettings()
 
     # A secret because a PostgreSQL URL carries its password.
     database_url: SecretStr | None = Field(default=None, description="SQLAlchemy URL; default: SQLite in home")

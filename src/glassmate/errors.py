@@ -61,6 +61,13 @@ class UnsupportedLanguageError(BadInputError):
     code = "language-unsupported"
 
 
+class NotFoundError(GlassmateError):
+    """What the caller asked for does not exist."""
+
+    code = "not-found"
+    http_status = 404
+
+
 class ModelError(GlassmateError):
     """A model file is not usable."""
 

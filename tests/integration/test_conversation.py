@@ -66,3 +66,26 @@ async def test_a_two_language_conversation_is_captioned_and_translated_by_side(
 
         off = await glasses.turn(await voice("Stop translating.", "en"))
         assert off.route == "translate" and "off" in off.answer.lower()
+
+
+async def test_minutes_of_silence_music_and_noise_make_no_captions(models: Models, served: tuple[str, str]) -> None:
+    """In translation mode, where every caption counts: three minutes of silence, then music, then street noise,
+    produce no speech and no captions (the VAD never wakes Whisper); the session still answers afterwards."""
+    from glassmate.testing.signals import music, noise, silence
+
+    base, token = served
+    background = [silence(180.0), music(30.0), noise(30.0), silence(1.0)]
+    async with GlassesClient(base_url=base, token=token) as glasses:
+        await glasses.configure(glassmate={"translation": {"enabled": True, "other_language": "de"}})
+        for audio in background:  # as fast as it can be sent: 4 minutes of audio in a few seconds
+            await glasses.speak(audio, lead_s=0, trail_s=0, realtime=False, chunk_ms=1000)
+        chunk = await models.tts.synthesize("Stop translating.")
+        _, seen = await glasses.say_and_watch(
+            pcm16_to_audio(chunk.pcm16, chunk.sample_rate), lambda e: e.type == "response.done"
+        )
+    # The session handles its events in order, so `seen` holds whatever the background caused, then the turn.
+    kinds = [e.type for _, e in seen]
+    assert kinds.count("input_audio_buffer.speech_started") == 1 and "error" not in kinds
+    heard = [e.transcript for _, e in seen if e.type == "conversation.item.input_audio_transcription.completed"]
+    assert len(heard) == 1 and "stop translating" in heard[0].lower(), heard
+    assert seen[-1][1].response.metadata["route"] == "translate"  # "Translation off."

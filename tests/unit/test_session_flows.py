@@ -284,7 +284,7 @@ async def test_a_clause_is_translated_while_the_speaker_goes_on(make_server: Any
     ]
     spoken = "".join(e.delta for e in rest if e.type == "response.output_audio_transcript.delta")
     assert spoken == "Wo ist der Bahnhof? Ist es weit?"
-    assert "station → Bahnhof" in llm.calls[0][0].content  # the session's glossary reached the translator
+    assert "station → Bahnhof" in llm.calls[0][-1].content  # the session's glossary reached the translator
 
 
 async def test_stop_stays_a_command_in_translation_mode(make_server: Any) -> None:
@@ -301,3 +301,40 @@ async def test_stop_stays_a_command_in_translation_mode(make_server: Any) -> Non
     assert events[-1].response.metadata["route"] == "stop"
     assert not any(e.type == "hud.caption" and e.kind == "translation" for e in events)
     assert llm.calls == []
+
+
+async def test_a_language_the_translator_does_not_know_is_said_on_the_hud(make_server: Any) -> None:
+    """The other party speaks a language outside the translator's list (a remote ASR may return any code)."""
+    client, _ = make_server(asr=TwoSpeakerASR([("Habari yako?", "sw")]))
+    on = {"glassmate": {"translation": {"enabled": True, "other_language": "de"}}}
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.session.update(session={"type": "realtime", **on})
+        await collect(conn, "session.updated")
+        await send_audio(conn, utterance())
+        events = await collect(conn, "hud.caption")
+        while not (events[-1].type == "hud.caption" and events[-1].text.startswith("(")):
+            events += await collect(conn, "hud.caption")
+    assert events[-1].side == "them" and "not supported" in events[-1].text
+
+
+async def test_where_is_this_cheaper_names_the_product_and_the_best_offer(make_server: Any) -> None:
+    """A package with its shelf price in view: the answer names it and the cheaper merchant; the card says so."""
+    from glassmate.products import demo
+    from glassmate.providers.codes.zxing import ZXingScanner
+
+    client, app = make_server(asr=FakeASR(["Where is it cheaper?"]), codes=ZXingScanner(), ocr=FakeOCR(["9.99 €"]))
+    rows = demo.products()[:5]
+    app.state.services.catalog.import_rows({"products": rows, "offers": demo.offers(rows)})
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.send({"type": "input_image.append", "image": base64.b64encode(
+            jpeg_bytes(demo.render_package(rows[2]), quality=90)).decode()})  # fmt: skip
+        await send_audio(conn, utterance())
+        events = await collect(conn, "response.done")
+    said = "".join(e.delta for e in events if e.type == "response.output_audio_transcript.delta")
+    best = app.state.services.catalog.offers(rows[2]["gtin"])[0]
+    assert said.startswith(f"This is {rows[2]['name_en']}.") and best.merchant in said and "less" in said
+    card = next(e for e in events if e.type == "hud.card").card
+    assert card["icon"] == "product" and card["lines"][1] == "Here: 9.99 EUR" and card["lines"][3].startswith("Save")
+    assert events[-1].response.metadata["route"] == "product"

@@ -35,9 +35,22 @@ async def test_translator_prompt_carries_languages_example_and_glossary() -> Non
     )
     assert result.text == "Guten Morgen, Frau Virtanen."  # quotes stripped
     assert (result.source_language, result.target_language) == ("en", "de")
-    system, _example_q, example_a, user = llm.calls[0]
-    assert "English into German" in system.content and "Ms Virtanen → Frau Virtanen" in system.content
-    assert example_a.content == "Wo ist der Bahnhof?" and user.content == "Good morning, Ms Virtanen."
+    system, example_q, example_a, user = llm.calls[0]
+    assert "translator" in system.content and "Translate this English into German." in example_q.content
+    assert example_a.content == "Wo ist der Bahnhof?"
+    assert user.content.startswith("Translate this English into German.")
+    assert "Ms Virtanen → Frau Virtanen" in user.content and user.content.endswith("\nGood morning, Ms Virtanen.")
+
+
+async def test_the_prompt_before_the_text_does_not_depend_on_the_direction() -> None:
+    """A conversation flips direction with every speaker: the shared system prompt stays in llama.cpp's cache."""
+    llm = ScriptedLLM(["Wo ist der Bahnhof?", "Where is it?"])
+    translator = LLMTranslator(llm=llm)
+    await translator.translate("Where is the station?", source="en", target="de")
+    await translator.translate("Wo ist es?", source="de", target="en", glossary={"Bahnhof": "station"})
+    first, second = llm.calls
+    assert first[0] == second[0]  # the system prompt: cached across directions
+    assert "English into German" in first[-1].content and "German into English" in second[-1].content
 
 
 async def test_same_language_is_returned_unchanged_and_bad_input_is_refused() -> None:

@@ -24,10 +24,12 @@ from glassmate import __version__
 from glassmate.api.audio import router as audio_router
 from glassmate.api.chat import router as chat_router
 from glassmate.api.common import Admission, ApiError, KeyRateLimiter, error_response
+from glassmate.api.products import router as products_router
 from glassmate.api.realtime import router as realtime_router
 from glassmate.api.translate import router as translate_router
 from glassmate.config import Settings
 from glassmate.errors import GlassmateError
+from glassmate.products.catalog import Catalog
 from glassmate.runtime import Models
 from glassmate.skills.router import Router, default_router
 from glassmate.store import ApiKeyRegistry, Database, DeviceRegistry
@@ -47,6 +49,7 @@ class Services:
     api_keys: ApiKeyRegistry
     rate_limiter: KeyRateLimiter
     admission: Admission
+    catalog: Catalog
     warm: bool = False  # models loaded and the LLM's system prompt cached
     warm_error: str | None = None
 
@@ -55,14 +58,16 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
     """The glassmate server for `settings` (tests may pass their own, e.g. fake, models)."""
     store = WeightStore(models_dir=settings.models_dir)
     db = Database(url=settings.db_url)
+    catalog = Catalog(db, settings.products)
     services = Services(
         settings=settings,
         models=models or Models(settings=settings, store=store),
-        router=default_router(),
+        router=default_router(catalog),
         devices=DeviceRegistry(db=db),
         api_keys=ApiKeyRegistry(db=db),
         rate_limiter=KeyRateLimiter(per_minute=settings.server.rate_per_minute, burst=settings.server.rate_burst),
         admission=Admission(max_waiting=settings.server.max_waiting),
+        catalog=catalog,
     )
 
     @asynccontextmanager
@@ -81,6 +86,7 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
     app.include_router(chat_router)
     app.include_router(audio_router)
     app.include_router(translate_router)
+    app.include_router(products_router)
 
     @app.exception_handler(GlassmateError)
     async def glassmate_error(_request: Request, exc: GlassmateError) -> JSONResponse:

@@ -281,7 +281,7 @@ async def _assistant(req: ChatRequest, services: Any) -> JSONResponse | Streamin
 
         extra["skills"] = ["ocr", "codes", "ask"]
     else:
-        ticket = services.admission.ticket("llm" if skill.name in ("ask", "what-is-this") else "skills")
+        ticket = services.admission.ticket("llm" if skill.name in ("ask", "what-is-this", "product") else "skills")
 
         async def deltas() -> AsyncGenerator[str, None]:
             async with (

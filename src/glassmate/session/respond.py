@@ -31,7 +31,8 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 AUDIO_CHUNK_MS = 100
 _SENTENCE_END = re.compile(r"[.!?。！？;；:：]\s*$|\n")
 _CLAUSE_END = re.compile(r"[,，、]\s*$")
-ICONS = {"time": "clock", "battery": "battery", "read-text": "text", "what-is-this": "eye", "ask": "chat"}
+ICONS = {"time": "clock", "battery": "battery", "read-text": "text", "what-is-this": "eye", "ask": "chat",
+         "product": "product"}  # fmt: skip
 
 
 @dataclass
@@ -204,6 +205,9 @@ class ResponseRun:
             "icon": ICONS.get(self.skill.name, "info"),
             "ttl_ms": 4000 + 400 * len(lines),
         }
+        if self.ctx.card:  # the skill's own card (e.g. product, price here, best offer)
+            own = self.ctx.card
+            card = {**card, **own, "ttl_ms": 4000 + 400 * len(own.get("lines", []))}
         return server_event(HudCardEvent, card=card, response_id=self.result.id)
 
     async def _finish(self, status: str) -> None:

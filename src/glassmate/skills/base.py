@@ -67,6 +67,8 @@ class SkillContext:
     models: Models
     # The session's controls (e.g. to switch translation on), when the skill runs inside a realtime session.
     session: Any = None
+    # A HUD card the skill composed itself (title, lines, icon); otherwise the card summarises the answer.
+    card: dict[str, Any] | None = None
 
 
 class Skill(Protocol):

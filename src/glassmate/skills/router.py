@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from glassmate.skills.base import Skill, Turn
 from glassmate.skills.builtin import (
@@ -14,7 +15,11 @@ from glassmate.skills.builtin import (
     TimeSkill,
     WhatIsThisSkill,
 )
+from glassmate.skills.products import ProductSkill
 from glassmate.skills.translate import TranslateSkill
+
+if TYPE_CHECKING:
+    from glassmate.products.catalog import Catalog
 
 
 class Router:
@@ -33,8 +38,9 @@ class Router:
         return next((s for s in [*self.skills, self.fallback] if s.name == name), None)
 
 
-def default_router() -> Router:
-    """The built-in skills; later skills (translate, identify, pay…) are inserted before the fallback."""
+def default_router(catalog: Catalog | None = None) -> Router:
+    """The built-in skills; with a product catalog, "what is this" first tries to identify a product."""
+    products: list[Skill] = [ProductSkill(catalog)] if catalog is not None else []
     return Router(
         skills=[
             StopSkill(),
@@ -42,6 +48,7 @@ def default_router() -> Router:
             TimeSkill(),
             BatterySkill(),
             ReadTextSkill(),
+            *products,
             WhatIsThisSkill(),
             TranslateSkill(),
         ],

@@ -1,5 +1,6 @@
 """Durable state (SQLAlchemy 2.x; SQLite by default, PostgreSQL by URL)."""
 
+from glassmate.store import catalog as _catalog_tables  # noqa: F401  (registers the tables)
 from glassmate.store.db import Database
 from glassmate.store.devices import ApiKeyRegistry, DeviceRecord, DeviceRegistry
 

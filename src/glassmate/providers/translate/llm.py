@@ -1,5 +1,5 @@
 """Translation by an LLM (the embedded Qwen, or any OpenAI-compatible one), prompted for a faithful, terse
-translation with one example and the session's glossary."""
+translation with examples and the session's glossary."""
 
 from __future__ import annotations
 
@@ -16,7 +16,17 @@ _EXAMPLES = {
 }
 
 
+RULES = (
+    "You are a translator. Reply with the translation only: no quotes, no notes, no transliteration. "
+    "Keep names, numbers and units as they are."
+)
+
+
 class LLMTranslator(Translator):
+    """The system prompt is the same whatever the direction: in a conversation the direction flips with every
+    speaker, and the shared prefix stays in llama.cpp's cache. The direction, one example for the target
+    language and the glossary follow it."""
+
     name = "llm-translator"
 
     def __init__(self, *, llm: LLM, one_shot: bool = True) -> None:
@@ -24,19 +34,24 @@ class LLMTranslator(Translator):
         self.llm = llm
         self.one_shot = one_shot  # bench/translation.py measures what the example is worth
 
-    def messages(self, text: str, source: str, target: str, glossary: dict[str, str]) -> list[ChatMessage]:
+    @staticmethod
+    def _request(text: str, source: str, target: str, glossary: dict[str, str] | None = None) -> str:
         src, tgt = language_name(source), language_name(target)
-        rules = (
-            f"You translate {src} into {tgt}. Reply with the {tgt} translation only: no quotes, no notes, "
-            "no transliteration. Keep names, numbers and units as they are."
-        )
+        request = f"Translate this {src} into {tgt}."
         if glossary:
-            rules += " Always translate these terms as given: " + "; ".join(f"{k} → {v}" for k, v in glossary.items())
-        messages = [ChatMessage("system", rules)]
+            request += " Always translate these terms as given: " + "; ".join(f"{k} → {v}" for k, v in glossary.items())
+        return f"{request}\n{text}"
+
+    def messages(self, text: str, source: str, target: str, glossary: dict[str, str]) -> list[ChatMessage]:
+        messages = [ChatMessage("system", RULES)]
         example = _EXAMPLES.get(target) if self.one_shot else None
         if example and source != target:
-            messages += [ChatMessage("user", example[0]), ChatMessage("assistant", example[1])]
-        return [*messages, ChatMessage("user", text)]
+            example_source = "de" if target == "en" else "en"
+            messages += [
+                ChatMessage("user", self._request(example[0], example_source, target)),
+                ChatMessage("assistant", example[1]),
+            ]
+        return [*messages, ChatMessage("user", self._request(text, source, target, glossary))]
 
     async def _translate_impl(self, text: str, source: str, target: str, glossary: dict[str, str]) -> str:
         options = GenerationOptions(temperature=0.0, max_tokens=min(512, 32 + len(text) * 3))

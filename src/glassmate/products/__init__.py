@@ -1,0 +1,1 @@
+"""Products: GTINs, the catalog of products, merchants and offers, and price comparison."""

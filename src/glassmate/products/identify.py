@@ -1,0 +1,136 @@
+"""What product is in this frame, and what does it cost here? A cascade of cues, cheapest and surest first:
+
+1. codes: an EAN-13/EAN-8/UPC-A/UPC-E barcode, or a GS1 Digital Link QR code, gives the GTIN: an exact match;
+2. text: OCR of the package or shelf tag, fuzzy-matched (rapidfuzz) against brands and names in English and
+   Chinese;
+(appearance matching of packages with neither comes in a later slice.)
+
+Each candidate carries the cue that found it and a confidence; a price printed in view ("2,49 €", "¥12.80")
+is read as the price here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from glassmate.products.catalog import Catalog, PricedOffer
+from glassmate.products.gtin import InvalidGTINError, from_digital_link, normalise
+from glassmate.providers.codes.base import CodeScanner
+from glassmate.providers.ocr.base import OCR, TextLine
+from glassmate.store.catalog import Product
+
+PRODUCT_FORMATS = ("EAN13", "EAN8", "UPCA", "UPCE", "QRCode")
+BARCODE_CONFIDENCE = 0.99
+_PRICE = re.compile(
+    r"(?P<pre>€|EUR|\$|USD|£|GBP|¥|￥|CNY|RMB)?\s*(?P<amount>\d{1,5}(?:[.,]\d{2}))\s*(?P<post>€|EUR|USD|GBP|CNY|RMB|元)?",
+    re.IGNORECASE,
+)
+_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "CNY", "￥": "CNY", "RMB": "CNY", "元": "CNY"}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    product: Product
+    cue: str  # barcode, digital-link, text
+    confidence: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"gtin": self.product.gtin, "name": self.product.name_en, "name_zh": self.product.name_zh,
+                "cue": self.cue, "confidence": round(self.confidence, 3)}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PriceHere:
+    amount_minor: int
+    currency: str
+    text: str
+
+
+@dataclass
+class Identification:
+    candidates: list[Candidate] = field(default_factory=list)  # best first
+    price_here: PriceHere | None = None
+    offers: list[PricedOffer] = field(default_factory=list)  # of the best candidate, cheapest first
+    unknown_codes: list[str] = field(default_factory=list)  # valid GTINs in view that the catalog lacks
+    lines: list[TextLine] = field(default_factory=list)  # what the OCR read
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+
+def read_price(lines: list[TextLine], default_currency: str) -> PriceHere | None:
+    """The most prominent price in view (the tallest text that reads as an amount of money)."""
+    found = []
+    for line in lines:
+        for m in _PRICE.finditer(line.text):
+            symbol = (m.group("pre") or m.group("post") or "").upper()
+            currency = _SYMBOLS.get(symbol, symbol) or default_currency
+            if not (m.group("pre") or m.group("post") or re.search(r"price|preis|价", line.text, re.I)):
+                continue  # a bare number with two decimals is not a price without a sign or a label
+            amount = m.group("amount").replace(",", ".")
+            minor = round(float(amount) * (1 if currency == "JPY" else 100))
+            height = abs(line.box[3][1] - line.box[0][1]) if len(line.box) == 4 else 0
+            found.append((height, PriceHere(minor, currency, m.group(0).strip())))
+    return max(found, key=lambda f: f[0])[1] if found else None
+
+
+def _words(lines: list[TextLine]) -> list[str]:
+    text = " ".join(line.text for line in lines)
+    latin = re.findall(r"[A-Za-z][A-Za-z&']+", text)
+    cjk = re.findall(r"[\u4e00-\u9fff]{2,}", text)
+    return latin + [c[i : i + 2] for c in cjk for i in range(0, len(c) - 1)]
+
+
+def text_candidates(catalog: Catalog, lines: list[TextLine], limit: int = 5) -> list[Candidate]:
+    """Fuzzy-match what the OCR read against the catalog's names, brands first as a cheap filter."""
+    seen = " ".join(line.text for line in lines if line.confidence >= 0.5)
+    if len(seen.strip()) < 3:
+        return []
+    scored = []
+    for product in catalog.search_names(_words(lines)):
+        best = max(fuzz.token_set_ratio(seen.lower(), name.lower()) for name in product.names())
+        brand = fuzz.partial_ratio(product.brand.lower(), seen.lower())
+        scored.append((0.75 * best + 0.25 * brand, product))
+    scored.sort(key=lambda s: (-s[0], s[1].gtin))
+    return [Candidate(p, "text", round(score / 100, 3)) for score, p in scored[:limit]]
+
+
+class Identifier:
+    def __init__(self, *, catalog: Catalog, ocr: OCR, codes: CodeScanner) -> None:
+        self.catalog = catalog
+        self.ocr = ocr
+        self.codes = codes
+
+    async def identify(self, pixels: np.ndarray, *, with_offers: bool = True) -> Identification:
+        result = Identification()
+        for code in await self.codes.scan(pixels, PRODUCT_FORMATS):
+            try:
+                if code.format == "QRCode":
+                    gtin = from_digital_link(code.text)
+                    cue = "digital-link"
+                else:
+                    gtin = normalise(code.text, upce=code.format == "UPCE")
+                    cue = "barcode"
+            except InvalidGTINError:
+                continue
+            if gtin is None:
+                continue
+            product = self.catalog.find(gtin)
+            if product is None:
+                result.unknown_codes.append(gtin)
+            elif all(c.product.gtin != gtin for c in result.candidates):
+                result.candidates.append(Candidate(product, cue, BARCODE_CONFIDENCE))
+        text = await self.ocr.read(pixels)
+        result.lines = text.lines
+        result.price_here = read_price(text.lines, self.catalog.settings.currency)
+        if not result.candidates:
+            result.candidates = text_candidates(self.catalog, text.lines)
+        if with_offers and result.best is not None:
+            result.offers = self.catalog.offers(result.best.product.gtin)
+        return result
