@@ -570,6 +570,13 @@ def serve(
         # which browsers never send to the server, and the page moves it to local storage.
         _, token = registry.add(f"browser-{secrets.token_hex(2)}")
         url += f"#token={token}"
+    catalog = application.state.services.catalog
+    if catalog.count() == 0:
+        # First run: a catalog to look at, so "what is this, and where is it cheaper?" works at once.
+        from glassmate.products import demo
+
+        report = catalog.import_rows(demo.catalog(settings.home / "catalog" / "demo"))
+        out.print(f"loaded the demo product catalog ({report.products} products, DEMO DATA; docs/catalog.md)")
     out.print(f"glassmate {__version__}: glasses page at [bold]{url}[/bold]", highlight=False, soft_wrap=True)
     uvicorn.run(application, host=bind, port=chosen_port, log_level="warning")
 

@@ -6,6 +6,7 @@ The realtime WebSocket and the OpenAI-compatible routes are added by their own m
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -54,6 +55,22 @@ class Services:
     warm_error: str | None = None
 
 
+def _log_tasks_on_sigusr1() -> None:
+    """`kill -USR1 <pid>` logs every asyncio task and where it waits: for a session that seems stuck."""
+    import io
+    import signal
+
+    def dump() -> None:
+        for task in asyncio.all_tasks():
+            buf = io.StringIO()
+            task.print_stack(limit=12, file=buf)
+            log.warning("task %s:\n%s", task.get_name(), buf.getvalue())
+
+    # Not in the main thread (tests), or no signals here: then there is no dump.
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, dump)
+
+
 def create_app(settings: Settings, *, models: Models | None = None, preload: bool = False) -> FastAPI:
     """The glassmate server for `settings` (tests may pass their own, e.g. fake, models)."""
     store = WeightStore(models_dir=settings.models_dir)
@@ -73,6 +90,7 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         warm = asyncio.create_task(_warm_up(services)) if preload else None
+        _log_tasks_on_sigusr1()
         yield
         if warm is not None:
             warm.cancel()

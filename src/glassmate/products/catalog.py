@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from glassmate.config import ProductSettings
 from glassmate.errors import BadInputError, NotFoundError
@@ -262,17 +262,19 @@ class Catalog:
         with self.db.session() as session:
             return session.get(Product, gtin)
 
-    def search_names(self, words: Sequence[str], limit: int = 50) -> list[Product]:
-        """Products whose brand or names contain any of `words` (a cheap pre-filter for fuzzy matching)."""
-        terms = [w for w in words if len(w) >= 2][:12]
+    def search_names(self, words: Sequence[str], limit: int = 100) -> list[Product]:
+        """The products whose brand or names contain the most of `words` (the pre-filter for fuzzy matching)."""
+        terms = list(dict.fromkeys(w for w in words if len(w) >= 2))[:12]
         if not terms:
             return []
-        clauses = []
+        hits = []
         for w in terms:
             like = f"%{w}%"
-            clauses += [Product.name_en.ilike(like), Product.brand.ilike(like), Product.name_zh.like(like)]
+            hit = or_(Product.name_en.ilike(like), Product.brand.ilike(like), Product.name_zh.like(like))
+            hits.append(case((hit, 1), else_=0))
+        matched = sum(hits[1:], hits[0]).label("matched")
         with self.db.session() as session:
-            return list(session.scalars(select(Product).where(or_(*clauses)).limit(limit)))
+            return list(session.scalars(select(Product).order_by(matched.desc(), Product.gtin).limit(limit)))
 
     def all_products(self) -> list[Product]:
         with self.db.session() as session:

@@ -12,6 +12,7 @@ is read as the price here.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,7 @@ class Identification:
     offers: list[PricedOffer] = field(default_factory=list)  # of the best candidate, cheapest first
     unknown_codes: list[str] = field(default_factory=list)  # valid GTINs in view that the catalog lacks
     lines: list[TextLine] = field(default_factory=list)  # what the OCR read
+    timings_ms: dict[str, float] = field(default_factory=dict)  # per stage: codes, text (OCR and matching)
 
     @property
     def best(self) -> Candidate | None:
@@ -89,7 +91,7 @@ def _words(lines: list[TextLine]) -> list[str]:
 
 def text_candidates(catalog: Catalog, lines: list[TextLine], limit: int = 5) -> list[Candidate]:
     """Fuzzy-match what the OCR read against the catalog's names, brands first as a cheap filter."""
-    seen = " ".join(line.text for line in lines if line.confidence >= 0.5)
+    seen = " ".join(line.text for line in lines if line.confidence >= 0.5 and line.text.upper() != "DEMODATA")
     if len(seen.strip()) < 3:
         return []
     scored = []
@@ -109,6 +111,7 @@ class Identifier:
 
     async def identify(self, pixels: np.ndarray, *, with_offers: bool = True) -> Identification:
         result = Identification()
+        start = time.perf_counter()
         for code in await self.codes.scan(pixels, PRODUCT_FORMATS):
             try:
                 if code.format == "QRCode":
@@ -126,11 +129,15 @@ class Identifier:
                 result.unknown_codes.append(gtin)
             elif all(c.product.gtin != gtin for c in result.candidates):
                 result.candidates.append(Candidate(product, cue, BARCODE_CONFIDENCE))
+        result.timings_ms["codes"] = (time.perf_counter() - start) * 1000
+        # The OCR runs even when a code identified the product: a shelf price in view is "the price here".
+        start = time.perf_counter()
         text = await self.ocr.read(pixels)
         result.lines = text.lines
         result.price_here = read_price(text.lines, self.catalog.settings.currency)
         if not result.candidates:
             result.candidates = text_candidates(self.catalog, text.lines)
+        result.timings_ms["text"] = (time.perf_counter() - start) * 1000
         if with_offers and result.best is not None:
             result.offers = self.catalog.offers(result.best.product.gtin)
         return result
