@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from glassmate.config import ProductSettings
@@ -178,3 +179,16 @@ def test_identify_and_offers_over_the_api(tmp_path: Path) -> None:
         missing = http.get("/v1/products/4006381333931/offers", headers=auth)
         assert missing.status_code == 404 and missing.json()["error"]["code"] == "product-not-found"
         assert http.get(f"/v1/products/{rows[3]['gtin']}/offers").status_code == 401
+
+
+async def test_a_package_with_no_readable_code_or_name_is_recognised_by_its_artwork(tmp_path: Path) -> None:
+    catalog = Catalog(Database(url=f"sqlite:///{tmp_path / 'c.db'}"), ProductSettings())
+    rows = demo.products()[:40]
+    demo.write_images(rows, tmp_path / "images")
+    catalog.import_rows({"products": rows})
+    artwork = demo.render_package(rows[11])[330:510]  # between the label and the barcode
+    found = await Identifier(catalog=catalog, ocr=FakeOCR([]), codes=ZXingScanner()).identify(artwork)
+    assert found.best is not None and found.best.cue == "appearance"
+    assert found.best.product.gtin == normalise(rows[11]["gtin"]) and found.best.confidence >= 0.6
+    plain = np.full((300, 400, 3), 128, np.uint8)  # nothing to recognise: no guess
+    assert (await Identifier(catalog=catalog, ocr=FakeOCR([]), codes=ZXingScanner()).identify(plain)).best is None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,10 +20,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import String, case, cast, func, or_, select
 
 from glassmate.config import ProductSettings
 from glassmate.errors import BadInputError, NotFoundError
+from glassmate.products.appearance import AppearanceIndex
 from glassmate.products.gtin import InvalidGTINError, normalise
 from glassmate.store.catalog import Merchant, Offer, Product
 from glassmate.store.db import Database
@@ -191,6 +193,21 @@ class Catalog:
     def __init__(self, db: Database, settings: ProductSettings | None = None) -> None:
         self.db = db
         self.settings = settings or ProductSettings()
+        self._appearance: AppearanceIndex | None = None
+        self._appearance_lock = threading.Lock()
+
+    def appearance(self) -> AppearanceIndex:
+        """The reference images' features, built on first use (seconds for the demo catalog) and after imports."""
+        with self._appearance_lock:
+            if self._appearance is None:
+                index = AppearanceIndex()
+                with self.db.session() as session:
+                    rows = session.execute(
+                        select(Product.gtin, Product.images).where(cast(Product.images, String) != "[]")
+                    ).all()
+                index.add_files({gtin: list(images or []) for gtin, images in rows})
+                self._appearance = index
+            return self._appearance
 
     # -- import ---------------------------------------------------------------------------------------------
 
@@ -212,6 +229,7 @@ class Catalog:
         products: list[ProductRow] = valid["products"]
         merchants: list[MerchantRow] = valid["merchants"]
         offers: list[OfferRow] = valid["offers"]
+        self._appearance = None  # reference images may change
         with self.db.session() as session, session.begin():
             for p in products:
                 session.merge(Product(**p.model_dump()))

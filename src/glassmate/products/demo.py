@@ -124,6 +124,13 @@ def render_package(product: dict[str, Any], size: tuple[int, int] = (600, 800)) 
         x, y, r = prng.randint(0, w), prng.randint(0, h // 2), prng.randint(20, 90)
         shade = tuple(min(255, c + prng.randint(30, 90)) for c in colour)
         draw.ellipse((x - r, y - r, x + r, y + r), fill=shade)
+    # The product's artwork between the label and the barcode: what appearance matching recognises when
+    # neither the code nor the name can be read.
+    for _ in range(14):
+        cx, cy = prng.randint(40, w - 40), prng.randint(350, 495)
+        points = [(cx + prng.randint(-60, 60), cy + prng.randint(-45, 45)) for _ in range(prng.randint(3, 6))]
+        fill = tuple(prng.randint(0, 255) for _ in range(3))
+        draw.polygon(points, fill=fill, outline=(20, 20, 20))
     draw.rectangle((30, 40, w - 30, 330), fill="white")
     draw.text((50, 55), product["brand"].upper(), fill="black", font=_font(52))
     name = product["name_en"].removeprefix(product["brand"]).strip()

@@ -3,7 +3,8 @@
 1. codes: an EAN-13/EAN-8/UPC-A/UPC-E barcode, or a GS1 Digital Link QR code, gives the GTIN: an exact match;
 2. text: OCR of the package or shelf tag, fuzzy-matched (rapidfuzz) against brands and names in English and
    Chinese;
-(appearance matching of packages with neither comes in a later slice.)
+3. appearance: when neither is sure, the package's artwork against the catalog's reference images (ORB +
+   RANSAC homography, products/appearance.py).
 
 Each candidate carries the cue that found it and a confidence; a price printed in view ("2,49 €", "¥12.80")
 is read as the price here.
@@ -11,6 +12,7 @@ is read as the price here.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from dataclasses import dataclass, field
@@ -138,6 +140,21 @@ class Identifier:
         if not result.candidates:
             result.candidates = text_candidates(self.catalog, text.lines)
         result.timings_ms["text"] = (time.perf_counter() - start) * 1000
+        best = result.best
+        if best is None or best.confidence < self.catalog.settings.min_confidence:
+            # Neither a code nor a name: the package's artwork against the catalog's reference images.
+            start = time.perf_counter()
+            index = await asyncio.to_thread(self.catalog.appearance)
+            matches = await asyncio.to_thread(index.match, pixels)
+            seen = []
+            for m in matches:
+                product = self.catalog.find(m.gtin)
+                if product is not None:
+                    seen.append(Candidate(product, "appearance", m.confidence))
+            if seen and (best is None or seen[0].confidence > best.confidence):
+                others = [c for c in result.candidates if all(c.product.gtin != s.product.gtin for s in seen)]
+                result.candidates = seen + others
+            result.timings_ms["appearance"] = (time.perf_counter() - start) * 1000
         if with_offers and result.best is not None:
             result.offers = self.catalog.offers(result.best.product.gtin)
         return result
