@@ -163,6 +163,7 @@ def scale(n: int) -> dict[str, Any]:
                     batch = []
             if batch:
                 conn.execute(insert(Product), batch)
+        catalog.reindex_names()
         load_s = time.perf_counter() - start
         lookups, searches = [], []
         for gtin in rng.sample(gtins, 200):
