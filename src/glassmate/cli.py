@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import secrets
 import sys
 import time
@@ -579,9 +578,7 @@ def serve(
         report = catalog.import_rows(demo.catalog(settings.home / "catalog" / "demo"))
         out.print(f"loaded the demo product catalog ({report.products} products, DEMO DATA; docs/catalog.md)")
     out.print(f"glassmate {__version__}: glasses page at [bold]{url}[/bold]", highlight=False, soft_wrap=True)
-    uvicorn.run(
-        application, host=bind, port=chosen_port, log_level="warning", ws=os.environ.get("GLASSMATE_WS_IMPL", "auto")
-    )
+    uvicorn.run(application, host=bind, port=chosen_port, log_level="warning", ws=settings.server.websocket_impl)
 
 
 def _read_file(path: Path) -> bytes:

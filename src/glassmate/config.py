@@ -122,6 +122,8 @@ class ServerSettings(_Frozen):
     rate_burst: int = 30
     max_waiting: int = 8
     max_request_bytes: int = 26 * 1024 * 1024
+    # uvicorn's WebSocket implementation for /v1/realtime ("auto" is websockets' sans-I/O one).
+    websocket_impl: Literal["auto", "websockets", "websockets-sansio"] = "auto"
 
 
 class Settings(BaseSettings):
