@@ -35,6 +35,8 @@ devices_app = typer.Typer(help="Register the glasses (and browsers) allowed to c
 app.add_typer(devices_app, name="devices")
 catalog_app = typer.Typer(help="The product catalog: import products, merchants and offers; the demo catalog.")
 app.add_typer(catalog_app, name="catalog")
+pay_app = typer.Typer(help="Payments: merchant QR codes (EMVCo merchant-presented mode).")
+app.add_typer(pay_app, name="pay")
 keys_app = typer.Typer(help="API keys for the OpenAI-compatible REST API (/v1/chat/completions, /v1/audio/…).")
 app.add_typer(keys_app, name="keys")
 
@@ -472,6 +474,19 @@ def identify(
             out.print(f"  {o.price:8.2f} {settings.products.currency}  {escape(o.merchant)}", highlight=False)
 
     _run(go())
+
+
+@pay_app.command("parse")
+def pay_parse(payload: Annotated[str, typer.Argument(help="The text of a merchant's payment QR code.")]) -> None:
+    """Decode and check a payment QR payload: its fields as JSON, or the error code and reason (exit status 1)."""
+    from glassmate.payments.emv import QRPayloadError, parse
+
+    try:
+        qr = parse(payload)
+    except QRPayloadError as exc:
+        err.print(f"[red]error[/red] {escape(f'[{exc.code}]')} {escape(exc.message)}", highlight=False)
+        raise typer.Exit(1) from exc
+    out.print_json(json.dumps(qr.as_dict(), ensure_ascii=False))
 
 
 DEMO_SCRIPT = (

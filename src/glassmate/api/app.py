@@ -25,6 +25,7 @@ from glassmate import __version__
 from glassmate.api.audio import router as audio_router
 from glassmate.api.chat import router as chat_router
 from glassmate.api.common import Admission, ApiError, KeyRateLimiter, error_response
+from glassmate.api.payments import router as payments_router
 from glassmate.api.products import router as products_router
 from glassmate.api.realtime import router as realtime_router
 from glassmate.api.translate import router as translate_router
@@ -105,6 +106,7 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
     app.include_router(audio_router)
     app.include_router(translate_router)
     app.include_router(products_router)
+    app.include_router(payments_router)
 
     @app.exception_handler(GlassmateError)
     async def glassmate_error(_request: Request, exc: GlassmateError) -> JSONResponse:
