@@ -192,3 +192,18 @@ async def test_a_package_with_no_readable_code_or_name_is_recognised_by_its_artw
     assert found.best.product.gtin == normalise(rows[11]["gtin"]) and found.best.confidence >= 0.6
     plain = np.full((300, 400, 3), 128, np.uint8)  # nothing to recognise: no guess
     assert (await Identifier(catalog=catalog, ocr=FakeOCR([]), codes=ZXingScanner()).identify(plain)).best is None
+
+
+async def test_a_huge_photo_is_read_at_a_bounded_size(catalog: Catalog) -> None:
+    """A 20 MP phone photo is downscaled before the cascade (bounded time), and the package is still found."""
+    import cv2
+
+    from glassmate.products.identify import MAX_SIDE, _bounded
+
+    rows = demo.products()[:5]
+    catalog.import_rows({"products": rows})
+    photo = np.full((4000, 5000, 3), 200, np.uint8)
+    photo[500:3700, 1000:3400] = cv2.resize(demo.render_package(rows[1]), (2400, 3200))
+    assert max(_bounded(photo).shape[:2]) == MAX_SIDE
+    found = await Identifier(catalog=catalog, ocr=FakeOCR([]), codes=ZXingScanner()).identify(photo)
+    assert found.best is not None and found.best.product.gtin == normalise(rows[1]["gtin"])

@@ -325,13 +325,23 @@ class Catalog:
             return []
         latin = [t for t in terms if re.fullmatch(r"[A-Za-z0-9&'-]+", t)]
         if self._fts() and latin:
-            query = " OR ".join('"' + t.replace('"', "") + '"' for t in latin)
+            quoted = ['"' + t.replace('"', "") + '"' for t in latin]
+            # Products with all of the (at most three) longest words first: a short list to rank even at a
+            # million products; then any of the words, for labels with noise or missing words.
+            longest = sorted(quoted, key=len, reverse=True)[:3]
+            queries = [" AND ".join(longest), " OR ".join(quoted)] if len(quoted) > 1 else [quoted[0]]
+            gtins: list[str] = []
             with self.db.engine.connect() as connection:
                 self._ensure_fts(connection)
-                gtins = [row[0] for row in connection.exec_driver_sql(
-                    "SELECT gtin FROM products_fts WHERE products_fts MATCH ? ORDER BY bm25(products_fts) LIMIT ?",
-                    (query, limit),
-                )]  # fmt: skip
+                for query in queries:
+                    for (gtin,) in connection.exec_driver_sql(
+                        "SELECT gtin FROM products_fts WHERE products_fts MATCH ? ORDER BY bm25(products_fts) LIMIT ?",
+                        (query, limit),
+                    ):
+                        if gtin not in gtins:
+                            gtins.append(gtin)
+                    if len(gtins) >= 10:
+                        break
             if gtins:
                 with self.db.session() as session:
                     found = {p.gtin: p for p in session.scalars(select(Product).where(Product.gtin.in_(gtins)))}

@@ -112,6 +112,7 @@ class Identifier:
         self.codes = codes
 
     async def identify(self, pixels: np.ndarray, *, with_offers: bool = True) -> Identification:
+        pixels = _bounded(pixels)
         result = Identification()
         start = time.perf_counter()
         for code in await self.codes.scan(pixels, PRODUCT_FORMATS):
@@ -133,28 +134,53 @@ class Identifier:
                 result.candidates.append(Candidate(product, cue, BARCODE_CONFIDENCE))
         result.timings_ms["codes"] = (time.perf_counter() - start) * 1000
         # The OCR runs even when a code identified the product: a shelf price in view is "the price here".
+        # Without a code, the artwork is matched at the same time (the two cores share the work), in case the
+        # text is not enough.
         start = time.perf_counter()
-        text = await self.ocr.read(pixels)
+        appearance = None if result.candidates else asyncio.create_task(self._appearance(pixels))
+        try:
+            text = await self.ocr.read(pixels)
+        except BaseException:
+            if appearance is not None:
+                appearance.cancel()
+            raise
         result.lines = text.lines
         result.price_here = read_price(text.lines, self.catalog.settings.currency)
         if not result.candidates:
             result.candidates = text_candidates(self.catalog, text.lines)
         result.timings_ms["text"] = (time.perf_counter() - start) * 1000
-        best = result.best
-        if best is None or best.confidence < self.catalog.settings.min_confidence:
-            # Neither a code nor a name: the package's artwork against the catalog's reference images.
-            start = time.perf_counter()
-            index = await asyncio.to_thread(self.catalog.appearance)
-            matches = await asyncio.to_thread(index.match, pixels)
-            seen = []
-            for m in matches:
-                product = self.catalog.find(m.gtin)
-                if product is not None:
-                    seen.append(Candidate(product, "appearance", m.confidence))
-            if seen and (best is None or seen[0].confidence > best.confidence):
+        if appearance is not None:
+            seen = await appearance
+            result.timings_ms["appearance"] = (time.perf_counter() - start) * 1000
+            best = result.best
+            if seen and (best is None or (best.confidence < self.catalog.settings.min_confidence
+                                          and seen[0].confidence > best.confidence)):  # fmt: skip
                 others = [c for c in result.candidates if all(c.product.gtin != s.product.gtin for s in seen)]
                 result.candidates = seen + others
-            result.timings_ms["appearance"] = (time.perf_counter() - start) * 1000
         if with_offers and result.best is not None:
             result.offers = self.catalog.offers(result.best.product.gtin)
         return result
+
+    async def _appearance(self, pixels: np.ndarray) -> list[Candidate]:
+        """The package's artwork against the catalog's reference images."""
+        index = await asyncio.to_thread(self.catalog.appearance)
+        matches = await asyncio.to_thread(index.match, pixels)
+        found = []
+        for m in matches:
+            product = self.catalog.find(m.gtin)
+            if product is not None:
+                found.append(Candidate(product, "appearance", m.confidence))
+        return found
+
+
+MAX_SIDE = 2000  # a phone's 12-50 MP photo is read at this size: codes and text stay legible, time stays bounded
+
+
+def _bounded(pixels: np.ndarray) -> np.ndarray:
+    h, w = pixels.shape[:2]
+    scale = MAX_SIDE / max(h, w)
+    if scale >= 1:
+        return pixels
+    import cv2
+
+    return cv2.resize(pixels, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
