@@ -109,6 +109,7 @@ async def held_out(models: Models, catalog: Catalog, per_condition: int) -> dict
                 summary(found, catalog)  # what the HUD card and the voice say
                 ms = (time.perf_counter() - start) * 1000
                 best = found.best
+                # The cue's own stage (the code scan, the OCR and name matching, the artwork matching).
                 stage = found.timings_ms.get({"barcode": "codes"}.get(cue, cue), 0.0)
                 results[cue].append({
                     "condition": condition, "gtin": product["gtin"], "ms": round(ms, 1), "cue_ms": round(stage, 1),

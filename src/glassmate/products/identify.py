@@ -29,6 +29,7 @@ from glassmate.store.catalog import Product
 
 PRODUCT_FORMATS = ("EAN13", "EAN8", "UPCA", "UPCE", "QRCode")
 BARCODE_CONFIDENCE = 0.99
+APPEARANCE_CERTAIN = 0.6  # 24+ geometrically consistent keypoint matches: no need to read the text
 _PRICE = re.compile(
     r"(?P<pre>€|EUR|\$|USD|£|GBP|¥|￥|CNY|RMB)?\s*(?P<amount>\d{1,5}(?:[.,]\d{2}))\s*(?P<post>€|EUR|USD|GBP|CNY|RMB|元)?",
     re.IGNORECASE,
@@ -133,27 +134,26 @@ class Identifier:
             elif all(c.product.gtin != gtin for c in result.candidates):
                 result.candidates.append(Candidate(product, cue, BARCODE_CONFIDENCE))
         result.timings_ms["codes"] = (time.perf_counter() - start) * 1000
-        # The OCR runs even when a code identified the product: a shelf price in view is "the price here".
-        # Without a code, the artwork is matched at the same time (the two cores share the work), in case the
-        # text is not enough.
-        start = time.perf_counter()
-        appearance = None if result.candidates else asyncio.create_task(self._appearance(pixels))
-        try:
-            text = await self.ocr.read(pixels)
-        except BaseException:
-            if appearance is not None:
-                appearance.cancel()
-            raise
-        result.lines = text.lines
-        result.price_here = read_price(text.lines, self.catalog.settings.currency)
+        # Without a code, the artwork next (tens of milliseconds): a package it recognises beyond doubt needs
+        # no OCR. Otherwise the text: OCR (also for a shelf price, "the price here", when a code identified the
+        # product), fuzzy-matched against the names; the artwork's guess wins only where the text is unsure.
+        seen: list[Candidate] = []
         if not result.candidates:
-            result.candidates = text_candidates(self.catalog, text.lines)
-        result.timings_ms["text"] = (time.perf_counter() - start) * 1000
-        if appearance is not None:
-            seen = await appearance
+            start = time.perf_counter()
+            seen = await self._appearance(pixels)
             result.timings_ms["appearance"] = (time.perf_counter() - start) * 1000
+            if seen and seen[0].confidence >= APPEARANCE_CERTAIN:
+                result.candidates = seen
+        if not result.candidates or result.best is None or result.best.cue != "appearance":
+            start = time.perf_counter()
+            text = await self.ocr.read(pixels)
+            result.lines = text.lines
+            result.price_here = read_price(text.lines, self.catalog.settings.currency)
+            if not result.candidates:
+                result.candidates = text_candidates(self.catalog, text.lines)
+            result.timings_ms["text"] = (time.perf_counter() - start) * 1000
             best = result.best
-            if seen and (best is None or (best.confidence < self.catalog.settings.min_confidence
+            if seen and (best is None or (best.cue == "text" and best.confidence < self.catalog.settings.min_confidence
                                           and seen[0].confidence > best.confidence)):  # fmt: skip
                 others = [c for c in result.candidates if all(c.product.gtin != s.product.gtin for s in seen)]
                 result.candidates = seen + others
