@@ -39,14 +39,16 @@ async def soak(base: str, token: str, pid: int, rounds: int) -> int:
         chunk = await models.tts.synthesize(text, language=language)
         return pcm16_to_audio(chunk.pcm16, chunk.sample_rate)
 
-    stop, german = await voice("Wait, stop."), await voice("Ich verstehe das nicht.", "de")
     async with GlassesClient(base_url=base, token=token) as glasses:
         await glasses.configure(glassmate={"translation": {"enabled": True, "other_language": "de"}})
         for i in range(rounds):
             try:
-                turn = await glasses.turn(stop, limit_s=20)
+                # Synthesised each round, between turns, as the stalls were first seen (the client busy meanwhile).
+                turn = await glasses.turn(await voice("Wait, stop."), limit_s=20)
                 await glasses.say_and_watch(
-                    german, lambda e: e.type == "hud.caption" and e.kind == "translation" and e.final, limit_s=20
+                    await voice("Ich verstehe das nicht.", "de"),
+                    lambda e: e.type == "hud.caption" and e.kind == "translation" and e.final,
+                    limit_s=20,
                 )
             except TimeoutError as exc:
                 print(f"round {i}: STALL ({exc})", flush=True)

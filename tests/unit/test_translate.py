@@ -75,3 +75,13 @@ def test_translate_endpoint(tmp_path: Path) -> None:
         assert bad.status_code == 400 and bad.json()["error"]["code"] == "language-unsupported"
         anonymous = httpx.post(f"{base}/v1/translate", json={"text": "Hi", "target": "de"})
         assert anonymous.status_code == 401
+
+
+def test_commands_survive_a_filler_word_whisper_hears_before_them() -> None:
+    from glassmate.skills.base import Turn
+    from glassmate.skills.router import default_router
+
+    router = default_router()
+    for said, route in [("and stop translating.", "translate"), ("OK, stop translation please", "translate"),
+                        ("and stop", "stop"), ("Wait, stop.", "stop")]:  # fmt: skip
+        assert router.route(Turn(text=said)).name == route, said

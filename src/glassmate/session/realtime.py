@@ -96,6 +96,7 @@ class RealtimeSession:
         self._last_item: str | None = None
         self._awake_until = 0.0
         self.closed = False
+        self._vad_trace = (0, 0.0)  # appends seen, loudest VAD probability since the last trace line
 
     # -- plumbing -------------------------------------------------------------------------------------------
 
@@ -223,7 +224,9 @@ class RealtimeSession:
             raise ProtocolError("invalid-audio", f"PCM16 audio needs an even number of bytes, got {len(pcm)}")
         if not pcm:
             return
-        for ev in self.input.append(pcm):
+        events = self.input.append(pcm)
+        self._trace_vad()
+        for ev in events:
             if ev.kind == "speech_started":
                 self._utterance = _Utterance(self, new_id("item"))
                 td = self.config.audio.input.turn_detection
@@ -245,6 +248,19 @@ class RealtimeSession:
                 )
                 utterance.end_at(ev.audio, ev.at_ms)
                 await self._committed(utterance)
+
+    def _trace_vad(self) -> None:
+        """DEBUG: every 50 appends (about 2 s), the loudest VAD probability seen and the state of its scorer."""
+        vad = self.input.vad
+        if vad is None or not log.isEnabledFor(logging.DEBUG):
+            return
+        self._vad_trace = (self._vad_trace[0] + 1, max(self._vad_trace[1], vad.last_probability))
+        if self._vad_trace[0] % 50 == 0:
+            state = getattr(vad.scorer, "_h", None)
+            norm = float(np.linalg.norm(state)) if state is not None else float("nan")
+            log.debug("session %s: %d appends, VAD max p %.2f, speaking %s, state norm %.2f", self.id,
+                      self._vad_trace[0], self._vad_trace[1], self.input.speaking, norm)  # fmt: skip
+            self._vad_trace = (self._vad_trace[0], 0.0)
 
     async def _commit(self) -> None:
         if self.input.vad is not None and self._utterance is not None:

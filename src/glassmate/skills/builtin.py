@@ -32,7 +32,7 @@ class StopSkill(PatternSkill):
 
     name = "stop"
     patterns = (
-        r"((wait|ok|okay|no|hey|oh) )?(please )?"
+        r"((and|wait|ok|okay|no|hey|oh) )?(please )?"
         r"(stop|cancel|be quiet|quiet|shut up|never ?mind|enough)( please)?( it)?",
     )
 

@@ -42,12 +42,13 @@ class TranslateSkill(PatternSkill):
     patterns = (
         rf"(please )?(start )?translat(e|ing|ion)( mode)?( on)?(( (to|into) {_LANGUAGE}))?( please)?",
         rf"help me (talk|speak) (to|with) (him|her|them|this person)( in {_LANGUAGE})?",
-        r"(stop|end|turn off) translat(ing|ion)( mode)?|translation (off|stop)",
+        r"((and|ok|okay|now|so|please) )?"  # Whisper often hears a filler before the command
+        r"((stop|end|turn off) translat(ing|ion)( mode)?|translation (off|stop))( please)?",
     )
 
     async def run(self, turn: Turn, ctx: SkillContext) -> AsyncGenerator[str, None]:
         said = normalise(turn.text)
-        if re.match(r"(stop|end|turn off) translat|translation (off|stop)", said):
+        if re.search(r"(stop|end|turn off) translat|translation (off|stop)", said):
             if ctx.session is not None:
                 ctx.session.set_translation(enabled=False)
             yield "Translation off."
