@@ -67,3 +67,17 @@ def test_a_long_monologue_is_cut_into_bounded_chunks_at_its_quiet_moments() -> N
         assert into_word > 0.85 or into_word < 0.01, c.at_ms
     stops = [e for e in events if e.kind == "speech_stopped"]
     assert stops and stops[0].at_ms <= (0.5 + MAX_UTTERANCE_S + 0.2) * 1000  # the turn itself is bounded too
+
+
+def test_the_scorer_state_is_reset_once_in_each_long_silence() -> None:
+    class Counting(LoudnessScorer):
+        resets = 0
+
+        def reset(self) -> None:
+            Counting.resets += 1
+
+    vad = VADStream(scorer=Counting(), settings=VADSettings())
+    clip = np.concatenate([silence(1.5).samples, tone(1.0).samples, silence(3.0).samples, tone(1.0).samples])
+    kinds = [e.kind for e in vad.feed(clip)]
+    assert kinds.count("speech_started") == 2
+    assert Counting.resets == 2  # once before the first utterance, once in the silence after it

@@ -32,6 +32,9 @@ class FrameScorer(Protocol):
     def reset(self) -> None: ...
 
 
+RESET_AFTER_QUIET_MS = 1000  # the scorer's state is reset once in each silence this long
+
+
 class VADStream:
     """Turn per-window speech probabilities into start/stop events with hysteresis.
 
@@ -47,6 +50,7 @@ class VADStream:
         self.speaking = False
         self._run_speech = 0
         self._run_silence = 0
+        self._quiet_ms = 0
         self.last_probability = 0.0
 
     def _ms(self, samples: int) -> int:
@@ -71,6 +75,12 @@ class VADStream:
         s = self.settings
         window_ms = self._ms(self.scorer.window)
         if not self.speaking:
+            # A long stream drifts Silero's recurrent state: after minutes of turns the same words scored 0.9 at
+            # most, too briefly to start speech (the realtime stall of bench/realtime_soak.py). Scoring each
+            # utterance from a fresh state, as after a reset, keeps detection as good as on the first turn.
+            self._quiet_ms = self._quiet_ms + window_ms if prob < s.threshold - 0.15 else 0
+            if self._quiet_ms >= RESET_AFTER_QUIET_MS > self._quiet_ms - window_ms:  # once, as it is crossed
+                self.scorer.reset()
             self._run_speech = self._run_speech + window_ms if prob >= s.threshold else 0
             if self._run_speech >= s.min_speech_ms:
                 self.speaking = True
@@ -96,4 +106,4 @@ class VADStream:
         self.scorer.reset()
         self._pending = np.zeros(0, dtype=np.float32)
         self.speaking = False
-        self._run_speech = self._run_silence = 0
+        self._run_speech = self._run_silence = self._quiet_ms = 0
