@@ -70,7 +70,7 @@ class ASRSettings(_Frozen):
 class VADSettings(_Frozen):
     threshold: float = 0.5
     min_silence_ms: int = 500
-    min_speech_ms: int = 200
+    min_speech_ms: int = 128  # "Wait," is ~190 ms: a longer minimum missed short words now and then
     prefix_padding_ms: int = 300
     pause_ms: int = 200  # a pause this long inside speech marks a chunk boundary for incremental ASR
 

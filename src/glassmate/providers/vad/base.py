@@ -32,7 +32,7 @@ class FrameScorer(Protocol):
     def reset(self) -> None: ...
 
 
-RESET_AFTER_QUIET_MS = 1000  # the scorer's state is reset once in each silence this long
+GAP_MS = 320  # this long below the lower threshold ends a would-be start of speech (a pause between words is shorter)
 
 
 class VADStream:
@@ -51,6 +51,7 @@ class VADStream:
         self._run_speech = 0
         self._run_silence = 0
         self._quiet_ms = 0
+        self._speech_from = 0  # stream position (samples) of the first speech window of a would-be start
         self.last_probability = 0.0
 
     def _ms(self, samples: int) -> int:
@@ -75,17 +76,23 @@ class VADStream:
         s = self.settings
         window_ms = self._ms(self.scorer.window)
         if not self.speaking:
-            # A long stream drifts Silero's recurrent state: after minutes of turns the same words scored 0.9 at
-            # most, too briefly to start speech (the realtime stall of bench/realtime_soak.py). Scoring each
-            # utterance from a fresh state, as after a reset, keeps detection as good as on the first turn.
-            self._quiet_ms = self._quiet_ms + window_ms if prob < s.threshold - 0.15 else 0
-            if self._quiet_ms >= RESET_AFTER_QUIET_MS > self._quiet_ms - window_ms:  # once, as it is crossed
-                self.scorer.reset()
-            self._run_speech = self._run_speech + window_ms if prob >= s.threshold else 0
+            # Speech starts once min_speech_ms of windows score above the threshold, counted across short dips:
+            # "Wait, stop." is two bursts of ~200 ms with a dip between, and requiring them unbroken missed it
+            # now and then (the realtime stall of bench/realtime_soak.py). Only a real gap (GAP_MS below the
+            # lower threshold) starts the count again.
+            if prob >= s.threshold:
+                if self._run_speech == 0:
+                    self._speech_from = self._samples_seen - self.scorer.window
+                self._run_speech += window_ms
+                self._quiet_ms = 0
+            elif prob < s.threshold - 0.15:
+                self._quiet_ms += window_ms
+                if self._quiet_ms >= GAP_MS:
+                    self._run_speech = 0
             if self._run_speech >= s.min_speech_ms:
                 self.speaking = True
                 self._run_silence = 0
-                start = self._ms(self._samples_seen) - self._run_speech - s.prefix_padding_ms
+                start = self._ms(self._speech_from) - s.prefix_padding_ms
                 return [VADEvent("speech_started", max(0, start))]
         else:
             self._run_silence = self._run_silence + window_ms if prob < s.threshold - 0.15 else 0
@@ -93,7 +100,7 @@ class VADStream:
                 return [VADEvent("speech_paused", self._ms(self._samples_seen) - self._run_silence)]
             if self._run_silence >= s.min_silence_ms:
                 self.speaking = False
-                self._run_speech = 0
+                self._run_speech = self._quiet_ms = 0
                 return [VADEvent("speech_stopped", self._ms(self._samples_seen) - self._run_silence)]
         return []
 
