@@ -15,14 +15,13 @@ import io
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import openai.types.realtime as rt
 from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel
 
-from glassmate.audio import Audio
 from glassmate.config import Settings, VADSettings
 from glassmate.errors import GlassmateError
 from glassmate.events import (
@@ -40,11 +39,10 @@ from glassmate.events import (
 from glassmate.events import (
     server_event as event,
 )
-from glassmate.providers.asr.base import TranscribeOptions, speech_text
-from glassmate.providers.translate.base import LANGUAGES
 from glassmate.runtime import Models
 from glassmate.session.audio_input import RATE, InputAudio
 from glassmate.session.respond import ResponseRun, SayText, caption
+from glassmate.session.utterance import Heard, Utterance, user_item
 from glassmate.skills.base import DeviceInfo, Exchange, Frame, Skill, SkillContext, Turn
 from glassmate.skills.builtin import normalise
 from glassmate.skills.router import Router
@@ -91,7 +89,7 @@ class RealtimeSession:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._group: asyncio.TaskGroup | None = None
         self.response: tuple[ResponseRun, asyncio.Task[Any]] | None = None
-        self._utterance: _Utterance | None = None
+        self._utterance: Utterance | None = None
         self._pending_user: asyncio.Task[str] | None = None  # transcript awaiting response.create
         self._last_item: str | None = None
         self._awake_until = 0.0
@@ -228,7 +226,7 @@ class RealtimeSession:
         self._trace_vad()
         for ev in events:
             if ev.kind == "speech_started":
-                self._utterance = _Utterance(self, new_id("item"))
+                self._utterance = Utterance(self, new_id("item"))
                 td = self.config.audio.input.turn_detection
                 await self.send(
                     event(
@@ -272,15 +270,15 @@ class RealtimeSession:
                 raise ProtocolError(
                     "input-audio-buffer-commit-empty", f"the buffer holds less than {MIN_COMMIT_MS} ms of audio"
                 )
-            utterance = _Utterance(self, new_id("item"))
+            utterance = Utterance(self, new_id("item"))
             utterance.add_chunk(audio)
         await self._committed(utterance)
 
-    async def _committed(self, utterance: _Utterance) -> None:
+    async def _committed(self, utterance: Utterance) -> None:
         await self.send(
             event(rt.InputAudioBufferCommittedEvent, item_id=utterance.item_id, previous_item_id=self._last_item)
         )
-        item = _user_item(utterance.item_id, None, audio=True)
+        item = user_item(utterance.item_id, None, audio=True)
         await self.send(event(rt.ConversationItemAdded, item=item, previous_item_id=self._last_item))
         self._last_item = utterance.item_id
         transcript = self.spawn(utterance.finish(), name="transcribe")
@@ -299,7 +297,7 @@ class RealtimeSession:
             )
         item_id = getattr(item, "id", None) or new_id("item")
         text = " ".join(t for t in texts if t)
-        data = _user_item(item_id, text, audio=False)
+        data = user_item(item_id, text, audio=False)
         await self.send(event(rt.ConversationItemAdded, item=data, previous_item_id=self._last_item))
         await self.send(event(rt.ConversationItemDone, item=data, previous_item_id=self._last_item))
         self._last_item = item_id
@@ -369,7 +367,7 @@ class RealtimeSession:
         return True
 
     async def _respond_when_ready(
-        self, transcript: asyncio.Future[str] | asyncio.Task[str], utterance: _Utterance | None = None
+        self, transcript: asyncio.Future[str] | asyncio.Task[str], utterance: Utterance | None = None
     ) -> None:
         text = await transcript
         if text is None:  # transcription failed; its error was reported
@@ -400,7 +398,7 @@ class RealtimeSession:
             return "me"
         return "me" if language == self.config.glassmate.language else "them"
 
-    async def translate_clause(self, heard: Heard, utterance: _Utterance) -> str | None:
+    async def translate_clause(self, heard: Heard, utterance: Utterance) -> str | None:
         """Translate one clause as soon as it is transcribed (the speaker may still be talking), and caption the
         translation so far. Returns the clause's translation, or None when there is nothing to translate."""
         text, language = heard.text, heard.language or self.config.glassmate.language
@@ -430,7 +428,7 @@ class RealtimeSession:
         )
         return result.text
 
-    async def _finish_translation(self, text: str, utterance: _Utterance) -> None:
+    async def _finish_translation(self, text: str, utterance: Utterance) -> None:
         """The utterance is over: its clause translations make the final translated caption; the wearer's own
         words are spoken in the other language."""
         parts = [p for p in await asyncio.gather(*utterance.translations) if p]
@@ -506,151 +504,3 @@ class RealtimeSession:
     def _speech_language(self, text: str) -> str:
         language = self.config.glassmate.language
         return language if language in SPOKEN else "en"
-
-
-class Heard(NamedTuple):
-    """What one piece of an utterance was heard as."""
-
-    text: str
-    language: str | None
-
-
-class _Utterance:
-    """One user utterance: its chunks are transcribed as they arrive, so at the end only the tail remains. In
-    translation mode each chunk (a clause: speech up to a short pause) is also translated as soon as it is
-    heard, so the translation keeps up with the speaker instead of waiting for the end of the turn."""
-
-    def __init__(self, session: RealtimeSession, item_id: str) -> None:
-        self.session = session
-        self.item_id = item_id
-        self.texts: list[asyncio.Task[Heard]] = []
-        self.translations: list[asyncio.Task[str | None]] = []
-        self.translated: list[str] = []  # clause translations so far, in order
-        self.translated_language: str | None = None
-        self._speculation: tuple[int, asyncio.Task[Heard], asyncio.Task[str | None] | None] | None = None
-        # Whisper's language detection costs a whole extra encoder pass: transcribe in the wearer's language
-        # unless the session asks for another one, or for detection with "auto".
-        transcription = session.config.audio.input.transcription
-        chosen = (transcription.language if transcription else None) or session.config.glassmate.language
-        self.language: str | None = None if chosen == "auto" else chosen
-        self.candidates: tuple[str, ...] = ()
-        translation = session.config.glassmate.translation
-        self.translating = translation.enabled
-        if translation.enabled:
-            # Two people, two languages: identify each utterance, but only among the languages in play.
-            self.language = None
-            mine = session.config.glassmate.language
-            self.candidates = (mine, translation.other_language) if translation.other_language else tuple(LANGUAGES)
-        self.detected: str | None = self.language
-
-    def _start(self, audio: np.ndarray) -> tuple[asyncio.Task[Heard], asyncio.Task[str | None] | None]:
-        previous = self.texts[-1] if self.texts else None
-        heard = self.session.spawn(self._transcribe(audio, previous), name="asr-chunk")
-        translated = None
-        if self.translating:
-            before = self.translations[-1] if self.translations else None
-            translated = self.session.spawn(self._translate(heard, before), name="translate-clause")
-        return heard, translated
-
-    def _keep(self, heard: asyncio.Task[Heard], translated: asyncio.Task[str | None] | None) -> None:
-        self.texts.append(heard)
-        if translated is not None:
-            self.translations.append(translated)
-
-    def add_chunk(self, audio: np.ndarray) -> None:
-        if len(audio) < RATE // 10:
-            return
-        self._drop_speculation()
-        self._keep(*self._start(audio))
-
-    def speculate(self, audio: np.ndarray, at_ms: int) -> None:
-        """Transcribe what was said up to a pause now, in case the turn ends there (it usually does)."""
-        if len(audio) < RATE // 10:
-            return
-        self._drop_speculation()
-        self._speculation = (at_ms, *self._start(audio))
-
-    def end_at(self, tail: np.ndarray, at_ms: int) -> None:
-        """The turn ended at `at_ms`: use the speculative transcript if it covers exactly that audio."""
-        if self._speculation is not None and self._speculation[0] == at_ms:
-            _, heard, translated = self._speculation
-            self._speculation = None
-            self._keep(heard, translated)
-            return
-        self.add_chunk(tail)
-
-    def _drop_speculation(self) -> None:
-        if self._speculation is not None:
-            for task in self._speculation[1:]:
-                if task is not None:
-                    task.cancel()
-            self._speculation = None
-
-    def _heard_so_far(self) -> list[str]:
-        return [t.result().text for t in self.texts if t.done() and not t.cancelled() and t.result()]
-
-    async def _transcribe(self, audio: np.ndarray, previous: asyncio.Task[Heard] | None) -> Heard:
-        before = await previous if previous is not None else None
-        result = await self.session.models.asr.transcribe(
-            Audio(audio, RATE),
-            TranscribeOptions(
-                language=self.language, prompt=(before.text if before else None) or None, candidates=self.candidates
-            ),
-        )
-        text = speech_text(result)
-        self.detected = result.language or self.detected
-        if text:
-            side = self.session.side_for(self.detected)
-            so_far = " ".join([*self._heard_so_far(), text])
-            await self.session.send(caption(so_far, final=False, item_id=self.item_id, side=side))
-        return Heard(text, result.language or self.detected)
-
-    async def _translate(self, heard: asyncio.Task[Heard], before: asyncio.Task[str | None] | None) -> str | None:
-        clause = await heard
-        if before is not None:
-            await asyncio.gather(before, return_exceptions=True)  # clauses are captioned in the order spoken
-        if clause is None:  # its transcription failed and was reported
-            return None
-        return await self.session.translate_clause(clause, self)
-
-    async def finish(self) -> str:
-        """The whole transcript; emits the transcription events and completes the user item."""
-        parts = [await t for t in self.texts]
-        transcript = " ".join(p.text for p in parts if p and p.text).strip()
-        send = self.session.send
-        if transcript:
-            await send(
-                event(
-                    rt.ConversationItemInputAudioTranscriptionDeltaEvent,
-                    item_id=self.item_id,
-                    content_index=0,
-                    delta=transcript,
-                )
-            )
-        await send(
-            event(
-                rt.ConversationItemInputAudioTranscriptionCompletedEvent,
-                item_id=self.item_id,
-                content_index=0,
-                transcript=transcript,
-                usage={"type": "duration", "seconds": 0},
-            )
-        )
-        await send(event(rt.ConversationItemDone, item=_user_item(self.item_id, transcript, audio=True)))
-        side = self.session.side_for(self.detected)
-        await send(caption(transcript, final=True, item_id=self.item_id, side=side, language=self.detected))
-        return transcript
-
-
-def _user_item(item_id: str, text: str | None, *, audio: bool) -> dict[str, Any]:
-    part: dict[str, Any] = (
-        {"type": "input_audio", "transcript": text} if audio else {"type": "input_text", "text": text}
-    )
-    return {
-        "id": item_id,
-        "object": "realtime.item",
-        "type": "message",
-        "role": "user",
-        "status": "completed",
-        "content": [part],
-    }
