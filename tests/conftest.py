@@ -11,3 +11,19 @@ def fresh_settings() -> Iterator[None]:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL server for the session's tests (Debian's package; CI installs it and sets
+    GLASSMATE_REQUIRE_POSTGRES=1 so that a missing server fails instead of skipping)."""
+    import os
+
+    from glassmate.testing.postgres import postgres_bin, postgres_server
+
+    if postgres_bin() is None:
+        if os.environ.get("GLASSMATE_REQUIRE_POSTGRES") == "1":
+            pytest.fail("PostgreSQL is required here but not installed")
+        pytest.skip("PostgreSQL is not installed (apt install postgresql)")
+    with postgres_server() as url:
+        yield url

@@ -113,6 +113,19 @@ class ProductSettings(_Frozen):
     min_confidence: float = 0.6  # below this the assistant says it is not sure and offers the candidates
 
 
+class PaymentSettings(_Frozen):
+    # How the wearer confirms after saying "confirm": a deliberate gesture (holding the button) or a PIN entered
+    # on the device (or its paired phone).
+    confirm_with: Literal["gesture", "pin"] = "gesture"
+    confirm_ttl_s: float = Field(default=30.0, gt=0, le=600)  # the confirmation card expires after this
+    # Limits per wallet, in products.currency (other currencies converted with products.rates).
+    max_payment: float = Field(default=500.0, gt=0)
+    max_per_day: float = Field(default=1000.0, gt=0)
+    pin_max_failures: int = Field(default=3, ge=1)  # consecutive wrong PINs before the wallet locks
+    pin_lock_s: float = Field(default=300.0, ge=0)
+    auto_detect_qr: bool = True  # a payment QR in view opens the confirmation card without "pay this"
+
+
 class ServerSettings(_Frozen):
     host: str = "127.0.0.1"
     port: int = 8765
@@ -147,6 +160,7 @@ class Settings(BaseSettings):
     image: ImageSettings = ImageSettings()
     server: ServerSettings = ServerSettings()
     products: ProductSettings = ProductSettings()
+    payments: PaymentSettings = PaymentSettings()
 
     # A secret because a PostgreSQL URL carries its password.
     database_url: SecretStr | None = Field(default=None, description="SQLAlchemy URL; default: SQLite in home")

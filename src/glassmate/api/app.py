@@ -31,6 +31,8 @@ from glassmate.api.realtime import router as realtime_router
 from glassmate.api.translate import router as translate_router
 from glassmate.config import Settings
 from glassmate.errors import GlassmateError
+from glassmate.payments.ledger import Ledger
+from glassmate.payments.pins import PinStore
 from glassmate.products.catalog import Catalog
 from glassmate.runtime import Models
 from glassmate.skills.router import Router, default_router
@@ -52,6 +54,8 @@ class Services:
     rate_limiter: KeyRateLimiter
     admission: Admission
     catalog: Catalog
+    payments: Ledger  # the payment provider (the local ledger)
+    pins: PinStore
     warm: bool = False  # models loaded and the LLM's system prompt cached
     warm_error: str | None = None
 
@@ -77,6 +81,8 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
     store = WeightStore(models_dir=settings.models_dir)
     db = Database(url=settings.db_url)
     catalog = Catalog(db, settings.products)
+    ledger = Ledger(url=settings.db_url, settings=settings.payments, rates=settings.products.rates,
+                    currency=settings.products.currency)  # fmt: skip
     services = Services(
         settings=settings,
         models=models or Models(settings=settings, store=store),
@@ -86,6 +92,8 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
         rate_limiter=KeyRateLimiter(per_minute=settings.server.rate_per_minute, burst=settings.server.rate_burst),
         admission=Admission(max_waiting=settings.server.max_waiting),
         catalog=catalog,
+        payments=ledger,
+        pins=PinStore(ledger=ledger),
     )
 
     @asynccontextmanager
@@ -98,6 +106,7 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
             await asyncio.gather(warm, return_exceptions=True)
         await services.models.aclose()
         services.devices.db.dispose()
+        ledger.dispose()
 
     app = FastAPI(title="glassmate", version=__version__, lifespan=lifespan)
     app.state.services = services

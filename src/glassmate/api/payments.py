@@ -1,24 +1,154 @@
-"""`POST /v1/payments/qr/parse`: a merchant QR payload in, its checked fields out (API key required).
-(The payment flow and the ledger come with the rest of the payments work.)"""
+"""Payments over REST. Every route needs a device token (gm_…) or an API key (sk-gm-…); the caller pays only from
+its own wallet. Creating a payment or a refund needs an `Idempotency-Key` header: a retry with the same key
+returns the original result (header `Idempotent-Replayed: true`) and never charges twice.
+
+  POST /v1/payments/qr/parse          decode a merchant QR payload
+  POST /v1/payments                   pay a merchant QR (confirm: true; the PIN when the wallet has one)
+  GET  /v1/payments/{id}              a payment
+  POST /v1/payments/{id}/refund       refund all or part of a settled payment
+  GET  /v1/ledger/balance             the caller's wallet balances
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import logging
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from glassmate.api.common import api_key
+from glassmate.api.common import ApiError, api_key
+from glassmate.errors import GlassmateError
+from glassmate.payments.checkout import parse_amount, payment_request
 from glassmate.payments.emv import parse
+from glassmate.payments.ledger import MINOR_UNITS
+from glassmate.payments.provider import Payment, PaymentDeclined
 from glassmate.store.devices import DeviceRecord
 
 router = APIRouter()
+log = logging.getLogger("glassmate.payments")
 
 
 class ParseRequest(BaseModel):
     payload: str = Field(min_length=1, max_length=4096)
 
 
+class PayRequest(BaseModel):
+    qr: str = Field(min_length=1, max_length=4096, description="the merchant's EMV QR payload")
+    amount: str | None = Field(default=None, max_length=20, description="for a code without an amount: '12.50'")
+    confirm: Literal[True] = Field(description="the payer's explicit confirmation; must be true")
+    pin: str | None = Field(default=None, max_length=16, description="the wallet's PIN, when it has one")
+    wallet: str | None = Field(default=None, max_length=200, description="defaults to (and must be) the caller's")
+
+
+class RefundRequest(BaseModel):
+    amount: str | None = Field(default=None, max_length=20, description="part of the payment; all of it if absent")
+
+
+async def payer(request: Request) -> str:
+    """FastAPI dependency: the wallet owner of the caller, a device ("device:NAME") or an API key ("key:NAME")."""
+    services = request.app.state.services
+    auth = request.headers.get("authorization", "")
+    token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+    if token.startswith("gm_"):
+        try:
+            device = await asyncio.to_thread(services.devices.authenticate, token)
+        except GlassmateError as exc:
+            raise ApiError(401, "invalid device token", code="invalid_api_key") from exc
+        services.rate_limiter.check(-device.id)  # devices' buckets are apart from API keys' (negative ids)
+        return f"device:{device.name}"
+    key = await api_key(request)
+    return f"key:{key.name}"
+
+
+def _key(value: str | None) -> str:
+    if value is None or not value.strip():
+        raise ApiError(400, "send an Idempotency-Key header (a unique string per payment, reused on retries)",
+                       code="idempotency-key-missing")  # fmt: skip
+    return value.strip()
+
+
+def _declined(exc: PaymentDeclined) -> JSONResponse:
+    """402 in the API's error shape, with the declined payment (it exists: a retry gets the same answer)."""
+    error = {"message": exc.message, "type": "invalid_request_error", "param": None, "code": exc.code}
+    return JSONResponse({"error": error, "payment": exc.payment.as_dict()}, status_code=402)
+
+
+def _paid(payment: Payment, *, replayed: bool) -> JSONResponse:
+    headers = {"idempotent-replayed": "true"} if replayed else {}
+    return JSONResponse(payment.as_dict(), status_code=200 if replayed else 201, headers=headers)
+
+
 @router.post("/v1/payments/qr/parse")
 async def parse_qr(req: ParseRequest, _key: DeviceRecord = Depends(api_key)) -> Any:
     return parse(req.payload).as_dict()  # a bad payload: 400 with its qr-* code (a GlassmateError)
+
+
+@router.post("/v1/payments", status_code=201)
+async def create_payment(
+    req: PayRequest,
+    request: Request,
+    owner: str = Depends(payer),
+    idempotency_key: str | None = Header(default=None),
+) -> Any:
+    services = request.app.state.services
+    key = _key(idempotency_key)
+    if req.wallet is not None and req.wallet != owner:
+        raise ApiError(403, "a caller can pay only from its own wallet", code="wallet-not-yours")
+    qr = parse(req.qr)
+    amount = None if req.amount is None else parse_amount(req.amount, qr.minor_units)
+    pay_request = payment_request(qr, req.qr, owner=owner, key=key, amount_minor=amount)
+    ledger, pins = services.payments, services.pins
+    earlier = await asyncio.to_thread(ledger.find, owner, key)
+    if earlier is None and (
+        services.settings.payments.confirm_with == "pin" or await asyncio.to_thread(pins.has_pin, owner)
+    ):
+        await asyncio.to_thread(pins.verify, owner, req.pin)
+    try:
+        payment = await asyncio.to_thread(ledger.pay, pay_request)
+    except PaymentDeclined as exc:
+        log.info("payment %s declined (%s) for %s", exc.payment.id, exc.code, owner)
+        return _declined(exc)
+    if earlier is None:
+        log.info("payment %s %s %s to %s by %s", payment.id, payment.state, payment.amount_text(),
+                 payment.merchant.key, owner)  # fmt: skip
+    return _paid(payment, replayed=earlier is not None)
+
+
+@router.get("/v1/payments/{payment_id}")
+async def get_payment(payment_id: str, request: Request, owner: str = Depends(payer)) -> Any:
+    payment = await asyncio.to_thread(request.app.state.services.payments.get, payment_id, owner=owner)
+    return payment.as_dict()
+
+
+@router.post("/v1/payments/{payment_id}/refund")
+async def refund_payment(
+    payment_id: str,
+    request: Request,
+    req: RefundRequest | None = None,
+    owner: str = Depends(payer),
+    idempotency_key: str | None = Header(default=None),
+) -> Any:
+    ledger = request.app.state.services.payments
+    key = _key(idempotency_key)
+    payment = await asyncio.to_thread(ledger.get, payment_id, owner=owner)
+    amount = None if req is None or req.amount is None else parse_amount(req.amount, MINOR_UNITS[payment.currency])
+    refunded = await asyncio.to_thread(ledger.refund, payment_id, owner=owner, amount_minor=amount, idempotency_key=key)
+    log.info("payment %s refunded to %d of %d minor units by %s", payment_id, refunded.refunded_minor,
+             refunded.amount_minor, owner)  # fmt: skip
+    return refunded.as_dict()
+
+
+@router.get("/v1/ledger/balance")
+async def balance(request: Request, owner: str = Depends(payer)) -> Any:
+    balances = await asyncio.to_thread(request.app.state.services.payments.balances, owner)
+    return {
+        "object": "balance",
+        "wallet": owner,
+        "balances": [
+            {"currency": c, "amount_minor": v, "minor_units": MINOR_UNITS.get(c, 2)}
+            for c, v in sorted(balances.items())
+        ],
+    }

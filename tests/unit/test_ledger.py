@@ -1,0 +1,270 @@
+"""The ledger, on SQLite and on a real PostgreSQL server: double entry, idempotency, states, limits, refunds,
+the hash-chained audit log, PINs, and concurrent payers."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+
+from glassmate.config import PaymentSettings
+from glassmate.payments.ledger import Ledger
+from glassmate.payments.pins import PinStore
+from glassmate.payments.provider import (
+    Merchant,
+    PaymentConflict,
+    PaymentDeclined,
+    PaymentError,
+    PaymentNotFound,
+    PaymentRequest,
+    PinError,
+    PinLocked,
+)
+
+CAFE = Merchant(key="com.example.pay:CAFE1", name="Cafe Sol", city="Berlin")
+_counter = itertools.count()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger(request: pytest.FixtureRequest, tmp_path) -> Iterator[Ledger]:  # type: ignore[no-untyped-def]
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    ledger = Ledger(url=url, settings=PaymentSettings(max_payment=500, max_per_day=1000),
+                    rates={"EUR": 1.0, "CNY": 0.13}, currency="EUR")  # fmt: skip
+    if request.param == "postgresql":  # one server for the whole run: start each test from an empty ledger
+        with ledger.sessions() as s, s.begin():
+            s.execute(text("TRUNCATE ledger_entries, ledger_refunds, ledger_payments, ledger_accounts, ledger_audit, "
+                           "wallet_pins"))  # fmt: skip
+            s.execute(text("UPDATE ledger_head SET seq = 0, hash = :g"), {"g": _genesis()})
+    yield ledger
+    ledger.dispose()
+
+
+def _genesis() -> str:
+    from glassmate.payments.ledger import GENESIS
+
+    return GENESIS
+
+
+def req(amount: int, *, key: str | None = None, owner: str = "device:glasses", currency: str = "EUR",
+        merchant: Merchant = CAFE) -> PaymentRequest:  # fmt: skip
+    key = key if key is not None else f"key-{next(_counter)}"
+    return PaymentRequest(owner=owner, idempotency_key=key, merchant=merchant, amount_minor=amount, currency=currency)
+
+
+def test_a_payment_moves_money_by_double_entry_and_the_ledger_verifies(ledger: Ledger) -> None:
+    ledger.fund("device:glasses", 10_000, "EUR")
+    payment = ledger.pay(req(1250))
+    assert payment.state == "settled" and payment.amount_text() == "12.50 EUR"
+    assert ledger.balances("device:glasses") == {"EUR": 8750}
+    assert ledger.totals() == {"EUR": 0}
+    report = ledger.verify()
+    assert not report, report.items
+    # funded, created, authorised, settled
+    assert report.audit_records == 4 and report.payments == 1
+
+
+def test_a_retried_request_returns_the_original_and_charges_once(ledger: Ledger) -> None:
+    ledger.fund("device:glasses", 10_000, "EUR")
+    first = ledger.pay(req(1250, key="retry-me"))
+    again = ledger.pay(req(1250, key="retry-me"))
+    assert again.id == first.id and again.state == "settled"
+    assert ledger.balances("device:glasses") == {"EUR": 8750}
+    with pytest.raises(PaymentConflict) as exc:
+        ledger.pay(req(999, key="retry-me"))  # same key, different payment
+    assert exc.value.code == "idempotency-key-reused"
+    # The same key from another wallet is another payment.
+    ledger.fund("device:other", 5_000, "EUR")
+    other = ledger.pay(req(1250, key="retry-me", owner="device:other"))
+    assert other.id != first.id
+
+
+def test_declines_are_recorded_and_replayed_without_moving_money(ledger: Ledger) -> None:
+    ledger.fund("device:glasses", 1_000, "EUR")
+    with pytest.raises(PaymentDeclined) as exc:
+        ledger.pay(req(2_000, key="too-much"))
+    assert exc.value.code == "insufficient-funds" and exc.value.payment.state == "declined"
+    with pytest.raises(PaymentDeclined) as again:
+        ledger.pay(req(2_000, key="too-much"))
+    assert again.value.payment.id == exc.value.payment.id
+    assert ledger.balances("device:glasses") == {"EUR": 1_000}
+    assert not ledger.verify()
+
+
+def test_per_payment_and_daily_limits(ledger: Ledger) -> None:
+    ledger.fund("device:glasses", 500_000, "EUR")
+    with pytest.raises(PaymentDeclined) as exc:
+        ledger.pay(req(50_001))  # 500.01 EUR, the limit is 500
+    assert exc.value.code == "over-limit"
+    with pytest.raises(PaymentDeclined) as cny:
+        ledger.pay(req(400_000, currency="CNY"))  # 4000 CNY = 520 EUR
+    assert cny.value.code == "over-limit"
+    ledger.pay(req(50_000))
+    ledger.pay(req(45_000))
+    with pytest.raises(PaymentDeclined) as day:
+        ledger.pay(req(6_000))  # 950 + 60 > 1000 today
+    assert day.value.code == "daily-limit"
+    ledger.pay(req(5_000))  # exactly 1000
+    assert ledger.balances("device:glasses")["EUR"] == 500_000 - 100_000
+
+
+def test_confirmation_flow_states_expiry_and_cancel(ledger: Ledger) -> None:
+    ledger.fund("device:glasses", 10_000, "EUR")
+    created = ledger.create(req(300), ttl_s=30)
+    assert created.state == "created" and ledger.balances("device:glasses") == {"EUR": 10_000}
+    assert ledger.confirm(created.id, owner="device:glasses").state == "settled"
+    assert ledger.confirm(created.id, owner="device:glasses").state == "settled"  # a repeated confirm is a no-op
+    assert ledger.balances("device:glasses") == {"EUR": 9_700}
+
+    quick = ledger.create(req(300), ttl_s=0.05)
+    time.sleep(0.1)
+    with pytest.raises(PaymentConflict) as exc:
+        ledger.confirm(quick.id, owner="device:glasses")
+    assert exc.value.code == "payment-expired"
+    assert ledger.get(quick.id, owner="device:glasses").state == "expired"  # recorded, not rolled back
+
+    cancelled = ledger.cancel(ledger.create(req(300), ttl_s=30).id, owner="device:glasses")
+    assert cancelled.state == "cancelled"
+    with pytest.raises(PaymentConflict) as exc2:
+        ledger.confirm(cancelled.id, owner="device:glasses")
+    assert exc2.value.code == "payment-cancelled"
+    with pytest.raises(PaymentConflict):
+        ledger.cancel(created.id, owner="device:glasses")  # settled: refund instead
+    due = ledger.create(req(100), ttl_s=0.01)
+    time.sleep(0.05)
+    assert ledger.expire_due() == 1 and ledger.get(due.id, owner="device:glasses").state == "expired"
+    assert ledger.balances("device:glasses") == {"EUR": 9_700}
+    assert not ledger.verify()
+
+
+def test_full_and_partial_refunds(ledger: Ledger) -> None:
+    ledger.fund("device:glasses", 10_000, "EUR")
+    payment = ledger.pay(req(2_000))
+    part = ledger.refund(payment.id, owner="device:glasses", amount_minor=500, idempotency_key="r1")
+    assert part.state == "settled" and part.refunded_minor == 500
+    again = ledger.refund(payment.id, owner="device:glasses", amount_minor=500, idempotency_key="r1")
+    assert again.refunded_minor == 500  # replayed, not refunded twice
+    with pytest.raises(PaymentConflict) as exc:
+        ledger.refund(payment.id, owner="device:glasses", amount_minor=1_600, idempotency_key="r2")
+    assert exc.value.code == "refund-too-large"
+    rest = ledger.refund(payment.id, owner="device:glasses", amount_minor=None, idempotency_key="r3")
+    assert rest.state == "refunded" and rest.refunded_minor == 2_000 and len(rest.refunds) == 2
+    with pytest.raises(PaymentConflict) as exc2:
+        ledger.refund(payment.id, owner="device:glasses", amount_minor=1, idempotency_key="r4")
+    assert exc2.value.code == "payment-refunded"
+    assert ledger.balances("device:glasses") == {"EUR": 10_000}
+    assert not ledger.verify()
+
+
+def test_a_caller_sees_and_refunds_only_its_own_payments(ledger: Ledger) -> None:
+    ledger.fund("device:glasses", 10_000, "EUR")
+    payment = ledger.pay(req(100))
+    with pytest.raises(PaymentNotFound):
+        ledger.get(payment.id, owner="device:thief")
+    with pytest.raises(PaymentNotFound):
+        ledger.refund(payment.id, owner="device:thief", amount_minor=None, idempotency_key="steal")
+    with pytest.raises(PaymentNotFound):
+        ledger.confirm(payment.id, owner="device:thief")
+
+
+@pytest.mark.parametrize(
+    ("make", "code"),
+    [
+        (lambda: req(0), "amount-invalid"),
+        (lambda: req(-5), "amount-invalid"),
+        (lambda: req(100, currency="XXX"), "currency-unsupported"),
+        (lambda: req(100, key=""), "idempotency-key-invalid"),
+        (lambda: req(100, key="x" * 201), "idempotency-key-invalid"),
+        (lambda: req(100, key="line\nbreak"), "idempotency-key-invalid"),
+    ],
+)
+def test_bad_requests_are_refused_before_anything_is_written(ledger: Ledger, make, code: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(PaymentError) as exc:
+        ledger.pay(make())
+    assert exc.value.code == code
+    assert ledger.verify().audit_records == 0
+
+
+def test_tampering_is_detected(ledger: Ledger) -> None:
+    ledger.fund("device:glasses", 10_000, "EUR")
+    payment = ledger.pay(req(1_250))
+    ledger.pay(req(100))
+    assert not ledger.verify()
+    with ledger.sessions() as s, s.begin():
+        s.execute(text("UPDATE ledger_payments SET amount = 1 WHERE id = :id"), {"id": payment.id})
+    assert any("amount is 1, the audit log says 1250" in p for p in ledger.verify().items)
+    with ledger.sessions() as s, s.begin():
+        s.execute(text("UPDATE ledger_payments SET amount = 1250 WHERE id = :id"), {"id": payment.id})
+        original = s.execute(text("SELECT record FROM ledger_audit WHERE seq = 2")).scalar_one()
+        altered = original.replace('"amount":1250,', '"amount":125,')
+        assert altered != original
+        s.execute(text("UPDATE ledger_audit SET record = :r WHERE seq = 2"), {"r": altered})
+    assert any("record 2: its content does not match its hash" in p for p in ledger.verify().items)
+    with ledger.sessions() as s, s.begin():
+        s.execute(text("UPDATE ledger_audit SET record = :r WHERE seq = 2"), {"r": original})
+    assert not ledger.verify()
+    with ledger.sessions() as s, s.begin():
+        s.execute(text("DELETE FROM ledger_audit WHERE seq = (SELECT max(seq) FROM ledger_audit)"))
+    assert any("head does not match" in p for p in ledger.verify().items)
+
+
+def test_balances_that_do_not_match_their_entries_are_detected(ledger: Ledger) -> None:
+    ledger.fund("device:glasses", 10_000, "EUR")
+    with ledger.sessions() as s, s.begin():
+        s.execute(text("UPDATE ledger_accounts SET balance = balance + 1 WHERE kind = 'wallet'"))
+    problems = ledger.verify().items
+    assert any("entries sum to 10000" in p for p in problems) and any("balances sum to +1" in p for p in problems)
+
+
+def test_concurrent_payers_with_retries_never_double_charge(ledger: Ledger) -> None:
+    ledger.fund("device:glasses", 1_000_000, "EUR")
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            for i in range(15):
+                # Two threads send each key (a client retrying on another connection).
+                ledger.pay(req(10, key=f"k{(n // 2)}-{i}"))
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    report = ledger.verify()
+    assert not report, report.items
+    assert report.payments == 3 * 15
+    assert ledger.balances("device:glasses") == {"EUR": 1_000_000 - 45 * 10}
+
+
+def test_pins_are_slow_hashed_and_locked_after_wrong_attempts(ledger: Ledger) -> None:
+    pins = PinStore(ledger=ledger)
+    with pytest.raises(PinError) as unset:
+        pins.verify("device:glasses", "1234")
+    assert unset.value.code == "pin-not-set"
+    with pytest.raises(PaymentError) as bad:
+        pins.set("device:glasses", "12a4")
+    assert bad.value.code == "pin-invalid"
+    pins.set("device:glasses", "4321")
+    with ledger.sessions() as s:
+        stored = s.execute(text("SELECT pin_hash FROM wallet_pins")).scalar_one()
+    assert stored.startswith("scrypt$16384$8$1$") and "4321" not in stored
+    pins.verify("device:glasses", "4321")
+    with pytest.raises(PinError) as missing:
+        pins.verify("device:glasses", None)
+    assert missing.value.code == "pin-required"
+    for left in ("2 attempts left", "1 attempt left", "locked"):
+        with pytest.raises(PinError) as wrong:
+            pins.verify("device:glasses", "0000")
+        assert wrong.value.code == "pin-wrong" and left in wrong.value.message
+    with pytest.raises(PinLocked):
+        pins.verify("device:glasses", "4321")  # even the right PIN, while locked
