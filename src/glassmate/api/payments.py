@@ -3,7 +3,10 @@ its own wallet. Creating a payment or a refund needs an `Idempotency-Key` header
 returns the original result (header `Idempotent-Replayed: true`) and never charges twice.
 
   POST /v1/payments/qr/parse          decode a merchant QR payload
-  POST /v1/payments                   pay a merchant QR (confirm: true; the PIN when the wallet has one)
+  POST /v1/payments                   pay a merchant QR (confirm: true; the PIN when the wallet has one), or
+                                      create it (confirm: false) to confirm or cancel before it expires
+  POST /v1/payments/{id}/confirm      pay a created payment
+  POST /v1/payments/{id}/cancel       cancel a created payment
   GET  /v1/payments/{id}              a payment
   POST /v1/payments/{id}/refund       refund all or part of a settled payment
   GET  /v1/ledger/balance             the caller's wallet balances
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
@@ -38,9 +41,13 @@ class ParseRequest(BaseModel):
 class PayRequest(BaseModel):
     qr: str = Field(min_length=1, max_length=4096, description="the merchant's EMV QR payload")
     amount: str | None = Field(default=None, max_length=20, description="for a code without an amount: '12.50'")
-    confirm: Literal[True] = Field(description="the payer's explicit confirmation; must be true")
+    confirm: bool = Field(description="true: pay now (the payer confirmed); false: create it to confirm later")
     pin: str | None = Field(default=None, max_length=16, description="the wallet's PIN, when it has one")
     wallet: str | None = Field(default=None, max_length=200, description="defaults to (and must be) the caller's")
+
+
+class ConfirmRequest(BaseModel):
+    pin: str | None = Field(default=None, max_length=16)
 
 
 class RefundRequest(BaseModel):
@@ -100,21 +107,53 @@ async def create_payment(
     qr = parse(req.qr)
     amount = None if req.amount is None else parse_amount(req.amount, qr.minor_units)
     pay_request = payment_request(qr, req.qr, owner=owner, key=key, amount_minor=amount)
-    ledger, pins = services.payments, services.pins
+    ledger = services.payments
     earlier = await asyncio.to_thread(ledger.find, owner, key)
-    if earlier is None and (
-        services.settings.payments.confirm_with == "pin" or await asyncio.to_thread(pins.has_pin, owner)
-    ):
-        await asyncio.to_thread(pins.verify, owner, req.pin)
+    if not req.confirm:
+        payment = await asyncio.to_thread(ledger.create, pay_request, ttl_s=services.settings.payments.confirm_ttl_s)
+        return _paid(payment, replayed=earlier is not None)
+    if earlier is None or earlier.state == "created":
+        await _check_pin(services, owner, req.pin)
     try:
         payment = await asyncio.to_thread(ledger.pay, pay_request)
     except PaymentDeclined as exc:
         log.info("payment %s declined (%s) for %s", exc.payment.id, exc.code, owner)
         return _declined(exc)
-    if earlier is None:
+    if earlier is None or earlier.state == "created":
         log.info("payment %s %s %s to %s by %s", payment.id, payment.state, payment.amount_text(),
                  payment.merchant.key, owner)  # fmt: skip
-    return _paid(payment, replayed=earlier is not None)
+    return _paid(payment, replayed=earlier is not None and earlier.state != "created")
+
+
+async def _check_pin(services: Any, owner: str, pin: str | None) -> None:
+    """The wallet's PIN, when the settings ask for one or the wallet has one."""
+    pins = services.pins
+    if services.settings.payments.confirm_with == "pin" or await asyncio.to_thread(pins.has_pin, owner):
+        await asyncio.to_thread(pins.verify, owner, pin)
+
+
+@router.post("/v1/payments/{payment_id}/confirm")
+async def confirm_payment(
+    payment_id: str, request: Request, req: ConfirmRequest | None = None, owner: str = Depends(payer)
+) -> Any:
+    """Pay a payment created with confirm: false, before it expires."""
+    services = request.app.state.services
+    current = await asyncio.to_thread(services.payments.get, payment_id, owner=owner)
+    if current.state == "created":
+        await _check_pin(services, owner, None if req is None else req.pin)
+    try:
+        payment = await asyncio.to_thread(services.payments.confirm, payment_id, owner=owner)
+    except PaymentDeclined as exc:
+        return _declined(exc)
+    log.info("payment %s %s by %s", payment.id, payment.state, owner)
+    return payment.as_dict()
+
+
+@router.post("/v1/payments/{payment_id}/cancel")
+async def cancel_payment(payment_id: str, request: Request, owner: str = Depends(payer)) -> Any:
+    """Cancel a payment that was not confirmed yet."""
+    payment = await asyncio.to_thread(request.app.state.services.payments.cancel, payment_id, owner=owner)
+    return payment.as_dict()
 
 
 @router.get("/v1/payments/{payment_id}")
