@@ -132,6 +132,22 @@ class DeviceButton(BaseModel):
     button: Literal["tap", "double_tap", "long_press"]
 
 
+class PaymentConfirm(BaseModel):
+    """The wearer's second factor for the payment on the HUD: the confirm gesture (no PIN) or the PIN typed on
+    the device or its paired phone. A spoken "confirm" is needed as well."""
+
+    type: Literal["payment.confirm"]
+    event_id: str | None = None
+    payment_id: str | None = None  # the card's payment; refused if it is not the one awaiting confirmation
+    pin: str | None = Field(default=None, max_length=16)
+
+
+class PaymentCancel(BaseModel):
+    type: Literal["payment.cancel"]
+    event_id: str | None = None
+    payment_id: str | None = None
+
+
 CLIENT_EVENTS: dict[str, type[BaseModel]] = {
     "session.update": SessionUpdate,
     "input_audio_buffer.append": rt.InputAudioBufferAppendEvent,
@@ -143,6 +159,8 @@ CLIENT_EVENTS: dict[str, type[BaseModel]] = {
     "input_image.append": InputImageAppend,
     "device.state": DeviceState,
     "device.button": DeviceButton,
+    "payment.confirm": PaymentConfirm,
+    "payment.cancel": PaymentCancel,
 }
 
 
@@ -257,3 +275,11 @@ class HudCaptionEvent(BaseModel):
     language: str | None = None
     # "translation": this caption translates the caption of the same item_id into `language`
     kind: Literal["source", "translation"] = "source"
+
+
+class PaymentUpdatedEvent(BaseModel):
+    """A payment of this session changed state (created, settled, declined, expired, cancelled)."""
+
+    type: Literal["payment.updated"] = "payment.updated"
+    event_id: str
+    payment: dict[str, Any]

@@ -121,6 +121,8 @@ async def realtime(ws: WebSocket) -> None:
         send=send,
         device=device.name,
         drop_audio=outgoing.drop_audio,
+        payments=services.payments,
+        pins=services.pins,
     )
     log.info("session %s opened by device %s", session.id, device.name)
 

@@ -28,6 +28,8 @@ from glassmate.events import (
     DeviceButton,
     DeviceState,
     InputImageAppend,
+    PaymentCancel,
+    PaymentConfirm,
     ProtocolError,
     SessionConfig,
     SessionUpdate,
@@ -39,8 +41,11 @@ from glassmate.events import (
 from glassmate.events import (
     server_event as event,
 )
+from glassmate.payments.pins import PinStore
+from glassmate.payments.provider import PaymentProvider
 from glassmate.runtime import Models
 from glassmate.session.audio_input import RATE, InputAudio
+from glassmate.session.payment import PaymentFlow
 from glassmate.session.respond import ResponseRun, SayText, caption
 from glassmate.session.utterance import Heard, Utterance, user_item
 from glassmate.skills.base import DeviceInfo, Exchange, Frame, Skill, SkillContext, Turn
@@ -72,6 +77,8 @@ class RealtimeSession:
         send: Send,
         device: str | None,
         drop_audio: Callable[[str], None] | None = None,
+        payments: PaymentProvider | None = None,
+        pins: PinStore | None = None,
     ) -> None:
         self.id = new_id("sess")
         self.models = models
@@ -95,6 +102,7 @@ class RealtimeSession:
         self._awake_until = 0.0
         self.closed = False
         self._vad_trace = (0, 0.0)  # appends seen, loudest VAD probability since the last trace line
+        self.payments = PaymentFlow(session=self, provider=payments, pins=pins, settings=settings.payments)
 
     # -- plumbing -------------------------------------------------------------------------------------------
 
@@ -210,6 +218,10 @@ class RealtimeSession:
             self._update_device(ev)
         elif isinstance(ev, DeviceButton):
             await self._button(ev)
+        elif isinstance(ev, PaymentConfirm):
+            self.payments.second_factor(payment_id=ev.payment_id, pin=ev.pin)
+        elif isinstance(ev, PaymentCancel):
+            self.spawn(self._say_after(self.payments.cancel()), name="pay-cancel")
 
     async def _append_audio(self, b64: str) -> None:
         try:
@@ -331,6 +343,7 @@ class RealtimeSession:
                 "image-too-large", f"the frame is {width}x{height}: too many pixels", event_id=ev.event_id
             )
         self.frame = Frame(data, ev.captured_at_ms or int(time.time() * 1000))
+        self.payments.frame_arrived(self.frame)
 
     def _update_device(self, ev: DeviceState) -> None:
         if ev.battery is not None:
@@ -343,8 +356,14 @@ class RealtimeSession:
             self.device.network = ev.network
 
     async def _button(self, ev: DeviceButton) -> None:
-        """tap: stop talking; double tap: repeat; long press: what is this."""
-        if ev.button == "tap":
+        """tap: stop talking; double tap: repeat; long press: what is this. While a payment is open, tap cancels
+        it and long press is the confirm gesture."""
+        if self.payments.pending is not None and ev.button in ("tap", "long_press"):
+            if ev.button == "tap":
+                self.spawn(self._say_after(self.payments.cancel()), name="pay-cancel")
+            else:
+                self.payments.second_factor(payment_id=None, pin=None)
+        elif ev.button == "tap":
             self.cancel_response("client_cancelled")
         elif ev.button == "double_tap":
             self.spawn(self._respond("repeat", skill=self.router.get("repeat")), name="respond")
@@ -467,6 +486,7 @@ class RealtimeSession:
             frame=self.frame,
             device=self.device,
             history=tuple(self.history),
+            payment_pending=self.payments.pending is not None,
         )
         chosen = skill or self.router.route(turn)
         if self.response is not None and not self.response[1].done():
@@ -489,8 +509,17 @@ class RealtimeSession:
         assert task is not None
         self.response = (run, task)
         result = await run.run()
-        if result.text and chosen.name not in ("stop", "repeat", "translate"):
+        if result.text and chosen.name not in ("stop", "repeat", "translate", "pay"):
             self._remember(Exchange(text, result.text))
+
+    async def say(self, text: str, *, route: str) -> None:
+        """Say `text` as a response of its own (a step the wearer did not ask for by voice: a payment card
+        found in view, an expiry); its card was sent already."""
+        if text:
+            await self._respond(f"({route})", skill=SayText(text, name=route, card_shown=True))
+
+    async def _say_after(self, step: Coroutine[Any, Any, str]) -> None:
+        await self.say(await step, route="pay")
 
     def _remember(self, exchange: Exchange) -> None:
         now = time.monotonic()

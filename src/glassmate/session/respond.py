@@ -32,7 +32,7 @@ AUDIO_CHUNK_MS = 100
 _SENTENCE_END = re.compile(r"[.!?。！？;；:：]\s*$|\n")
 _CLAUSE_END = re.compile(r"[,，、]\s*$")
 ICONS = {"time": "clock", "battery": "battery", "read-text": "text", "what-is-this": "eye", "ask": "chat",
-         "product": "product"}  # fmt: skip
+         "product": "product", "pay": "pay"}  # fmt: skip
 
 
 @dataclass
@@ -174,7 +174,7 @@ class ResponseRun:
                 sentences.put_nowait(pending.strip())
             sentences.put_nowait(None)
         self.result.text = self.result.text.strip()
-        if self.result.text:
+        if self.result.text and not self.ctx.card_shown:
             await self.send(self._hud_card())
 
     async def _speak(self, sentences: asyncio.Queue[str | None]) -> None:
@@ -245,16 +245,19 @@ def caption(
 
 
 class SayText:
-    """A skill that says a given text (a translation to speak back)."""
+    """A skill that says a given text: a translation to speak back, or what a payment step has to say (its card
+    was shown already, so the response adds none)."""
 
-    name = "translate"
     cancellable = True
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, name: str = "translate", card_shown: bool = False) -> None:
         self.text = text
+        self.name = name
+        self.card_shown = card_shown
 
     def match(self, turn: Turn) -> bool:
         return False
 
     async def run(self, turn: Turn, ctx: SkillContext) -> AsyncGenerator[str, None]:
+        ctx.card_shown = self.card_shown
         yield self.text

@@ -60,6 +60,7 @@ class Turn:
     device: DeviceInfo = field(default_factory=DeviceInfo)
     history: Sequence[Exchange] = ()
     now: float = field(default_factory=time.time)
+    payment_pending: bool = False  # a payment awaits its amount or confirmation: "confirm", "cancel", "12.50"
 
 
 @dataclass
@@ -69,6 +70,8 @@ class SkillContext:
     session: Any = None
     # A HUD card the skill composed itself (title, lines, icon); otherwise the card summarises the answer.
     card: dict[str, Any] | None = None
+    # The skill sent its card(s) itself (a payment's confirmation card goes out before anything is said).
+    card_shown: bool = False
 
 
 class Skill(Protocol):

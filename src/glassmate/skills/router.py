@@ -15,6 +15,7 @@ from glassmate.skills.builtin import (
     TimeSkill,
     WhatIsThisSkill,
 )
+from glassmate.skills.pay import PaySkill
 from glassmate.skills.products import ProductSkill
 from glassmate.skills.translate import TranslateSkill
 
@@ -43,6 +44,7 @@ def default_router(catalog: Catalog | None = None) -> Router:
     products: list[Skill] = [ProductSkill(catalog)] if catalog is not None else []
     return Router(
         skills=[
+            PaySkill(),  # first: while a payment is open, "stop" cancels it
             StopSkill(),
             RepeatSkill(),
             TimeSkill(),

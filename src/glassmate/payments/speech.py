@@ -1,0 +1,133 @@
+"""What the wearer says during a payment: "pay this", an amount ("twelve fifty", "€4.50", "7 euros 25"),
+"confirm", "cancel". Deterministic patterns, never the LLM: a small model must not decide what is paid."""
+
+from __future__ import annotations
+
+import re
+
+from glassmate.skills.builtin import normalise
+
+PAY = re.compile(
+    r"((ok|okay|please|yes|now) )?(i want to |i'd like to |let me |let's )?"
+    r"(pay|pay (this|here|it|that|now|for (this|it|that)|the bill|with (my )?glasses|by qr( code)?|with qr( code)?)"
+    r"|scan (and|to) pay|scan (this|the|that) (qr )?code (and|to) pay|take a look (and|to) pay)( please)?"
+    r"|(付款|支付|扫码支付|扫码付款|买单)"
+)
+CONFIRM = re.compile(
+    r"((yes|yeah|ok|okay|and) )?(i )?(confirm|confirmed|confirm (it|that|payment|the payment|pay)|yes pay"
+    r"|pay now|go ahead( and pay)?)( please| it)?|bestätigen|bestätigt|确认|确认付款|确认支付"
+)
+CANCEL = re.compile(
+    r"((and|wait|ok|okay|no|oh|hey) )?(no|nope|cancel|stop|abort|never ?mind|don't pay|do not pay|don't|"
+    r"cancel (it|that|payment|the payment)|stop (it|that|payment|the payment))( please| it| that)?|abbrechen|取消"
+)
+UNITS = {"zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+         "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+         "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "a": 1}  # fmt: skip
+TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+CURRENCY_WORDS = r"euros?|eur|dollars?|usd|pounds?|gbp|yuan|rmb|cny|kuai|yen|jpy|francs?|chf|bucks?"
+MINOR_WORDS = r"cents?|pence|p|fen|jiao|rappen"
+SPOKEN_CURRENCY = {"EUR": "euros", "USD": "dollars", "GBP": "pounds", "CNY": "yuan", "JPY": "yen", "CHF": "francs"}
+
+
+def is_pay_request(text: str) -> bool:
+    return bool(PAY.fullmatch(normalise(text)))
+
+
+def is_confirm(text: str) -> bool:
+    return bool(CONFIRM.fullmatch(normalise(text)))
+
+
+def is_cancel(text: str) -> bool:
+    return bool(CANCEL.fullmatch(normalise(text)))
+
+
+def _numbers(words: list[str]) -> list[int] | None:
+    """Number words → numbers, one per spoken group ("seven twenty five" → [7, 25], "one hundred twenty" →
+    [120]); None if a word is not a number word."""
+    out: list[int] = []
+    total = group = 0
+    started = False
+    last = ""
+    for word in words:
+        if word == "and":
+            last = word
+            continue
+        if word in UNITS or word in TENS:
+            value = UNITS.get(word, TENS.get(word, 0))
+            joins = (not started or last in ("hundred", "thousand", "and")
+                     or (last in TENS and word in UNITS and value < 10))  # fmt: skip
+            if not joins:
+                out.append(total + group)
+                total = group = 0
+            group += value
+        elif word == "hundred":
+            group = (group or 1) * 100
+        elif word == "thousand":
+            total, group = total + (group or 1) * 1000, 0
+        else:
+            return None
+        started = True
+        last = word
+    if started:
+        out.append(total + group)
+    return out
+
+
+def amount_from_speech(text: str, minor_units: int) -> int | None:
+    """The amount the wearer said, in minor units; None when the words are not an amount."""
+    said = text.lower().replace("€", " euros ").replace("$", " dollars ").replace("£", " pounds ")
+    said = re.sub(r"[¥￥]", " yuan ", said)
+    said = re.sub(r"(\d),(\d{1,2})\b", r"\1.\2", said)  # "12,50" is twelve fifty in most of Europe
+    said = re.sub(r"[^\w\s.']", " ", said)
+    said = re.sub(r"\.(?!\d)", " ", said)
+    said = re.sub(r"\b(pay|it's|it is|that's|that is|make it|please|only|just|about|the amount is)\b", " ", said)
+    words = said.split()
+    words = [w for w in words if not re.fullmatch(rf"({CURRENCY_WORDS})", w)]
+    scale = 10**minor_units
+    # Digits: "12.50", "12", "4 50" (4 euros 50), "4 and 50 cents".
+    joined = " ".join(w for w in words if w != "and")
+    joined = re.sub(rf"\b({MINOR_WORDS})\b", "", joined).strip()
+    match = re.fullmatch(r"(\d{1,9})(?:\.(\d{1,2}))?(?: (\d{1,2}))?", joined)
+    only_minor = bool(re.search(rf"\b({MINOR_WORDS})\b", said)) and not re.search(rf"\b({CURRENCY_WORDS})\b", said)
+    if match:
+        major, decimals, after = match.groups()
+        if only_minor and decimals is None and after is None:  # "50 cents"
+            return int(major) if minor_units and int(major) < scale else None
+        if decimals is not None and after is not None:
+            return None
+        minor = decimals or after
+        if minor and minor_units == 0:
+            return None
+        cents = int(minor.ljust(minor_units, "0")) if minor else 0
+        return int(major) * scale + cents
+    # Words: "twelve fifty", "seven euros twenty five", "four point five zero", "fifty cents".
+    rest = [w for w in re.sub(rf"\b({MINOR_WORDS})\b", " ", " ".join(words)).split()]
+    if not rest:
+        return None
+    if "point" in rest:
+        at = rest.index("point")
+        whole, frac = _numbers(rest[:at]) or [0], _numbers(rest[at + 1 :])
+        if frac is None or len(whole) != 1 or not all(d < 10 for d in frac) or len(frac) > minor_units:
+            return None
+        digits = "".join(str(d) for d in frac).ljust(minor_units, "0")
+        return whole[0] * scale + (int(digits) if digits else 0)
+    numbers = _numbers(rest)
+    if not numbers or len(numbers) > 2:
+        return None
+    if only_minor and len(numbers) == 1 and minor_units:
+        return numbers[0] if numbers[0] < scale else None  # "fifty cents"
+    if len(numbers) == 2:
+        if minor_units == 0 or numbers[1] >= scale:
+            return None
+        return numbers[0] * scale + numbers[1]
+    return numbers[0] * scale
+
+
+def spoken_amount(minor: int, currency: str, minor_units: int) -> str:
+    """'4 euros 50' (what a voice reads well; '4.50 EUR' is read digit by digit)."""
+    name = SPOKEN_CURRENCY.get(currency, currency)
+    if minor_units == 0:
+        return f"{minor} {name}"
+    major, cents = divmod(minor, 10**minor_units)
+    return f"{major} {name} {cents:02d}" if cents else f"{major} {name}"

@@ -1,0 +1,327 @@
+"""Look-to-pay inside a realtime session.
+
+A merchant's QR code in view (seen in a frame, or after "pay this") opens a confirmation card: merchant, city,
+amount and currency. A static code has no amount: the wearer says it and hears it read back. Paying then takes
+two things from the wearer, in either order: a spoken "confirm", and the device's confirm gesture (holding the
+button, or a `payment.confirm` event) or the wallet's PIN (`payment.confirm` with `pin`), as configured. The card
+expires after `payments.confirm_ttl_s`; "cancel", "stop", "no", a tap or `payment.cancel` end it at any step.
+Saying another amount replaces the confirmation (a new card, both factors again): the amount on the card is
+always the amount charged.
+
+The flow talks to a PaymentProvider only (the local ledger by default); every step sends its card at once
+(before anything is spoken) and a `payment.updated` event whenever the payment changes state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import itertools
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from glassmate.config import PaymentSettings
+from glassmate.errors import GlassmateError
+from glassmate.events import HudCardEvent, PaymentUpdatedEvent, new_id, server_event
+from glassmate.payments.checkout import payment_request
+from glassmate.payments.emv import EMVPayload, QRPayloadError, is_wallet_link, parse
+from glassmate.payments.provider import Payment, PaymentConflict, PaymentDeclined, PaymentError, PaymentProvider
+from glassmate.payments.speech import amount_from_speech, is_cancel, is_confirm, spoken_amount
+
+if TYPE_CHECKING:
+    from glassmate.payments.pins import PinStore
+    from glassmate.session.realtime import RealtimeSession
+    from glassmate.skills.base import Frame
+
+log = logging.getLogger("glassmate.payments")
+SCAN_EVERY_S = 0.25  # at most this often a frame is searched for a payment code
+SEEN_HOLD_S = 20.0  # a code just paid or cancelled is not offered again while it stays in view
+_keys = itertools.count(1)
+
+
+@dataclass
+class Pending:
+    qr: EMVPayload
+    payload: str
+    card_id: str
+    payment: Payment | None = None  # created in the ledger once the amount is known
+    said_confirm: bool = False
+    second_factor: bool = False  # the gesture, or the right PIN
+    expiry: asyncio.Task[None] | None = None
+
+    @property
+    def amount_text(self) -> str:
+        assert self.payment is not None
+        return self.payment.amount_text()
+
+
+class PaymentFlow:
+    """One session's look-to-pay. `None` provider: payments are not available (the skill says so)."""
+
+    def __init__(self, *, session: RealtimeSession, provider: PaymentProvider | None, pins: PinStore | None,
+                 settings: PaymentSettings) -> None:  # fmt: skip
+        self.session = session
+        self.provider = provider
+        self.pins = pins
+        self.settings = settings
+        self.pending: Pending | None = None
+        self._seen: dict[str, float] = {}  # payload hash → when it was last paid or cancelled
+        self._last_scan = 0.0
+        self._latest: Frame | None = None  # the newest frame not scanned yet
+        self._scanner: asyncio.Task[None] | None = None
+
+    @property
+    def owner(self) -> str:
+        return f"device:{self.session.device_name or 'anonymous'}"
+
+    # -- what starts a payment --------------------------------------------------------------------------------
+
+    def frame_arrived(self, frame: Frame) -> None:
+        """Look for a payment code in the newest frame: at most every SCAN_EVERY_S, only while no payment is open;
+        a frame that arrives meanwhile is scanned when the wait is over (the newest one wins)."""
+        if not self.settings.auto_detect_qr or self.provider is None or self.pending is not None:
+            return
+        self._latest = frame
+        if self._scanner is None or self._scanner.done():
+            self._scanner = self.session.spawn(self._scan_frames(), name="pay-scan")
+
+    async def _scan_frames(self) -> None:
+        while self._latest is not None and self.pending is None:
+            wait = SCAN_EVERY_S - (time.monotonic() - self._last_scan)
+            if wait > 0:
+                await asyncio.sleep(wait)
+            frame, self._latest = self._latest, None
+            self._last_scan = time.monotonic()
+            payload = await self._find_code(frame)
+            if payload is None or self.pending is not None or is_wallet_link(payload):
+                continue  # a wallet app's link in view is not worth interrupting the wearer for
+            if time.monotonic() - self._seen.get(_digest(payload), -SEEN_HOLD_S) < SEEN_HOLD_S:
+                continue
+            await self.session.say(await self.offer(payload), route="pay")
+
+    async def _find_code(self, frame: Frame | None) -> str | None:
+        """The first QR code in the frame that is an EMV payload or a wallet link."""
+        if frame is None:
+            return None
+        pixels = await asyncio.to_thread(frame.pixels)
+        for code in await self.session.models.codes.scan(pixels, formats=("QRCode",)):
+            if code.text.startswith("000201") or is_wallet_link(code.text):
+                return code.text
+        return None
+
+    # -- the steps ---------------------------------------------------------------------------------------------
+
+    async def on_turn(self, text: str, frame: Frame | None) -> str:
+        """Answer what the wearer said: "pay this", an amount, "confirm" or "cancel"."""
+        if self.provider is None:
+            return "Payments are not set up on this server."
+        pending = self.pending
+        if pending is None:
+            payload = await self._find_code(frame)
+            if payload is None:
+                return "I don't see a payment code. Look at the merchant's QR code and say pay this."
+            return await self.offer(payload)
+        if is_cancel(text):
+            return await self.cancel()
+        if is_confirm(text):
+            if pending.payment is None:
+                return f"First say how much to pay {pending.qr.merchant_name}."
+            pending.said_confirm = True
+            return await self._maybe_pay()
+        amount = amount_from_speech(text, pending.qr.minor_units)
+        if amount is not None:
+            return await self._set_amount(amount)
+        return self._prompt()  # "pay this" again: say what is waiting
+
+    async def offer(self, payload: str) -> str:
+        """A payment code was found: check it and show the confirmation card (or say why it cannot be paid)."""
+        if self.pending is not None:
+            if self.pending.payload == payload:
+                return self._prompt()
+            await self.cancel(quiet=True)
+        if is_wallet_link(payload):
+            await self._card("Wallet app code", ["Open it in the payment app;", "it cannot be paid here."], "warning")
+            return "This is a payment app's own code. Open it in that app; I can't pay it here."
+        try:
+            qr = parse(payload)
+        except QRPayloadError as exc:
+            log.info("refused a payment code: %s", exc.code)  # the code, never the payload
+            self._seen[_digest(payload)] = time.monotonic()  # warned once, not at every frame
+            await self._card("Not a valid payment code", [exc.code], "warning")
+            return "This QR code is not a valid payment code, so I won't pay it."
+        self.pending = Pending(qr=qr, payload=payload, card_id=new_id("card"))
+        if qr.amount_minor is None:
+            await self._show_confirmation()
+            return f"How much do you want to pay {qr.merchant_name}?"
+        return await self._set_amount(qr.amount_minor)
+
+    async def _set_amount(self, amount_minor: int) -> str:
+        pending = self.pending
+        assert pending is not None and self.provider is not None
+        if pending.qr.amount_minor is not None and amount_minor != pending.qr.amount_minor:
+            fixed = self._spoken(pending.qr.amount_minor, pending.qr)
+            return f"This code is for {fixed}; the amount cannot be changed."
+        if pending.payment is not None:  # a new amount: the old confirmation is void
+            await self._updated(await asyncio.to_thread(self.provider.cancel, pending.payment.id, owner=self.owner))
+            pending.said_confirm = pending.second_factor = False
+        key = f"{self.session.id}:{next(_keys)}:{_digest(pending.payload)[:12]}"
+        try:
+            request = payment_request(pending.qr, pending.payload, owner=self.owner, key=key, amount_minor=amount_minor)
+            payment = await asyncio.to_thread(self.provider.create, request, ttl_s=self.settings.confirm_ttl_s)
+        except PaymentError as exc:
+            await self._card("Cannot pay this amount", [exc.message], "warning")
+            return f"I can't pay that: {exc.message}."
+        pending.payment = payment
+        pending.card_id = new_id("card")
+        self._arm_expiry()
+        await self._updated(payment)
+        await self._show_confirmation()
+        return self._prompt()
+
+    def second_factor(self, *, payment_id: str | None, pin: str | None) -> None:
+        """The confirm gesture or a PIN arrived (a device event): check it, pay if "confirm" was said too."""
+        self.session.spawn(self._second_factor(payment_id, pin), name="pay-confirm")
+
+    async def _second_factor(self, payment_id: str | None, pin: str | None) -> None:
+        pending = self.pending
+        if pending is None or pending.payment is None:
+            await self.session.say("There is no payment to confirm.", route="pay")
+            return
+        if payment_id is not None and payment_id != pending.payment.id:
+            raise PaymentConflict("that is not the payment on the card", code="payment-mismatch")
+        if self.settings.confirm_with == "pin":
+            if self.pins is None:
+                return
+            try:
+                await asyncio.to_thread(self.pins.verify, self.owner, pin)
+            except PaymentError as exc:
+                if exc.code == "pin-locked":
+                    await self.cancel(quiet=True)
+                await self.session.say(_pin_message(exc), route="pay")
+                return
+        pending.second_factor = True
+        await self.session.say(await self._maybe_pay(), route="pay")
+
+    async def _maybe_pay(self) -> str:
+        pending = self.pending
+        assert pending is not None and pending.payment is not None and self.provider is not None
+        if not pending.said_confirm:
+            return "Say confirm to pay."
+        if not pending.second_factor:
+            how = "enter your PIN" if self.settings.confirm_with == "pin" else "hold the button"
+            await self._show_confirmation(step=f"Now {how} to pay")
+            return f"Now {how} to pay {self._spoken(pending.payment.amount_minor, pending.qr)}."
+        return await self._pay()
+
+    async def _pay(self) -> str:
+        pending = self.pending
+        assert pending is not None and pending.payment is not None and self.provider is not None
+        self._end(pending)
+        try:
+            payment = await asyncio.to_thread(self.provider.confirm, pending.payment.id, owner=self.owner)
+        except PaymentDeclined as exc:
+            await self._updated(exc.payment)
+            await self._card("Payment declined", [exc.payment.amount_text(), exc.message], "warning")
+            return f"The payment was declined: {exc.message.removeprefix('declined: ')}."
+        except PaymentConflict as exc:
+            await self._card("Payment not made", [exc.message], "warning")
+            return "The confirmation had expired; nothing was paid." if exc.code == "payment-expired" else exc.message
+        await self._updated(payment)
+        merchant = payment.merchant
+        lines = [payment.amount_text(), f"{merchant.name} · {merchant.city}", f"Ref {payment.id[-10:]}"]
+        await self._card("Paid", lines, "check", card_id=pending.card_id, ttl_ms=8000)
+        log.info("payment %s settled by voice+%s for %s", payment.id, self.settings.confirm_with, self.owner)
+        return f"Paid {self._spoken(payment.amount_minor, pending.qr)} to {merchant.name}."
+
+    async def cancel(self, *, quiet: bool = False, expired: bool = False) -> str:
+        """End the open payment without paying."""
+        pending = self.pending
+        if pending is None:
+            return "" if quiet else "There is no payment to cancel."
+        self._end(pending)
+        if pending.payment is not None and self.provider is not None:
+            with contextlib.suppress(PaymentConflict):  # it settled or ended in the meantime
+                payment = await asyncio.to_thread(
+                    self.provider.cancel, pending.payment.id, owner=self.owner, expired=expired
+                )
+                await self._updated(payment)
+        title = "Payment expired" if expired else "Payment cancelled"
+        await self._card(title, ["Nothing was paid."], "warning", card_id=pending.card_id, ttl_ms=4000)
+        if quiet:
+            return ""
+        return "The payment expired; nothing was paid." if expired else "Cancelled. Nothing was paid."
+
+    # -- helpers ------------------------------------------------------------------------------------------------
+
+    def _end(self, pending: Pending) -> None:
+        self.pending = None
+        self._seen[_digest(pending.payload)] = time.monotonic()
+        if pending.expiry is not None and pending.expiry is not asyncio.current_task():
+            pending.expiry.cancel()
+
+    def _arm_expiry(self) -> None:
+        pending = self.pending
+        assert pending is not None
+        if pending.expiry is not None:
+            pending.expiry.cancel()
+
+        async def expire() -> None:
+            await asyncio.sleep(self.settings.confirm_ttl_s)
+            if self.pending is pending:
+                await self.session.say(await self.cancel(expired=True), route="pay")
+
+        pending.expiry = self.session.spawn(expire(), name="pay-expiry")
+
+    @staticmethod
+    def _spoken(minor: int, qr: EMVPayload) -> str:
+        return spoken_amount(minor, qr.currency, qr.minor_units)
+
+    def _prompt(self) -> str:
+        pending = self.pending
+        assert pending is not None
+        name, city = pending.qr.merchant_name, pending.qr.merchant_city
+        if pending.payment is None:
+            return f"How much do you want to pay {name}?"
+        amount = self._spoken(pending.payment.amount_minor, pending.qr)
+        if pending.said_confirm:
+            how = "enter your PIN" if self.settings.confirm_with == "pin" else "hold the button"
+            return f"Now {how} to pay {amount}."
+        return f"Pay {amount} to {name} in {city}? Say confirm, or cancel."
+
+    async def _show_confirmation(self, step: str | None = None) -> None:
+        pending = self.pending
+        assert pending is not None
+        qr = pending.qr
+        if pending.payment is None:
+            lines = [qr.merchant_city, f"Amount in {qr.currency}?", "Say the amount, or cancel"]
+        else:
+            lines = [qr.merchant_city, pending.amount_text]
+            if qr.convenience_fee is not None or qr.convenience_percentage is not None:
+                lines.append("incl. the merchant's fee")
+            lines.append(step or "Say “confirm”, or cancel")
+        ttl = int(self.settings.confirm_ttl_s * 1000)
+        await self._card(f"Pay {qr.merchant_name}", lines, "pay", card_id=pending.card_id, ttl_ms=ttl, priority="high")
+
+    async def _card(self, title: str, lines: list[str], icon: str, *, card_id: str | None = None,
+                    ttl_ms: int = 6000, priority: str = "normal") -> None:  # fmt: skip
+        card = {"id": card_id or new_id("card"), "title": title[:40], "lines": [line[:40] for line in lines],
+                "icon": icon, "ttl_ms": ttl_ms, "priority": priority}  # fmt: skip
+        await self.session.send(server_event(HudCardEvent, card=card))
+
+    async def _updated(self, payment: Payment) -> None:
+        await self.session.send(server_event(PaymentUpdatedEvent, payment=payment.as_dict()))
+
+
+def _digest(payload: str) -> str:
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _pin_message(exc: GlassmateError) -> str:
+    return {
+        "pin-required": "Enter your PIN to pay.",
+        "pin-not-set": "This wallet has no PIN yet; set one with glassmate pay pin.",
+        "pin-locked": "Too many wrong PINs; the payment was cancelled.",
+    }.get(exc.code, f"{exc.message[0].upper()}{exc.message[1:]}.")

@@ -1,0 +1,215 @@
+"""Look-to-pay in a realtime session, through the OpenAI SDK's realtime client: a merchant QR in view opens the
+confirmation card, the wearer confirms by voice plus gesture or PIN, the ledger settles; cancel, expiry, a
+static code's spoken amount, a tampered code. Real QR rendering and ZXing; fake ASR (the transcripts)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openai import AsyncOpenAI
+
+from glassmate.api.app import create_app
+from glassmate.config import Settings
+from glassmate.payments.emv import build
+from glassmate.providers.codes.zxing import ZXingScanner
+from glassmate.testing import FakeASR, fake_models
+from glassmate.testing.scenes import jpeg_bytes, render_qr_scene
+from glassmate.testing.server import serve_in_thread
+from tests.unit.test_session_flows import send_audio, utterance
+
+CAFE = build(merchant_name="Cafe Lisboa", merchant_city="Berlin", currency_numeric="978", country="DE", amount="4.50")
+KIOSK = build(merchant_name="Kiosk Ost", merchant_city="Leipzig", currency_numeric="978", country="DE",
+              account_fields={"01": "KIOSK7"})  # fmt: skip
+
+
+@pytest.fixture
+def glasses(tmp_path: Path) -> Iterator[Any]:
+    servers: list[Any] = []
+
+    def start(transcripts: list[str], **payments: Any) -> tuple[AsyncOpenAI, Any]:
+        settings = Settings(home=tmp_path / f"s{len(servers)}", payments=payments)
+        app = create_app(settings, models=fake_models(settings, asr=FakeASR(transcripts), codes=ZXingScanner()))
+        _, token = app.state.services.devices.add("glasses")
+        app.state.services.payments.fund("device:glasses", 10_000, "EUR")
+        cm = serve_in_thread(app)
+        base = cm.__enter__()
+        servers.append(cm)
+        ws = base.replace("http", "ws") + "/v1"
+        client = AsyncOpenAI(api_key=token, base_url=f"{base}/v1", websocket_base_url=ws)
+        return client, app
+
+    yield start
+    for cm in servers:
+        cm.__exit__(None, None, None)
+
+
+def frame_event(payload: str) -> dict[str, Any]:
+    return {"type": "input_image.append", "image": base64.b64encode(jpeg_bytes(render_qr_scene(payload))).decode()}
+
+
+async def until(conn: Any, test: Any, limit_s: float = 10) -> list[Any]:
+    """Events up to and including the first one that passes `test`."""
+    seen = []
+    async with asyncio.timeout(limit_s):
+        async for ev in conn:
+            seen.append(ev)
+            if test(ev):
+                return seen
+    raise AssertionError(f"the session ended first: {[e.type for e in seen]}")
+
+
+def card(title: str) -> Any:
+    return lambda ev: ev.type == "hud.card" and ev.card["title"] == title
+
+
+def said(events: list[Any]) -> str:
+    return "".join(e.delta for e in events if e.type == "response.output_audio_transcript.delta")
+
+
+def states(events: list[Any]) -> list[str]:
+    return [e.payment["state"] for e in events if e.type == "payment.updated"]
+
+
+async def test_a_code_in_view_is_paid_after_confirm_and_the_gesture(glasses: Any) -> None:
+    client, app = glasses(["Confirm."])
+    ledger = app.state.services.payments
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.send(frame_event(CAFE))
+        shown = await until(conn, card("Pay Cafe Lisboa"))
+        assert shown[-1].card["lines"][:2] == ["Berlin", "4.50 EUR"] and states(shown) == ["created"]
+        spoken = await until(conn, lambda e: e.type == "response.done")
+        assert "Pay 4 euros 50 to Cafe Lisboa in Berlin?" in said(spoken)
+        assert ledger.balances("device:glasses") == {"EUR": 10_000}  # nothing charged yet
+        await send_audio(conn, utterance())
+        asked = await until(conn, lambda e: e.type == "response.done")
+        assert "hold the button" in said(asked) and asked[-1].response.metadata["route"] == "pay"
+        await conn.send({"type": "device.button", "button": "long_press"})
+        paid = await until(conn, card("Paid"))
+        assert paid[-1].card["lines"][:2] == ["4.50 EUR", "Cafe Lisboa · Berlin"] and states(paid) == ["settled"]
+        receipt = await until(conn, lambda e: e.type == "response.done")
+        assert "Paid 4 euros 50 to Cafe Lisboa." in said(receipt)
+        # The code is still in view: it is not offered again right away.
+        await conn.send(frame_event(CAFE))
+        await asyncio.sleep(0.5)
+    assert ledger.balances("device:glasses") == {"EUR": 10_000 - 450}
+    assert not ledger.verify()
+
+
+async def test_a_static_code_asks_the_amount_and_a_new_amount_needs_a_new_confirmation(glasses: Any) -> None:
+    client, app = glasses(["Pay this.", "Twelve fifty.", "Seven euros.", "Confirm."], auto_detect_qr=False)
+    ledger = app.state.services.payments
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.send(frame_event(KIOSK))
+        await send_audio(conn, utterance())
+        asked = await until(conn, lambda e: e.type == "response.done")
+        assert said(asked) == "How much do you want to pay Kiosk Ost?"
+        await send_audio(conn, utterance())
+        first = await until(conn, lambda e: e.type == "response.done")
+        assert "Pay 12 euros 50 to Kiosk Ost" in said(first) and states(first) == ["created"]
+        await send_audio(conn, utterance())
+        second = await until(conn, lambda e: e.type == "response.done")
+        assert states(second) == ["cancelled", "created"] and "Pay 7 euros to Kiosk Ost" in said(second)
+        pid = next(e.payment["id"] for e in second if e.type == "payment.updated" and e.payment["state"] == "created")
+        await conn.send({"type": "payment.confirm", "payment_id": pid})  # the gesture first, then the voice
+        await until(conn, lambda e: e.type == "response.done")
+        await send_audio(conn, utterance())
+        paid = await until(conn, card("Paid"))
+        assert paid[-1].card["lines"][0] == "7.00 EUR"
+    assert ledger.balances("device:glasses") == {"EUR": 10_000 - 700}
+
+
+async def test_cancel_by_voice_or_tap_and_expiry_pay_nothing(glasses: Any) -> None:
+    client, app = glasses(["Cancel."], confirm_ttl_s=1.0)
+    ledger = app.state.services.payments
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.send(frame_event(CAFE))
+        await until(conn, lambda e: e.type == "response.done")
+        await send_audio(conn, utterance())
+        cancelled = await until(conn, card("Payment cancelled"))
+        assert states(cancelled) == ["cancelled"]
+        await until(conn, lambda e: e.type == "response.done")
+        await asyncio.sleep(0.2)
+        await conn.send(frame_event(KIOSK.replace("Kiosk Ost", "Kiosk Nrd")))  # a tampered sticker: a warning
+        await until(conn, card("Not a valid payment code"))
+        await conn.send(frame_event(build(merchant_name="Bakery", merchant_city="Bonn", currency_numeric="978",
+                                          country="DE", amount="2.00")))  # fmt: skip
+        await until(conn, card("Pay Bakery"))
+        expired = await until(conn, card("Payment expired"), limit_s=5)
+        assert states(expired) == ["expired"]
+        words = await until(conn, lambda e: e.type == "response.done")
+        assert said(words) == "The payment expired; nothing was paid."
+        await conn.send(frame_event(build(merchant_name="Florist", merchant_city="Bonn", currency_numeric="978",
+                                          country="DE", amount="9.00")))  # fmt: skip
+        await until(conn, card("Pay Florist"))
+        await conn.send({"type": "device.button", "button": "tap"})
+        tapped = await until(conn, card("Payment cancelled"))
+        assert states(tapped)[-1] == "cancelled"
+    assert ledger.balances("device:glasses") == {"EUR": 10_000}
+    assert not ledger.verify()
+
+
+async def test_pin_confirmation_with_a_wrong_pin_first(glasses: Any) -> None:
+    client, app = glasses(["Confirm."], confirm_with="pin")
+    app.state.services.pins.set("device:glasses", "2468")
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.send(frame_event(CAFE))
+        await until(conn, lambda e: e.type == "response.done")
+        await send_audio(conn, utterance())
+        asked = await until(conn, lambda e: e.type == "response.done")
+        assert "enter your PIN" in said(asked)
+        await conn.send({"type": "payment.confirm", "pin": "1111"})
+        wrong = await until(conn, lambda e: e.type == "response.done")
+        assert said(wrong) == "Wrong PIN; 2 attempts left."
+        await conn.send({"type": "device.button", "button": "long_press"})  # a gesture is not a PIN
+        gesture = await until(conn, lambda e: e.type == "response.done")
+        assert said(gesture) == "Enter your PIN to pay."
+        await conn.send({"type": "payment.confirm", "pin": "2468"})
+        paid = await until(conn, card("Paid"))
+    assert states(paid) == ["settled"]
+    assert app.state.services.payments.balances("device:glasses") == {"EUR": 10_000 - 450}
+
+
+async def test_bad_codes_and_out_of_order_steps(glasses: Any) -> None:
+    tampered = CAFE.replace("4.50", "0.50")  # the CRC no longer matches
+    client, app = glasses(["Pay this.", "Pay this.", "Confirm."], auto_detect_qr=False)
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await send_audio(conn, utterance())  # nothing in view
+        nothing = await until(conn, lambda e: e.type == "response.done")
+        assert said(nothing).startswith("I don't see a payment code.")
+        await conn.send(frame_event(tampered))
+        await send_audio(conn, utterance())
+        refused = await until(conn, lambda e: e.type == "response.done")
+        assert "not a valid payment code" in said(refused)
+        assert next(e for e in refused if e.type == "hud.card").card["lines"] == ["qr-crc-mismatch"]
+        await conn.send({"type": "payment.confirm"})  # nothing open
+        none = await until(conn, lambda e: e.type == "response.done")
+        assert said(none) == "There is no payment to confirm."
+        await send_audio(conn, utterance())  # "Confirm." with nothing open: not a payment turn
+        other = await until(conn, lambda e: e.type == "response.done")
+        assert other[-1].response.metadata["route"] != "pay"
+    assert app.state.services.payments.verify().payments == 0
+
+
+async def test_a_gesture_alone_does_not_pay_and_a_wrong_payment_id_is_refused(glasses: Any) -> None:
+    client, app = glasses([])
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.send(frame_event(CAFE))
+        await until(conn, lambda e: e.type == "response.done")
+        await conn.send({"type": "device.button", "button": "long_press"})
+        asked = await until(conn, lambda e: e.type == "response.done")
+        assert said(asked) == "Say confirm to pay."
+        await conn.send({"type": "payment.confirm", "payment_id": "pay_someone_elses"})
+        error = await until(conn, lambda e: e.type == "error")
+        assert error[-1].error.code == "payment-mismatch"
+    assert app.state.services.payments.balances("device:glasses") == {"EUR": 10_000}
