@@ -460,6 +460,7 @@ def demo(
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8765).")] = None,
+    preload: Annotated[bool, typer.Option(help="Load and warm the models at start (else on first use).")] = True,
 ) -> None:
     """Run the assistant server and print the URL of the glasses page."""
     import uvicorn
@@ -476,7 +477,7 @@ def serve(
         report = store.status(spec)
         if report.status.value != "ready":
             err.print(f"[yellow]warning[/yellow] {spec.kind} model is {report.status.value}: {escape(report.detail)}")
-    application = create_app(settings, preload=True)
+    application = create_app(settings, preload=preload)
     shown = "127.0.0.1" if bind in ("0.0.0.0", "::") else bind
     url = f"http://{shown}:{chosen_port}/"
     registry = application.state.services.devices

@@ -1,5 +1,6 @@
 """The command line's product and payment commands: `glassmate catalog import|demo`, `glassmate identify`,
-`glassmate pay parse`. They register themselves on the main `app` of glassmate.cli."""
+`glassmate pay parse|pin`, `glassmate ledger verify|balance|fund`. They register themselves on the main `app` of
+glassmate.cli."""
 
 from __future__ import annotations
 
@@ -114,3 +115,86 @@ def pay_parse(payload: Annotated[str, typer.Argument(help="The text of a merchan
         err.print(f"[red]error[/red] {escape(f'[{exc.code}]')} {escape(exc.message)}", highlight=False)
         raise typer.Exit(1) from exc
     out.print_json(json.dumps(qr.as_dict(), ensure_ascii=False))
+
+
+ledger_app = typer.Typer(help="The payment ledger: check its audit chain and balances, top up a wallet.")
+app.add_typer(ledger_app, name="ledger")
+
+
+def _ledger(settings: Settings) -> Any:
+    from glassmate.payments.ledger import Ledger
+
+    return Ledger(url=settings.db_url, settings=settings.payments, rates=settings.products.rates,
+                  currency=settings.products.currency)  # fmt: skip
+
+
+def _owner(name: str) -> str:
+    """'my-glasses' → 'device:my-glasses'; 'device:…' and 'key:…' as given."""
+    return name if name.startswith(("device:", "key:")) else f"device:{name}"
+
+
+@ledger_app.command("verify")
+def ledger_verify() -> None:
+    """Recompute the audit log's hash chain and check balances, transfers and payments against it (exit 1 if not)."""
+    ledger = _ledger(_settings())
+    report = ledger.verify()
+    for problem in report.items:
+        out.print(f"[red]problem[/red] {escape(problem)}", highlight=False, soft_wrap=True, emoji=False)
+    if report:
+        raise typer.Exit(1)
+    out.print(f"ledger OK: {report.audit_records} audit records, {report.payments} payments; "
+              f"head {report.head_hash} (keep a copy to detect a rewritten chain)", highlight=False,
+              soft_wrap=True)  # fmt: skip
+
+
+@ledger_app.command("balance")
+def ledger_balance(owner: Annotated[str, typer.Argument(help="A device name, or device:NAME / key:NAME.")]) -> None:
+    """A wallet's balances."""
+    from glassmate.payments.ledger import MINOR_UNITS
+
+    balances = _ledger(_settings()).balances(_owner(owner))
+    if not balances:
+        out.print(f"{escape(_owner(owner))} has no wallet yet", emoji=False)
+    for currency, minor in sorted(balances.items()):
+        units = MINOR_UNITS.get(currency, 2)
+        out.print(f"{minor / 10**units:,.{units}f} {currency}", highlight=False)
+
+
+@ledger_app.command("fund")
+def ledger_fund(
+    owner: Annotated[str, typer.Argument(help="A device name, or device:NAME / key:NAME.")],
+    amount: Annotated[str, typer.Argument(help="How much, e.g. 100.00.")],
+    currency: Annotated[str, typer.Argument(help="ISO 4217 code, e.g. EUR.")] = "EUR",
+) -> None:
+    """Top up a wallet (money from outside: the ledger's funding account)."""
+    from glassmate.payments.checkout import parse_amount
+    from glassmate.payments.ledger import MINOR_UNITS
+
+    currency = currency.upper()
+    try:
+        minor = parse_amount(amount, MINOR_UNITS.get(currency, 2))
+        balances = _ledger(_settings()).fund(_owner(owner), minor, currency)
+    except GlassmateError as exc:
+        raise _fail(exc) from exc
+    units = MINOR_UNITS[currency]
+    out.print(f"{escape(_owner(owner))}: {balances[currency] / 10**units:,.{units}f} {currency}", highlight=False,
+              emoji=False)  # fmt: skip
+
+
+@pay_app.command("pin")
+def pay_pin(
+    owner: Annotated[str, typer.Argument(help="A device name, or device:NAME / key:NAME.")],
+    stdin: Annotated[bool, typer.Option("--stdin", help="Read the PIN from standard input (for scripts).")] = False,
+) -> None:
+    """Set the PIN that confirms this wallet's payments (4-8 digits; stored as a scrypt hash)."""
+    import sys
+
+    from glassmate.payments.pins import PinStore
+
+    ask = lambda: typer.prompt("New PIN", hide_input=True, confirmation_prompt=True)  # noqa: E731
+    pin = sys.stdin.readline().strip() if stdin else ask()
+    try:
+        PinStore(ledger=_ledger(_settings())).set(_owner(owner), pin)
+    except GlassmateError as exc:
+        raise _fail(exc) from exc
+    out.print(f"PIN set for {escape(_owner(owner))}", emoji=False)

@@ -268,3 +268,26 @@ def test_pins_are_slow_hashed_and_locked_after_wrong_attempts(ledger: Ledger) ->
         assert wrong.value.code == "pin-wrong" and left in wrong.value.message
     with pytest.raises(PinLocked):
         pins.verify("device:glasses", "4321")  # even the right PIN, while locked
+
+
+def test_the_ledger_commands(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from glassmate.cli import app
+
+    runner = CliRunner()
+    monkeypatch.setenv("GLASSMATE_HOME", str(tmp_path))
+    funded = runner.invoke(app, ["ledger", "fund", "glasses", "25.00", "EUR"])
+    assert funded.exit_code == 0 and "device:glasses: 25.00 EUR" in funded.output, funded.output
+    assert runner.invoke(app, ["ledger", "fund", "glasses", "1.001"]).exit_code != 0
+    pin = runner.invoke(app, ["pay", "pin", "glasses", "--stdin"], input="86420\n")
+    assert pin.exit_code == 0 and "86420" not in pin.output
+    assert "25.00 EUR" in runner.invoke(app, ["ledger", "balance", "device:glasses"]).output
+    verified = runner.invoke(app, ["ledger", "verify"])
+    assert verified.exit_code == 0 and "ledger OK: 1 audit records" in verified.output
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "glassmate.db") as db:
+        db.execute("UPDATE ledger_accounts SET balance = balance + 100 WHERE kind = 'wallet'")
+    broken = runner.invoke(app, ["ledger", "verify"])
+    assert broken.exit_code == 1 and "entries sum to 2500" in broken.output
