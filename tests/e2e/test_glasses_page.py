@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -40,15 +42,22 @@ def speech_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-async def page(speech_wav: Path, tmp_path: Path) -> AsyncIterator[tuple[object, str]]:
+@asynccontextmanager
+async def glasses_page(
+    speech_wav: Path, home: Path, *, video: Path | None = None, funds: int = 0
+) -> AsyncIterator[tuple[Any, str, Any]]:
+    """The page in Chromium with a fake microphone (and, if given, a fake camera playing `video`), connected
+    to a server with the real models. Yields the page, the server's URL and the app."""
     from playwright.async_api import async_playwright
 
-    settings = Settings(home=tmp_path)
+    settings = Settings(home=home)
     # Models come from the prepared default home; devices live in this test's own database.
     models = Models(settings=Settings())
     app = create_app(settings, models=models, preload=True)
     _, token = app.state.services.devices.add("e2e-browser")
+    if funds:
+        app.state.services.payments.fund("device:e2e-browser", funds, "EUR")
+    camera = [f"--use-file-for-fake-video-capture={video}"] if video else []
     with serve_in_thread(app) as base:
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(
@@ -58,6 +67,7 @@ async def page(speech_wav: Path, tmp_path: Path) -> AsyncIterator[tuple[object, 
                     "--use-fake-ui-for-media-stream",
                     "--use-fake-device-for-media-stream",
                     f"--use-file-for-fake-audio-capture={speech_wav}",
+                    *camera,
                     "--autoplay-policy=no-user-gesture-required",
                     "--disable-background-networking",
                     "--disable-component-update",
@@ -69,11 +79,17 @@ async def page(speech_wav: Path, tmp_path: Path) -> AsyncIterator[tuple[object, 
             page.on("console", lambda msg: print("console:", msg.text))
             await page.goto(f"{base}/#token={token}&autostart=1")
             try:
-                yield page, base
+                yield page, base, app
             finally:
                 ARTIFACTS.mkdir(exist_ok=True)
-                await page.screenshot(path=str(ARTIFACTS / "glasses-page.png"))
+                await page.screenshot(path=str(ARTIFACTS / f"glasses-page{'-pay' if video else ''}.png"))
                 await browser.close()
+
+
+@pytest.fixture
+async def page(speech_wav: Path, tmp_path: Path) -> AsyncIterator[tuple[object, str]]:
+    async with glasses_page(speech_wav, tmp_path) as (p, base, _app):
+        yield p, base
 
 
 async def test_spoken_question_gets_transcript_hud_answer_and_audio(page: tuple[object, str]) -> None:
@@ -118,3 +134,33 @@ async def test_translation_mode_shows_on_the_hud(page: tuple[object, str]) -> No
     await p.click("#ask-btn")  # type: ignore[attr-defined]
     await p.wait_for_function("!window.glassmate.translating", timeout=30_000)  # type: ignore[attr-defined]
     assert not await p.locator("#translating").is_visible()  # type: ignore[attr-defined]
+
+
+async def test_look_to_pay_from_the_page(speech_wav: Path, tmp_path: Path) -> None:
+    """The camera sees a merchant's QR code: the confirmation card and the payment panel appear; "confirm"
+    (typed here, spoken on glasses) plus the held confirm button pays; the receipt card replaces the card."""
+    from glassmate.payments.emv import build
+    from glassmate.testing.scenes import render_qr_scene, write_y4m
+
+    payload = build(merchant_name="Cafe Lisboa", merchant_city="Berlin", currency_numeric="978", country="DE",
+                    amount="4.50")  # fmt: skip
+    video = tmp_path / "counter.y4m"
+    write_y4m(str(video), render_qr_scene(payload))
+    async with glasses_page(speech_wav, tmp_path / "home", video=video, funds=2_000) as (p, _base, app):
+        await p.wait_for_function("window.glassmate.connected", timeout=30_000)
+        await p.select_option("#mode", "ptt")  # the looping fake microphone stays out of it
+        await p.click("#frame")
+        await p.wait_for_function("window.glassmate.cards.some(c => c.title === 'Pay Cafe Lisboa')", timeout=30_000)
+        assert await p.locator("#payment").is_visible()
+        assert "4.50 EUR" in await p.locator("#payment-what").inner_text()
+        await p.fill("#question", "Confirm.")
+        await p.click("#ask-btn")
+        await p.wait_for_function("window.glassmate.answers.some(a => a.includes('hold the button'))", timeout=30_000)
+        await p.click("#pay-confirm", delay=700)  # held for 0.7 s: the confirm gesture
+        await p.wait_for_function("window.glassmate.cards.some(c => c.title === 'Paid')", timeout=30_000)
+        assert not await p.locator("#payment").is_visible()
+        assert await p.locator("#cards .card h3", has_text="Paid").count() == 1
+        assert await p.locator("#cards .card h3", has_text="Pay Cafe Lisboa").count() == 0  # replaced
+        state = await p.evaluate("window.glassmate")
+        assert [pay["state"] for pay in state["payments"]] == ["created", "settled"]
+        assert app.state.services.payments.balances("device:e2e-browser") == {"EUR": 2_000 - 450}

@@ -43,3 +43,23 @@ def render_qr_scene(payload: str, size: tuple[int, int] = (640, 480), *, seed: i
                                font=ImageFont.load_default(size=20))  # fmt: skip
     pixels = np.asarray(scene).astype(np.int16) + rng.integers(-6, 7, size=(size[1], size[0], 3))
     return np.clip(pixels, 0, 255).astype(np.uint8)
+
+
+def write_y4m(path: str, pixels: np.ndarray, frames: int = 10) -> None:
+    """A still scene as a Y4M video (4:2:0, full-range BT.601): Chromium's --use-file-for-fake-video-capture
+    plays it as the camera."""
+    rgb = pixels[: pixels.shape[0] // 2 * 2, : pixels.shape[1] // 2 * 2].astype(np.float32)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    y = 0.299 * r + 0.587 * g + 0.114 * b
+    u = 128 - 0.168736 * r - 0.331264 * g + 0.5 * b
+    v = 128 + 0.5 * r - 0.418688 * g - 0.081312 * b
+    height, width = y.shape
+
+    def half(plane: np.ndarray) -> np.ndarray:
+        return plane.reshape(height // 2, 2, width // 2, 2).mean(axis=(1, 3))
+
+    planes = [np.clip(p, 0, 255).astype(np.uint8).tobytes() for p in (y, half(u), half(v))]
+    with open(path, "wb") as f:
+        f.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            f.write(b"FRAME\n" + b"".join(planes))

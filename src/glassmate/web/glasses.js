@@ -11,12 +11,14 @@ const $ = (id) => document.getElementById(id);
 // State the end-to-end tests read.
 const state = (window.glassmate = {
   connected: false, translating: false, audioBytes: 0, transcripts: [], answers: [], cards: [], routes: [],
-  errors: [], transcript: [],
+  errors: [], transcript: [], payments: [],
 });
 
 let ws = null, micCtx = null, playCtx = null, micNode = null, micStream = null, camStream = null;
 let pending = [], pendingLen = 0, playHead = 0, playing = [], frameTimer = null;
 let talking = false, speechStoppedAt = 0, firstAudioSeen = true, answerText = "";
+let openPayment = null, holdTimer = null;
+const HOLD_MS = 500;       // the confirm gesture: a deliberate hold, not a tap
 
 function token() {
   const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
@@ -137,6 +139,7 @@ function handle(ev) {
       break;
     }
     case "hud.card": showCard(ev.card); break;
+    case "payment.updated": showPayment(ev.payment); break;
     case "error":
       state.errors.push(ev.error.code);
       log(`error ${ev.error.code}: ${ev.error.message}`);
@@ -148,6 +151,8 @@ function handle(ev) {
 
 function showCard(card) {
   state.cards.push(card);
+  // A card with the id of one on screen replaces it (a payment's card moves from "confirm" to "paid").
+  for (const old of $("cards").querySelectorAll(".card")) if (old.dataset.id === card.id) old.remove();
   const el = document.createElement("div");
   el.className = `card ${card.priority || ""}`;
   el.dataset.id = card.id;
@@ -159,6 +164,16 @@ function showCard(card) {
   cards.prepend(el);
   while (cards.children.length > 3) cards.lastChild.remove();
   setTimeout(() => el.remove(), card.ttl_ms || 8000);
+}
+
+// A payment awaiting confirmation: the gesture (hold), the PIN, or cancel. The spoken "confirm" goes by voice
+// (or the question box); the server needs both.
+function showPayment(payment) {
+  state.payments.push(payment);
+  openPayment = payment.state === "created" ? payment : null;
+  $("payment").hidden = !openPayment;
+  if (openPayment) $("payment-what").textContent = `${payment.merchant.name}: ${payment.amount} ${payment.currency}`;
+  else log(`payment ${payment.state}: ${payment.amount} ${payment.currency} to ${payment.merchant.name}`, "pay");
 }
 
 // -- audio out ------------------------------------------------------------------------------------------------
@@ -249,6 +264,17 @@ $("ptt").onpointerup = () => {
   send({ type: "response.create" });
 };
 $("frame").onclick = sendFrame;
+$("pay-confirm").onpointerdown = () => {
+  holdTimer = setTimeout(() => { if (openPayment) send({ type: "payment.confirm", payment_id: openPayment.id }); }, HOLD_MS);
+};
+$("pay-confirm").onpointerup = $("pay-confirm").onpointerleave = () => clearTimeout(holdTimer);
+$("payment").onsubmit = (e) => {
+  e.preventDefault();
+  if (!openPayment) return;
+  send({ type: "payment.confirm", payment_id: openPayment.id, pin: $("pay-pin").value });
+  $("pay-pin").value = "";
+};
+$("pay-cancel").onclick = () => send({ type: "payment.cancel", payment_id: openPayment && openPayment.id });
 $("save").onclick = () => {
   const lines = state.transcript.length ? state.transcript : state.transcripts.map((t, i) => `me: ${t}\n   ${state.answers[i] || ""}`);
   const link = document.createElement("a");
