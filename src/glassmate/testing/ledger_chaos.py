@@ -202,8 +202,9 @@ def _check(report: ChaosReport, env: dict[str, str], told: dict[int, str], seed:
     from glassmate.payments.ledger import Ledger
     from glassmate.store.ledger import LedgerPayment
 
-    settings = Settings(home=Path(env["GLASSMATE_HOME"]), database_url=env.get("GLASSMATE_DATABASE_URL"))
-    ledger = Ledger(url=settings.db_url, settings=settings.payments, rates=settings.products.rates, currency="EUR")
+    settings = Settings(home=Path(env["GLASSMATE_HOME"]))
+    url = env.get("GLASSMATE_DATABASE_URL") or settings.db_url
+    ledger = Ledger(url=url, settings=settings.payments, rates=settings.products.rates, currency="EUR")
     with ledger.sessions() as s:
         rows = s.execute(
             select(LedgerPayment.idempotency_key, LedgerPayment.id, LedgerPayment.state, LedgerPayment.amount).where(
