@@ -78,6 +78,8 @@ def main(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # websockets logs every frame's content at DEBUG: device tokens, PINs and payment payloads ride in frames.
+    logging.getLogger("websockets").setLevel(logging.INFO)
 
 
 @app.command()

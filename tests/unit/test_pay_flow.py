@@ -156,7 +156,8 @@ async def test_cancel_by_voice_or_tap_and_expiry_pay_nothing(glasses: Any) -> No
     assert not ledger.verify()
 
 
-async def test_pin_confirmation_with_a_wrong_pin_first(glasses: Any) -> None:
+async def test_pin_confirmation_with_a_wrong_pin_first(glasses: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")
     client, app = glasses(["Confirm."], confirm_with="pin")
     app.state.services.pins.set("device:glasses", "2468")
     async with client.realtime.connect(model="glassmate") as conn:
@@ -176,6 +177,13 @@ async def test_pin_confirmation_with_a_wrong_pin_first(glasses: Any) -> None:
         paid = await until(conn, card("Paid"))
     assert states(paid) == ["settled"]
     assert app.state.services.payments.balances("device:glasses") == {"EUR": 10_000 - 450}
+    # The server logs the payment, never its PINs or payload (the test's own client, which logs the frames it
+    # sends at DEBUG, is left out).
+    server_log = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith(("websockets.client",
+                                                                                              "openai")))  # fmt: skip
+    assert "settled by voice+pin" in server_log
+    for secret in ("2468", "1111", CAFE, CAFE[10:50]):
+        assert secret not in server_log
 
 
 async def test_bad_codes_and_out_of_order_steps(glasses: Any) -> None:
