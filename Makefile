@@ -24,6 +24,7 @@ bench: setup
 	.venv/bin/python bench/models.py
 	.venv/bin/python bench/voice_latency.py
 	.venv/bin/python bench/api.py
+	.venv/bin/python bench/payments.py
 
 lock:
 	.venv/bin/pip freeze --exclude-editable | grep -v '^glassmate' > requirements/constraints.txt.new
