@@ -15,16 +15,11 @@ from glassmate.testing import ledger_chaos
 def test_no_payment_is_lost_or_doubled_when_the_server_is_killed(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    url = request.getfixturevalue("postgres_url") if backend == "postgresql" else None
-    if url is not None:  # the session's server: a database of this test's own
-        from sqlalchemy import create_engine, text
+    url = None
+    if backend == "postgresql":  # a database of this test's own on the session's server
+        from glassmate.testing.postgres import fresh_database
 
-        engine = create_engine(url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text("DROP DATABASE IF EXISTS chaos"))
-            conn.execute(text("CREATE DATABASE chaos"))
-        engine.dispose()
-        url = url.rsplit("/", 1)[0] + "/chaos"
+        url = fresh_database(request.getfixturevalue("postgres_url"), "chaos")
     report = ledger_chaos.run(home=tmp_path, db_url=url, payments=150, clients=4, kill_between=(0.3, 1.2), seed=7)
     assert report.kills >= 2, report.as_dict()  # the server really died under the clients
     assert report.ok, report.as_dict()

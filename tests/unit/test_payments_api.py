@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -54,9 +55,16 @@ class Api:
         return sum(b["amount_minor"] for b in body["balances"] if b["currency"] == "EUR")
 
 
-@pytest.fixture
-def api(tmp_path) -> Iterator[Api]:  # type: ignore[no-untyped-def]
-    settings = Settings(home=tmp_path, payments={"max_payment": 100, "max_per_day": 150, "confirm_ttl_s": 30})
+@pytest.fixture(params=["sqlite", "postgresql"])
+def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
+    """The whole app on SQLite, and on a fresh database of the session's PostgreSQL server."""
+    url = None
+    if request.param == "postgresql":
+        from glassmate.testing.postgres import fresh_database
+
+        url = fresh_database(request.getfixturevalue("postgres_url"), "payments_api")
+    payments = {"max_payment": 100, "max_per_day": 150, "confirm_ttl_s": 30}
+    settings = Settings(home=tmp_path, payments=payments, database_url=url)  # type: ignore[arg-type]
     app = create_app(settings, models=fake_models(settings))
     services = app.state.services
     _, device = services.devices.add("glasses")
@@ -235,3 +243,26 @@ def test_bad_input_is_refused_with_its_code_and_nothing_is_lost(api: Api, case: 
     report = ledger.verify()
     assert not report, report.items
     assert set(ledger.totals().values()) <= {0} and before.keys() <= ledger.totals().keys()
+
+
+def test_a_payment_whose_answer_was_lost_is_returned_on_retry_not_charged_again(api: Api) -> None:
+    """The server commits, then dies before answering (here: the route fails right after the ledger call). The
+    client retries with the same key and gets the committed payment; the wallet is charged once."""
+    ledger = api.app.state.services.payments
+    real_pay = ledger.pay
+    calls: list[str] = []
+
+    def pay_then_crash(request: Any) -> Any:
+        payment = real_pay(request)
+        calls.append(payment.id)
+        if len(calls) == 1:
+            raise RuntimeError("the process died after the commit")
+        return payment
+
+    ledger.pay = pay_then_crash  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        api.pay(key="lost-answer")
+    retried = api.pay(key="lost-answer")
+    assert retried.status_code == 200 and retried.headers["idempotent-replayed"] == "true"
+    assert retried.json()["id"] == calls[0] == calls[1]
+    assert api.balance() == 20_000 - 450 and not ledger.verify()

@@ -99,11 +99,13 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         warm = asyncio.create_task(_warm_up(services)) if preload else None
+        expiry = asyncio.create_task(_expire_payments(ledger))
         _log_tasks_on_sigusr1()
         yield
-        if warm is not None:
-            warm.cancel()
-            await asyncio.gather(warm, return_exceptions=True)
+        for task in (warm, expiry):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         await services.models.aclose()
         services.devices.db.dispose()
         ledger.dispose()
@@ -164,6 +166,18 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
     web_dir = Path(str(files("glassmate").joinpath("web")))
     app.mount("/", StaticFiles(directory=web_dir, html=True), name="web")
     return app
+
+
+async def _expire_payments(ledger: Ledger, every_s: float = 15.0) -> None:
+    """Mark confirmations nobody answered (a client that went away) as expired, so they never linger as open."""
+    while True:
+        try:
+            expired = await asyncio.to_thread(ledger.expire_due)
+            if expired:
+                log.info("%d unconfirmed payment(s) expired", expired)
+        except Exception:  # the database is away for a moment: try again next round
+            log.warning("could not expire unconfirmed payments", exc_info=True)
+        await asyncio.sleep(every_s)
 
 
 async def _warm_up(services: Services) -> None:

@@ -266,12 +266,19 @@ class Ledger:
 
     def expire_due(self) -> int:
         """Mark every created payment past its confirmation time as expired; returns how many."""
+        now = utcnow()
+        with self.sessions() as s:  # a read first: most rounds find nothing and take no lock
+            open_ = s.execute(
+                select(LedgerPayment.id, LedgerPayment.expires_at).where(LedgerPayment.state == "created")
+            )
+            due = [pid for pid, expires in open_ if expires is not None and _aware(expires) <= now]
+        if not due:
+            return 0
         with self._tx() as tx:
-            due = list(tx.s.scalars(select(LedgerPayment).where(LedgerPayment.state == "created")))
-            now = utcnow()
             n = 0
-            for row in due:
-                if row.expires_at is not None and _aware(row.expires_at) <= now:
+            for pid in due:
+                row = tx.s.get_one(LedgerPayment, pid)
+                if row.state == "created":  # not confirmed in the meantime
                     tx.change(row, "expired", actor="system")
                     n += 1
             return n

@@ -38,6 +38,7 @@ class LedgerPayment(Base):
     __table_args__ = (
         UniqueConstraint("owner", "idempotency_key"),
         Index("ix_ledger_payments_wallet_day", "wallet_id", "created_at"),
+        Index("ix_ledger_payments_state", "state"),  # the open confirmations, found every few seconds
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
