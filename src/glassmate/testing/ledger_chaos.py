@@ -34,6 +34,7 @@ class ChaosReport:
     payments: int
     clients: int
     kills: int = 0
+    kills_after_commit: int = 0  # kills sent the moment a new ledger commit was seen
     requests: int = 0
     retries: int = 0  # requests that got no answer (connection refused or cut) and were sent again
     # Retries answered "already done" (Idempotent-Replayed): the payment committed, its answer was lost in a kill.
@@ -99,6 +100,33 @@ class ServerProcess:
                 self.kill()
         if self.log:
             self.log.close()
+
+
+class _HeadWatcher:
+    """Reads the ledger head's sequence number from outside the server, to notice a commit within ~1 ms."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy import create_engine
+
+        self.engine = create_engine(url)
+
+    def _seq(self) -> int:
+        from sqlalchemy import text
+
+        with self.engine.connect() as conn:
+            return int(conn.execute(text("SELECT seq FROM ledger_head WHERE id = 1")).scalar_one())
+
+    def wait_for_commit(self, *, limit_s: float) -> None:
+        try:
+            start = self._seq()
+            deadline = time.monotonic() + limit_s
+            while time.monotonic() < deadline and self._seq() == start:
+                time.sleep(0.0005)
+        except Exception:  # the database is busy or restarting: kill blind this time
+            return
+
+    def close(self) -> None:
+        self.engine.dispose()
 
 
 def _glassmate(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -170,8 +198,15 @@ def run(*, home: Path, db_url: str | None, payments: int, clients: int = 4,
                         report.retries += 1
                     time.sleep(0.02)
 
+    head = _HeadWatcher(db_url or f"sqlite:///{home / 'glassmate.db'}")
+
     def killer() -> None:
         while not done.wait(rng.uniform(*kill_between)):
+            # Every other kill lands just after a commit, while its answer is likely still on the way: the
+            # case idempotency keys exist for (a blind kill rarely hits that millisecond).
+            if report.kills % 2 == 1:
+                head.wait_for_commit(limit_s=1.0)
+                report.kills_after_commit += 1
             server.kill()
             report.kills += 1
             server.start()
@@ -190,6 +225,7 @@ def run(*, home: Path, db_url: str | None, payments: int, clients: int = 4,
     done.set()
     if chaos:
         chaos.join()
+    head.close()
     server.stop()
     _check(report, env, told, seed)
     return report
