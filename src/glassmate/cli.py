@@ -486,8 +486,12 @@ def serve(
     if not any(not d.revoked for d in registry.list()):
         # First run: register this browser so the page works at once. The token rides in the URL fragment,
         # which browsers never send to the server, and the page moves it to local storage.
-        _, token = registry.add(f"browser-{secrets.token_hex(2)}")
+        browser, token = registry.add(f"browser-{secrets.token_hex(2)}")
         url += f"#token={token}"
+        # …and give it a wallet with demo money, so look-to-pay works at once (docs/payments.md).
+        application.state.services.payments.fund(f"device:{browser.name}", 10_000, "EUR", actor="demo")
+        out.print(f"{browser.name}'s wallet holds 100.00 EUR of demo money (glassmate ledger fund to top up)",
+                  highlight=False, emoji=False)  # fmt: skip
     catalog = application.state.services.catalog
     if catalog.count() == 0:
         # First run: a catalog to look at, so "what is this, and where is it cheaper?" works at once.

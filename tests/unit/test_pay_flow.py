@@ -221,3 +221,32 @@ async def test_a_gesture_alone_does_not_pay_and_a_wrong_payment_id_is_refused(gl
         error = await until(conn, lambda e: e.type == "error")
         assert error[-1].error.code == "payment-mismatch"
     assert app.state.services.payments.balances("device:glasses") == {"EUR": 10_000}
+
+
+async def test_a_dropped_connection_leaves_no_open_payment(glasses: Any) -> None:
+    """The glasses go away with the confirmation card up: the payment is never charged and ends expired."""
+    client, app = glasses([], confirm_ttl_s=0.3)
+    ledger = app.state.services.payments
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.send(frame_event(CAFE))
+        shown = await until(conn, card("Pay Cafe Lisboa"))
+    pid = next(e.payment["id"] for e in shown if e.type == "payment.updated")
+    await asyncio.sleep(0.5)
+    ledger.expire_due()  # what the server's background round does every few seconds
+    assert ledger.get(pid, owner="device:glasses").state == "expired"
+    assert ledger.balances("device:glasses") == {"EUR": 10_000}
+
+
+async def test_confirm_goes_to_the_payment_in_translation_mode(glasses: Any) -> None:
+    client, _app = glasses(["Confirm."])
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.session.update(session={"type": "realtime", "glassmate": {"translation": {  # type: ignore[typeddict-unknown-key]
+            "enabled": True, "other_language": "de"}}})  # fmt: skip
+        await conn.send(frame_event(CAFE))
+        await until(conn, lambda e: e.type == "response.done")
+        await send_audio(conn, utterance())
+        asked = await until(conn, lambda e: e.type == "response.done")
+    assert "hold the button" in said(asked) and asked[-1].response.metadata["route"] == "pay"
+    assert not any(e.type == "hud.caption" and e.kind == "translation" for e in asked)

@@ -391,11 +391,11 @@ class RealtimeSession:
         text = await transcript
         if text is None:  # transcription failed; its error was reported
             return
-        if self.config.glassmate.translation.enabled and utterance is not None:
-            control = self.router.route(Turn(text=text))
-            if control.name not in ("translate", "stop"):
-                await self._finish_translation(text, utterance)
-                return
+        translating = self.config.glassmate.translation.enabled and utterance is not None
+        if translating and not self._is_command(text):
+            assert utterance is not None
+            await self._finish_translation(text, utterance)
+            return
         text = self._apply_wake_phrase(text)
         if text:
             await self._respond(text)
@@ -411,6 +411,12 @@ class RealtimeSession:
         self.config = self.config.model_copy(update={"glassmate": glassmate})
         self.spawn(self.send(self._session_event("session.updated")), name="session-updated")
 
+    def _is_command(self, text: str) -> bool:
+        """In translation mode: words for the glasses ("stop translating", "stop", a payment's "confirm"), not
+        for the other party."""
+        turn = Turn(text=text, payment_pending=self.payments.pending is not None)
+        return self.router.route(turn).name in ("translate", "stop", "pay")
+
     def side_for(self, language: str | None) -> str:
         """Whose words these are, by language: the wearer's ("me") or the other party's ("them")."""
         if not self.config.glassmate.translation.enabled or language is None:
@@ -421,7 +427,7 @@ class RealtimeSession:
         """Translate one clause as soon as it is transcribed (the speaker may still be talking), and caption the
         translation so far. Returns the clause's translation, or None when there is nothing to translate."""
         text, language = heard.text, heard.language or self.config.glassmate.language
-        if not text or self.router.route(Turn(text=text)).name in ("translate", "stop"):
+        if not text or self._is_command(text):
             return None  # a command to the glasses, not words for the other party
         mine = self.config.glassmate.language
         side = self.side_for(language)
