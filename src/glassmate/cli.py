@@ -491,7 +491,7 @@ def serve(
         # …and give it a wallet with demo money, so look-to-pay works at once (docs/payments.md).
         application.state.services.payments.fund(f"device:{browser.name}", 10_000, "EUR", actor="demo")
         out.print(f"{browser.name}'s wallet holds 100.00 EUR of demo money (glassmate ledger fund to top up)",
-                  highlight=False, emoji=False)  # fmt: skip
+                  highlight=False, emoji=False, soft_wrap=True)  # fmt: skip
     catalog = application.state.services.catalog
     if catalog.count() == 0:
         # First run: a catalog to look at, so "what is this, and where is it cheaper?" works at once.
