@@ -250,3 +250,15 @@ async def test_confirm_goes_to_the_payment_in_translation_mode(glasses: Any) -> 
         asked = await until(conn, lambda e: e.type == "response.done")
     assert "hold the button" in said(asked) and asked[-1].response.metadata["route"] == "pay"
     assert not any(e.type == "hud.caption" and e.kind == "translation" for e in asked)
+
+
+async def test_a_broken_frame_is_skipped_and_the_next_one_is_scanned(glasses: Any) -> None:
+    client, _app = glasses([])
+    good = frame_event(CAFE)
+    broken = jpeg_bytes(render_qr_scene(CAFE))
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.send({"type": "input_image.append", "image": base64.b64encode(broken[: len(broken) // 3]).decode()})
+        await conn.send(good)
+        seen = await until(conn, card("Pay Cafe Lisboa"))
+    assert not [e for e in seen if e.type == "error"]

@@ -95,7 +95,11 @@ class PaymentFlow:
                 await asyncio.sleep(wait)
             frame, self._latest = self._latest, None
             self._last_scan = time.monotonic()
-            payload = await self._find_code(frame)
+            try:
+                payload = await self._find_code(frame)
+            except GlassmateError as exc:  # a frame that cannot be read: the next one will do, no error per frame
+                log.debug("payment scan skipped a frame: %s", exc.code)
+                continue
             if payload is None or self.pending is not None or is_wallet_link(payload):
                 continue  # a wallet app's link in view is not worth interrupting the wearer for
             if time.monotonic() - self._seen.get(_digest(payload), -SEEN_HOLD_S) < SEEN_HOLD_S:
