@@ -489,7 +489,7 @@ def serve(
         browser, token = registry.add(f"browser-{secrets.token_hex(2)}")
         url += f"#token={token}"
         # …and give it a wallet with demo money, so look-to-pay works at once (docs/payments.md).
-        application.state.services.payments.fund(f"device:{browser.name}", 10_000, "EUR", actor="demo")
+        application.state.services.ledger.fund(f"device:{browser.name}", 10_000, "EUR", actor="demo")
         out.print(f"{browser.name}'s wallet holds 100.00 EUR of demo money (glassmate ledger fund to top up)",
                   highlight=False, emoji=False, soft_wrap=True)  # fmt: skip
     catalog = application.state.services.catalog

@@ -33,6 +33,7 @@ from glassmate.config import Settings
 from glassmate.errors import GlassmateError
 from glassmate.payments.ledger import Ledger
 from glassmate.payments.pins import PinStore
+from glassmate.payments.provider import PaymentProvider
 from glassmate.products.catalog import Catalog
 from glassmate.runtime import Models
 from glassmate.skills.router import Router, default_router
@@ -54,7 +55,8 @@ class Services:
     rate_limiter: KeyRateLimiter
     admission: Admission
     catalog: Catalog
-    payments: Ledger  # the payment provider (the local ledger)
+    payments: PaymentProvider  # the local ledger unless another provider is plugged in
+    ledger: Ledger  # glassmate's own database of wallets: demo money, PINs, audit (`glassmate ledger`)
     pins: PinStore
     warm: bool = False  # models loaded and the LLM's system prompt cached
     warm_error: str | None = None
@@ -93,6 +95,7 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
         admission=Admission(max_waiting=settings.server.max_waiting),
         catalog=catalog,
         payments=ledger,
+        ledger=ledger,
         pins=PinStore(ledger=ledger),
     )
 

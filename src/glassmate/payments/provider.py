@@ -162,6 +162,10 @@ class PaymentProvider(Protocol):
         """Refund all (amount None) or part of a settled payment."""
         ...
 
+    def find(self, owner: str, idempotency_key: str) -> Payment | None:
+        """The caller's payment made with this idempotency key, if any (to tell a retry from a new request)."""
+        ...
+
     def get(self, payment_id: str, *, owner: str) -> Payment:
         """The caller's payment; PaymentNotFound for anyone else's."""
         ...
