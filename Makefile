@@ -1,13 +1,16 @@
 # The two commands a newcomer runs are `make run` and `make test`; both set everything up first.
-.PHONY: setup run test test-unit lint bench lock
+.PHONY: setup setup-test run test test-unit lint bench lock
 
 setup:
 	./scripts/setup.sh
 
+setup-test:
+	./scripts/setup.sh --test
+
 run: setup
 	.venv/bin/glassmate serve
 
-test: setup
+test: setup-test
 	.venv/bin/ruff check src tests bench
 	.venv/bin/ruff format --check src tests bench
 	.venv/bin/mypy
@@ -20,7 +23,7 @@ lint:
 	.venv/bin/ruff check --fix src tests bench
 	.venv/bin/ruff format src tests bench
 
-bench: setup
+bench: setup-test
 	.venv/bin/python bench/models.py
 	.venv/bin/python bench/voice_latency.py
 	.venv/bin/python bench/api.py

@@ -7,7 +7,12 @@ cd "$(dirname "$0")/.."
 
 # fonts-wqy-microhei: a small CJK font, so tests can render Chinese labels for OCR.
 # chromium: the end-to-end tests drive the glasses page in it (headless).
-APT_PACKAGES=(espeak-ng tesseract-ocr libsndfile1 libgl1 libglib2.0-0 make fonts-wqy-microhei chromium postgresql)
+APT_PACKAGES=(espeak-ng tesseract-ocr libsndfile1 libgl1 libglib2.0-0 make fonts-wqy-microhei chromium)
+# --test: also what only the tests need. postgresql: the ledger's tests run against a real server that they start
+# (Debian's package also sets up a system cluster, which a machine that only runs glassmate does not need).
+if [ "${1:-}" = "--test" ]; then
+  APT_PACKAGES+=(postgresql)
+fi
 # llama.cpp's native build crashes on these CPUs (an AMX code path): build for a fixed AVX2 baseline.
 LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
 
