@@ -20,7 +20,7 @@ from glassmate.providers.codes.zxing import ZXingScanner
 from glassmate.testing import FakeASR, fake_models
 from glassmate.testing.scenes import jpeg_bytes, render_qr_scene
 from glassmate.testing.server import serve_in_thread
-from tests.unit.test_session_flows import send_audio, utterance
+from tests.unit.test_session_flows import send_audio, start_translating, utterance
 
 CAFE = build(merchant_name="Cafe Lisboa", merchant_city="Berlin", currency_numeric="978", country="DE", amount="4.50")
 KIOSK = build(merchant_name="Kiosk Ost", merchant_city="Leipzig", currency_numeric="978", country="DE",
@@ -241,9 +241,7 @@ async def test_a_dropped_connection_leaves_no_open_payment(glasses: Any) -> None
 async def test_confirm_goes_to_the_payment_in_translation_mode(glasses: Any) -> None:
     client, _app = glasses(["Confirm."])
     async with client.realtime.connect(model="glassmate") as conn:
-        await conn.recv()
-        await conn.session.update(session={"type": "realtime", "glassmate": {"translation": {  # type: ignore[typeddict-unknown-key]
-            "enabled": True, "other_language": "de"}}})  # fmt: skip
+        await start_translating(conn, other_language="de")
         await conn.send(frame_event(CAFE))
         await until(conn, lambda e: e.type == "response.done")
         await send_audio(conn, utterance())

@@ -214,6 +214,21 @@ class TwoSpeakerASR(FakeASR):
         return Transcript(text, language, 0.9, len(samples) / 16_000, [Segment(0.0, 1.0, text)])
 
 
+async def start_translating(conn: Any, **options: Any) -> None:
+    """Skip the session.created event and switch translation on with `options` (other_language, glossary…)."""
+    await conn.recv()
+    await conn.session.update(session={"type": "realtime", "glassmate": {"translation": {"enabled": True, **options}}})
+    await collect(conn, "session.updated")
+
+
+async def captions_until(conn: Any, done: Any) -> list[Any]:
+    """Events up to the first `hud.caption` for which `done(caption)` holds."""
+    events = await collect(conn, "hud.caption", limit_s=10)
+    while not (events[-1].type == "hud.caption" and done(events[-1])):
+        events += await collect(conn, "hud.caption", limit_s=10)
+    return events
+
+
 async def test_conversation_translation_by_voice(make_server: Any) -> None:
     asr = TwoSpeakerASR([
         ("Translate to German.", "en"),
@@ -241,9 +256,7 @@ async def test_conversation_translation_by_voice(make_server: Any) -> None:
         assert spoken == "Wo ist der Bahnhof?"
 
         await send_audio(conn, utterance())  # the other person, in German: captioned and translated, not spoken
-        theirs = await collect(conn, "hud.caption", limit_s=10)
-        while not (theirs[-1].type == "hud.caption" and theirs[-1].kind == "translation"):
-            theirs += await collect(conn, "hud.caption", limit_s=10)
+        theirs = await captions_until(conn, lambda c: c.kind == "translation")
         assert theirs[-1].side == "them" and theirs[-1].text == "Straight ahead, then left."
         assert theirs[-1].language == "en"
         assert not any(e.type == "response.created" for e in theirs)
@@ -261,17 +274,12 @@ async def test_a_clause_is_translated_while_the_speaker_goes_on(make_server: Any
     asr = TwoSpeakerASR([("Where is the station?", "en"), ("Is it far?", "en")])
     llm = ScriptedLLM(["Wo ist der Bahnhof?", "Ist es weit?"])
     client, _ = make_server(asr=asr, llm=llm)
-    on = {"glassmate": {"translation": {"enabled": True, "other_language": "de", "glossary": {"station": "Bahnhof"}}}}
     async with client.realtime.connect(model="glassmate") as conn:
-        await conn.recv()
-        await conn.session.update(session={"type": "realtime", **on})
-        await collect(conn, "session.updated")
+        await start_translating(conn, other_language="de", glossary={"station": "Bahnhof"})
         # First clause, then a 0.3 s pause: a chunk boundary, not the end of the turn.
         await send_audio(conn, np.concatenate([silence(0.3, rate=24_000).samples, tone(1.5, rate=24_000).samples,
                                                silence(0.3, rate=24_000).samples]))  # fmt: skip
-        first = await collect(conn, "hud.caption", limit_s=10)
-        while not (first[-1].type == "hud.caption" and first[-1].kind == "translation"):
-            first += await collect(conn, "hud.caption", limit_s=10)
+        first = await captions_until(conn, lambda c: c.kind == "translation")
         assert (first[-1].text, first[-1].final, first[-1].language) == ("Wo ist der Bahnhof?", False, "de")
         assert not any(e.type == "input_audio_buffer.speech_stopped" for e in first)  # the speaker is not done
 
@@ -291,11 +299,8 @@ async def test_stop_stays_a_command_in_translation_mode(make_server: Any) -> Non
     """ "Wait, stop." while translating goes to the glasses, answered at once: not captioned as a translation."""
     llm = ScriptedLLM(["Warte, halt."])
     client, _ = make_server(asr=TwoSpeakerASR([("Wait, stop.", "en")]), llm=llm)
-    on = {"glassmate": {"translation": {"enabled": True, "other_language": "de"}}}
     async with client.realtime.connect(model="glassmate") as conn:
-        await conn.recv()
-        await conn.session.update(session={"type": "realtime", **on})
-        await collect(conn, "session.updated")
+        await start_translating(conn, other_language="de")
         await send_audio(conn, utterance())
         events = await collect(conn, "response.done")
     assert events[-1].response.metadata["route"] == "stop"
@@ -306,15 +311,10 @@ async def test_stop_stays_a_command_in_translation_mode(make_server: Any) -> Non
 async def test_a_language_the_translator_does_not_know_is_said_on_the_hud(make_server: Any) -> None:
     """The other party speaks a language outside the translator's list (a remote ASR may return any code)."""
     client, _ = make_server(asr=TwoSpeakerASR([("Habari yako?", "sw")]))
-    on = {"glassmate": {"translation": {"enabled": True, "other_language": "de"}}}
     async with client.realtime.connect(model="glassmate") as conn:
-        await conn.recv()
-        await conn.session.update(session={"type": "realtime", **on})
-        await collect(conn, "session.updated")
+        await start_translating(conn, other_language="de")
         await send_audio(conn, utterance())
-        events = await collect(conn, "hud.caption")
-        while not (events[-1].type == "hud.caption" and events[-1].text.startswith("(")):
-            events += await collect(conn, "hud.caption")
+        events = await captions_until(conn, lambda c: c.text.startswith("("))
     assert events[-1].side == "them" and "not supported" in events[-1].text
 
 
