@@ -42,9 +42,15 @@ def test_gs1_digital_link_gives_the_gtin() -> None:
         from_digital_link("https://id.gs1.org/01/09506000134353")  # wrong check digit
 
 
-@pytest.fixture
-def catalog(tmp_path: Path) -> Catalog:
-    return Catalog(Database(url=f"sqlite:///{tmp_path / 'catalog.db'}"), ProductSettings())
+@pytest.fixture(params=["sqlite", "postgresql"])
+def catalog(request: pytest.FixtureRequest, tmp_path: Path) -> Catalog:
+    """The catalog on SQLite (FTS5 name index) and on a real PostgreSQL server (its ranked LIKE search)."""
+    url = f"sqlite:///{tmp_path / 'catalog.db'}"
+    if request.param == "postgresql":
+        from glassmate.testing.postgres import fresh_database
+
+        url = fresh_database(request.getfixturevalue("postgres_url"), "catalog")
+    return Catalog(Database(url=url), ProductSettings())
 
 
 def write(path: Path, text: str) -> Path:
