@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from glassmate.config import PaymentSettings
-from glassmate.payments.ledger import Ledger
+from glassmate.payments.ledger import GENESIS, Ledger
 from glassmate.payments.pins import PinStore
 from glassmate.payments.provider import (
     Merchant,
@@ -41,15 +41,9 @@ def ledger(request: pytest.FixtureRequest, tmp_path) -> Iterator[Ledger]:  # typ
         with ledger.sessions() as s, s.begin():
             s.execute(text("TRUNCATE ledger_entries, ledger_refunds, ledger_payments, ledger_accounts, ledger_audit, "
                            "wallet_pins"))  # fmt: skip
-            s.execute(text("UPDATE ledger_head SET seq = 0, hash = :g"), {"g": _genesis()})
+            s.execute(text("UPDATE ledger_head SET seq = 0, hash = :g"), {"g": GENESIS})
     yield ledger
     ledger.dispose()
-
-
-def _genesis() -> str:
-    from glassmate.payments.ledger import GENESIS
-
-    return GENESIS
 
 
 def req(amount: int, *, key: str | None = None, owner: str = "device:glasses", currency: str = "EUR",

@@ -117,11 +117,16 @@ class Admission:
             yield
 
 
+def bearer_token(headers: Any) -> str | None:
+    """The token of an `Authorization: Bearer …` header, if there is one."""
+    auth = headers.get("authorization", "")
+    return (auth[7:].strip() or None) if auth.lower().startswith("bearer ") else None
+
+
 async def api_key(request: Request) -> DeviceRecord:
     """FastAPI dependency: the API key of the request, after the rate limit."""
     services = request.app.state.services
-    auth = request.headers.get("authorization", "")
-    token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+    token = bearer_token(request.headers)
     if not token:
         raise ApiError(401, "missing API key: send Authorization: Bearer sk-gm-…", code="invalid_api_key")
     try:

@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from glassmate.api.common import ApiError, api_key
+from glassmate.api.common import ApiError, api_key, bearer_token
 from glassmate.errors import GlassmateError
 from glassmate.payments.checkout import parse_amount, payment_request
 from glassmate.payments.emv import parse
@@ -57,8 +57,7 @@ class RefundRequest(BaseModel):
 async def payer(request: Request) -> str:
     """FastAPI dependency: the wallet owner of the caller, a device ("device:NAME") or an API key ("key:NAME")."""
     services = request.app.state.services
-    auth = request.headers.get("authorization", "")
-    token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+    token = bearer_token(request.headers) or ""
     if token.startswith("gm_"):
         try:
             device = await asyncio.to_thread(services.devices.authenticate, token)
@@ -112,17 +111,19 @@ async def create_payment(
     if not req.confirm:
         payment = await asyncio.to_thread(ledger.create, pay_request, ttl_s=services.settings.payments.confirm_ttl_s)
         return _paid(payment, replayed=earlier is not None)
-    if earlier is None or earlier.state == "created":
+    # Paid now: a new request, or one created earlier with confirm: false. Anything else is a retry.
+    paying_now = earlier is None or earlier.state == "created"
+    if paying_now:
         await _check_pin(services, owner, req.pin)
     try:
         payment = await asyncio.to_thread(ledger.pay, pay_request)
     except PaymentDeclined as exc:
         log.info("payment %s declined (%s) for %s", exc.payment.id, exc.code, owner)
         return _declined(exc)
-    if earlier is None or earlier.state == "created":
+    if paying_now:
         log.info("payment %s %s %s to %s by %s", payment.id, payment.state, payment.amount_text(),
                  payment.merchant.key, owner)  # fmt: skip
-    return _paid(payment, replayed=earlier is not None and earlier.state != "created")
+    return _paid(payment, replayed=not paying_now)
 
 
 async def _check_pin(services: Any, owner: str, pin: str | None) -> None:

@@ -18,6 +18,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel
 from starlette.websockets import WebSocketState
 
+from glassmate.api.common import bearer_token
 from glassmate.errors import GlassmateError
 from glassmate.events import ProtocolError, error_event, parse_client_event
 from glassmate.session.realtime import RealtimeSession
@@ -34,11 +35,8 @@ POLICY_VIOLATION = 1008
 
 
 def _token(ws: WebSocket) -> str | None:
-    auth = ws.headers.get("authorization", "")
-    if auth.lower().startswith("bearer "):
-        return auth[7:].strip()
     # Browsers cannot set headers on a WebSocket: they pass the token as a query parameter.
-    return ws.query_params.get("token")
+    return bearer_token(ws.headers) or ws.query_params.get("token")
 
 
 class Outbox:

@@ -149,25 +149,21 @@ class Ledger:
             return self._view(tx.s, row)
 
     def confirm(self, payment_id: str, *, owner: str) -> Payment:
-        declined: PaymentDeclined | None = None
         with self._tx() as tx:
             row = tx.owned(payment_id, owner)
-            if row.state == "settled":
-                return self._view(tx.s, row)  # confirmed already (a retried confirmation)
-            if row.state == "created" and row.expires_at is not None and _aware(row.expires_at) <= utcnow():
-                tx.change(row, "expired", actor=owner)
-            if row.state != "created":
-                problem = PaymentConflict(f"the payment is {row.state}", code=f"payment-{row.state}")
-            else:
-                declined = self._authorise_and_settle(tx, row, actor=owner)
-                problem = None
+            was = row.state
+            if was == "created":
+                if row.expires_at is not None and _aware(row.expires_at) <= utcnow():
+                    tx.change(row, "expired", actor=owner)
+                else:
+                    self._authorise_and_settle(tx, row, actor=owner)
             view = self._view(tx.s, row)
         # Raised after the commit: an expiry or a decline is recorded, not rolled back.
-        if problem is not None:
-            raise problem
-        if declined is not None:
-            raise PaymentDeclined(declined.message, code=declined.code, payment=view)
-        return view
+        if view.state == "settled":
+            return view  # now, or already (a retried confirmation)
+        if was == "created" and view.state == "declined":
+            raise _declined(view)
+        raise PaymentConflict(f"the payment is {view.state}", code=f"payment-{view.state}")
 
     def pay(self, request: PaymentRequest) -> Payment:
         self._check_request(request)
@@ -180,8 +176,7 @@ class Ledger:
                 self._authorise_and_settle(tx, row, actor=request.owner)
             view = self._view(tx.s, row)
         if view.state == "declined":  # now or the first time: a retry gets the same answer
-            raise PaymentDeclined(_decline_message(view.decline_code), code=view.decline_code or "declined",
-                                  payment=view)  # fmt: skip
+            raise _declined(view)
         return view
 
     def cancel(self, payment_id: str, *, owner: str, expired: bool = False) -> Payment:
@@ -311,13 +306,13 @@ class Ledger:
         rate = self.rates.get(currency)
         return None if rate is None else amount_minor / 10 ** MINOR_UNITS[currency] * rate
 
-    def _authorise_and_settle(self, tx: _Tx, row: LedgerPayment, *, actor: str) -> PaymentDeclined | None:
-        """Hold the money (authorised), then pay the merchant (settled); or decline. Returns the decline."""
+    def _authorise_and_settle(self, tx: _Tx, row: LedgerPayment, *, actor: str) -> None:
+        """Hold the money (authorised), then pay the merchant (settled); or record why it is declined."""
         code = self._decline_reason(tx, row)
         if code is not None:
             row.decline_code = code
             tx.change(row, "declined", actor=actor, extra={"decline_code": code})
-            return PaymentDeclined(_decline_message(code), code=code, payment=self._view(tx.s, row))
+            return
         wallet = tx.s.get_one(LedgerAccount, row.wallet_id)
         holds = tx.account("holds", "authorisations", row.currency)
         merchant = tx.s.get_one(LedgerAccount, row.merchant_id)
@@ -325,7 +320,6 @@ class Ledger:
         tx.change(row, "authorised", actor=actor)
         tx.transfer(f"settle:{row.id}", [(holds, -row.amount), (merchant, row.amount)])
         tx.change(row, "settled", actor=actor)
-        return None
 
     def _decline_reason(self, tx: _Tx, row: LedgerPayment) -> str | None:
         value = self._in_limit_currency(row.amount, row.currency)
@@ -462,10 +456,15 @@ def _new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(10)}"
 
 
-def _decline_message(code: str | None) -> str:
+def _declined(payment: Payment) -> PaymentDeclined:
+    code = payment.decline_code or "declined"
+    return PaymentDeclined(_decline_message(code), code=code, payment=payment)
+
+
+def _decline_message(code: str) -> str:
     return {
         "insufficient-funds": "declined: not enough money in the wallet",
         "over-limit": "declined: the amount is over the per-payment limit",
         "daily-limit": "declined: this would pass today's spending limit",
         "currency-unsupported": "declined: payments in this currency are not enabled",
-    }.get(code or "", "declined")
+    }.get(code, "declined")

@@ -215,9 +215,8 @@ class PaymentFlow:
         if not pending.said_confirm:
             return "Say confirm to pay."
         if not pending.second_factor:
-            how = "enter your PIN" if self.settings.confirm_with == "pin" else "hold the button"
-            await self._show_confirmation(step=f"Now {how} to pay")
-            return f"Now {how} to pay {self._spoken(pending.payment.amount_minor, pending.qr)}."
+            await self._show_confirmation(step=f"Now {self._second_step} to pay")
+            return self._prompt()
         return await self._pay()
 
     async def _pay(self) -> str:
@@ -279,6 +278,10 @@ class PaymentFlow:
 
         pending.expiry = self.session.spawn(expire(), name="pay-expiry")
 
+    @property
+    def _second_step(self) -> str:
+        return "enter your PIN" if self.settings.confirm_with == "pin" else "hold the button"
+
     @staticmethod
     def _spoken(minor: int, qr: EMVPayload) -> str:
         return spoken_amount(minor, qr.currency, qr.minor_units)
@@ -291,8 +294,7 @@ class PaymentFlow:
             return f"How much do you want to pay {name}?"
         amount = self._spoken(pending.payment.amount_minor, pending.qr)
         if pending.said_confirm:
-            how = "enter your PIN" if self.settings.confirm_with == "pin" else "hold the button"
-            return f"Now {how} to pay {amount}."
+            return f"Now {self._second_step} to pay {amount}."
         return f"Pay {amount} to {name} in {city}? Say confirm, or cancel."
 
     async def _show_confirmation(self, step: str | None = None) -> None:
