@@ -21,13 +21,13 @@ from typing import Any
 
 import numpy as np
 
+from glassmate.agent.prompt import SYSTEM_PROMPT
 from glassmate.audio import pcm16_to_audio
 from glassmate.config import ASRSettings, Settings
 from glassmate.providers.asr.faster_whisper import FasterWhisperASR
 from glassmate.providers.llm.base import ChatMessage, GenerationOptions
 from glassmate.providers.llm.llama_cpp import LlamaCppLLM
 from glassmate.runtime import Models
-from glassmate.skills.ask import SYSTEM_PROMPT
 
 OUT = Path(__file__).parent / "out"
 RUNS = 5  # repeats per LLM figure; the median is reported (this machine varies by up to 1.5x run to run)

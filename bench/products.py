@@ -36,7 +36,7 @@ from glassmate.products.catalog import Catalog
 from glassmate.products.gtin import normalise
 from glassmate.products.identify import Identifier
 from glassmate.runtime import Models
-from glassmate.skills.products import summary
+from glassmate.skills.identify.skill import summary
 from glassmate.store import Database
 
 OUT = Path(__file__).parent / "out"

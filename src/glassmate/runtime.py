@@ -7,6 +7,7 @@ from functools import cached_property
 from glassmate.config import Settings
 from glassmate.providers.asr.base import ASR
 from glassmate.providers.codes.base import CodeScanner
+from glassmate.providers.embed.base import Embedder
 from glassmate.providers.llm.base import LLM
 from glassmate.providers.ocr.base import OCR
 from glassmate.providers.translate.base import Translator
@@ -89,6 +90,13 @@ class Models:
         return LLMTranslator(llm=self.llm)
 
     @cached_property
+    def embedder(self) -> Embedder:
+        from glassmate.providers.embed.onnx_use import USEEmbedder
+
+        path = self.store.ensure("embed")["embedding_model_quantized.onnx"]
+        return USEEmbedder(model_path=path, threads=self.settings.agent.embed_threads)
+
+    @cached_property
     def codes(self) -> CodeScanner:
         from glassmate.providers.codes.zxing import ZXingScanner
 
@@ -99,7 +107,7 @@ class Models:
         translator = self.__dict__.get("translator")
         if translator is not None and translator.llm is not self.__dict__.get("llm"):
             await translator.llm.aclose()  # its own remote LLM; the embedded one is closed below
-        for name in ("llm", "asr", "tts", "ocr", "codes"):
+        for name in ("llm", "asr", "tts", "ocr", "codes", "embedder"):
             provider = self.__dict__.get(name)
             if provider is not None:
                 await provider.aclose()

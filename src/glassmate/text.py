@@ -11,3 +11,20 @@ _SENTENCE_END = re.compile(r"(?<=[.!?;。！？；])\s+|(?<=[。！？；])")
 def split_sentences(text: str) -> list[str]:
     """Sentences of `text`, in order, without empty pieces."""
     return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s and s.strip()]
+
+
+def normalise(text: str) -> str:
+    """Lower case, no punctuation, single spaces: what spoken commands are compared by."""
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s']", " ", text.lower())).strip()
+
+
+def casefold_with_offsets(text: str) -> tuple[str, list[int]]:
+    """`text` casefolded (German ß becomes ss) and, for each character of the result, the index of the
+    character of `text` it came from, so that a span found in the folded text maps back to the original."""
+    folded: list[str] = []
+    offsets: list[int] = []
+    for i, ch in enumerate(text):
+        for piece in ch.casefold():
+            folded.append(piece)
+            offsets.append(i)
+    return "".join(folded), offsets

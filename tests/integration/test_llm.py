@@ -1,12 +1,12 @@
 import pytest
 
+from glassmate.agent.prompt import SYSTEM_PROMPT, SceneContext, answer
 from glassmate.config import LLMSettings
 from glassmate.errors import ModelLoadError
 from glassmate.providers.llm.base import ChatMessage, GenerationOptions, ToolSpec
 from glassmate.providers.llm.llama_cpp import LlamaCppLLM
 from glassmate.providers.ocr.base import TextLine
 from glassmate.runtime import Models
-from glassmate.skills.ask import SYSTEM_PROMPT, SceneContext, answer
 
 GREEDY = GenerationOptions(temperature=0.0, max_tokens=48)
 

@@ -4,7 +4,7 @@ import numpy as np
 
 from glassmate.audio import Audio, pcm16_to_audio
 from glassmate.runtime import Models
-from glassmate.skills.translate import translate_recording
+from glassmate.skills.translate.recording import translate_recording
 
 
 async def test_embedded_translator_en_de_and_zh_en(models: Models) -> None:

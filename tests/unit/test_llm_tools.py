@@ -29,9 +29,8 @@ def test_parse_reply() -> None:
     assert parse_reply("not json").text == "not json"
 
 
-def test_instruction_goes_into_the_existing_system_prompt() -> None:
-    messages = with_tools_instruction(
-        [ChatMessage("system", "Be brief."), ChatMessage("user", "hi")], [WEATHER], "auto"
-    )
-    assert len(messages) == 2 and messages[0].content.startswith("Be brief.")
-    assert "weather" in messages[0].content
+def test_instruction_goes_into_the_last_user_message_so_the_prompt_before_it_stays_cached() -> None:
+    before = [ChatMessage("system", "Be brief."), ChatMessage("user", "hi"), ChatMessage("assistant", "Hello.")]
+    messages = with_tools_instruction([*before, ChatMessage("user", "weather?")], [WEATHER], "auto")
+    assert messages[:3] == before
+    assert len(messages) == 4 and messages[3].content.startswith("weather?") and "weather:" in messages[3].content

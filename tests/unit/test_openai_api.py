@@ -103,7 +103,7 @@ def test_glassmate_model_answers_about_an_image(api: dict[str, Any]) -> None:
     assert reply.choices[0].message.content == "It costs 2.49 euros."
     extra = reply.model_extra["glassmate"]  # type: ignore[index]
     # "How much is this?" goes to the product skill; no catalog product in view, so the LLM answers from the OCR.
-    assert extra["route"] == "product"
+    assert extra["route"] == "identify"
 
 
 @pytest.mark.fakes(codes=FakeCodeScanner([("QRCode", "https://pay.example/42")]))
@@ -118,7 +118,7 @@ def test_glassmate_routes_deterministic_phrases_without_the_llm(api: dict[str, A
     )  # fmt: skip
     assert reply.choices[0].message.content == "That's a QR code: https://pay.example/42."
     # The product skill claims "what is this"; with no catalog product in view it says what it sees.
-    assert reply.model_extra["glassmate"]["route"] == "product"  # type: ignore[index]
+    assert reply.model_extra["glassmate"]["route"] == "identify"  # type: ignore[index]
 
 
 @pytest.mark.fakes(asr=WordsASR())

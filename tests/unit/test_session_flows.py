@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,33 +14,18 @@ from openai import AsyncOpenAI
 
 from glassmate.api.app import create_app
 from glassmate.config import Settings
-from glassmate.skills.base import SkillContext, Turn
-from glassmate.skills.router import Router, default_router
+from glassmate.skills.base import Skill
+from glassmate.skills.installed import default_skills
 from glassmate.testing import FakeASR, FakeOCR, FakeTTS, ScriptedLLM, fake_models, silence, tone
 from glassmate.testing.scenes import jpeg_bytes, render_label
 from glassmate.testing.server import serve_in_thread
 
 
-class SlowPayment:
-    """A skill that must not be interrupted once started."""
-
-    name = "pay"
-    cancellable = False
-
-    def match(self, turn: Turn) -> bool:
-        return turn.text.lower().startswith("pay")
-
-    async def run(self, turn: Turn, ctx: SkillContext) -> AsyncGenerator[str, None]:
-        for word in ["Paying", " three", " euros.", " Done."]:
-            await asyncio.sleep(0.15)
-            yield word
-
-
-def _app(tmp_path: Path, router: Router | None = None, **fakes: Any) -> Any:
+def _app(tmp_path: Path, skills: list[type[Skill]] | None = None, **fakes: Any) -> Any:
     settings = Settings(home=tmp_path)
     app = create_app(settings, models=fake_models(settings, **fakes))
-    if router is not None:
-        app.state.services.router = router
+    if skills is not None:
+        app.state.services.skills = skills
     return app
 
 
@@ -48,8 +33,8 @@ def _app(tmp_path: Path, router: Router | None = None, **fakes: Any) -> Any:
 def make_server(tmp_path: Path) -> Iterator[Any]:
     stack: list[Any] = []
 
-    def start(router: Router | None = None, **fakes: Any) -> tuple[AsyncOpenAI, Any]:
-        app = _app(tmp_path, router, **fakes)
+    def start(skills: list[type[Skill]] | None = None, **fakes: Any) -> tuple[AsyncOpenAI, Any]:
+        app = _app(tmp_path, skills, **fakes)
         _, token = app.state.services.devices.add(f"dev-{len(stack)}")
         cm = serve_in_thread(app)
         base = cm.__enter__()
@@ -136,17 +121,22 @@ async def test_buttons_repeat_and_stop(make_server: Any) -> None:
 
 
 async def test_an_uncancellable_skill_finishes_despite_barge_in(make_server: Any) -> None:
-    router = default_router()
-    router.skills.insert(0, SlowPayment())
-    client, _ = make_server(router=router, asr=FakeASR(["Pay the bill.", "What time is it?"]))
+    """A toy skill added by its package and one line in the list; its tool's policy says barge-in cannot stop it."""
+    from tests.unit.toy.skill import CountSkill
+
+    client, _ = make_server(
+        skills=[*default_skills(), CountSkill], asr=FakeASR(["Count to three.", "What time is it?"])
+    )
     async with client.realtime.connect(model="glassmate") as conn:
         await conn.recv()
         await send_audio(conn, utterance())
         await collect(conn, "response.output_audio_transcript.delta")
-        await send_audio(conn, utterance(0.5))  # talking over the payment
+        await send_audio(conn, utterance(0.5))  # talking over the counting
         events = await collect(conn, "response.done")
-        assert events[-1].response.metadata["route"] == "pay"
+        assert events[-1].response.metadata["route"] == "count"
+        assert events[-1].response.metadata["matched_by"] == "intent"
         assert events[-1].response.status == "completed"
+        assert events[-1].response.output[0].content[0].transcript == "one two three"
         nxt = await collect(conn, "response.done")
         assert nxt[-1].response.metadata["route"] == "time"
 
@@ -337,4 +327,4 @@ async def test_where_is_this_cheaper_names_the_product_and_the_best_offer(make_s
     assert said.startswith(f"This is {rows[2]['name_en']}.") and best.merchant in said and "less" in said
     card = next(e for e in events if e.type == "hud.card").card
     assert card["icon"] == "product" and card["lines"][1] == "Here: 9.99 EUR" and card["lines"][3].startswith("Save")
-    assert events[-1].response.metadata["route"] == "product"
+    assert events[-1].response.metadata["route"] == "identify"

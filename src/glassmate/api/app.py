@@ -36,7 +36,8 @@ from glassmate.payments.pins import PinStore
 from glassmate.payments.provider import PaymentProvider
 from glassmate.products.catalog import Catalog
 from glassmate.runtime import Models
-from glassmate.skills.router import Router, default_router
+from glassmate.skills.base import Skill
+from glassmate.skills.installed import default_skills
 from glassmate.store import ApiKeyRegistry, Database, DeviceRegistry
 from glassmate.weights import CATALOG, WeightStore
 
@@ -49,7 +50,7 @@ class Services:
 
     settings: Settings
     models: Models
-    router: Router
+    skills: list[type[Skill]]  # built anew for each session and request
     devices: DeviceRegistry
     api_keys: ApiKeyRegistry
     rate_limiter: KeyRateLimiter
@@ -88,7 +89,7 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
     services = Services(
         settings=settings,
         models=models or Models(settings=settings, store=store),
-        router=default_router(catalog),
+        skills=default_skills(),
         devices=DeviceRegistry(db=db),
         api_keys=ApiKeyRegistry(db=db),
         rate_limiter=KeyRateLimiter(per_minute=settings.server.rate_per_minute, burst=settings.server.rate_burst),
@@ -185,18 +186,25 @@ async def _expire_payments(ledger: Ledger, every_s: float = 15.0) -> None:
 
 async def _warm_up(services: Services) -> None:
     """Load the models and prefill the LLM's system prompt, so the first turn is as fast as the next."""
-    from glassmate.providers.llm.base import ChatMessage, GenerationOptions
-    from glassmate.skills.ask import SYSTEM_PROMPT
+    from glassmate.agent.prompt import build_messages
+    from glassmate.providers.llm.base import GenerationOptions
+    from glassmate.skills.base import SkillEnv
+    from glassmate.skills.routing import Skills
 
     models = services.models
     try:
-        for loader in (models.asr, models.tts, models.ocr):
+        for loader in (models.asr, models.tts, models.ocr, models.embedder):
             load = getattr(loader, "load", None)
             if load is not None:
                 await load()
         await asyncio.to_thread(lambda: models.vad)
-        messages = [ChatMessage("system", SYSTEM_PROMPT), ChatMessage("user", "Hello.")]
-        await models.llm.chat(messages, options=GenerationOptions(max_tokens=1))
+        # The agent's system prompt, prefilled once and cached; and its tool index, embedded once.
+        skills = Skills.build(services.skills, SkillEnv(models=models, settings=services.settings, services=services))
+        agent = skills.agent()
+        if agent.index is not None:
+            await agent.index.rank("hello")
+        async for _ in models.llm.stream(build_messages("Hello."), options=GenerationOptions(max_tokens=1)):
+            pass
         services.warm = True
         log.info("models loaded and warm")
     except GlassmateError as exc:

@@ -1,7 +1,8 @@
 """`POST /v1/chat/completions`, OpenAI-compatible, streaming or not.
 
-model "glassmate": the assistant itself. The last user message (and any image in it) is routed like a spoken turn:
-deterministic skills first, the LLM last; which skills ran is returned in the extension field `glassmate`.
+model "glassmate": the assistant itself. The last user message (and any image in it) is routed like a spoken turn,
+by the same router and skills: an intent first, the agent last; which route and skills served it is returned in the
+extension field `glassmate`.
 Any other model id names the underlying LLM: plain chat, with the caller's tools returned as tool calls.
 """
 
@@ -12,7 +13,7 @@ import binascii
 import json
 import time
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
 from typing import Any, Literal
 
@@ -31,8 +32,10 @@ from glassmate.providers.llm.base import (
     ToolSpec,
     check_messages,
 )
-from glassmate.skills.ask import answer, read_scene
-from glassmate.skills.base import Exchange, Frame, SkillContext, Turn
+from glassmate.providers.translate.base import detect_language
+from glassmate.skills.base import Exchange, Frame, SkillEnv, Turn
+from glassmate.skills.routing import Skills
+from glassmate.skills.tools import ToolContext
 from glassmate.store.devices import DeviceRecord
 
 router = APIRouter()
@@ -170,8 +173,14 @@ def _completion(model: str, result: ChatResult, extra: dict[str, Any] | None = N
 
 
 async def _sse(
-    model: str, deltas: AsyncIterator[str], *, usage: bool, extra: dict[str, Any] | None
+    model: str,
+    deltas: AsyncIterator[str],
+    *,
+    usage: bool,
+    extra: Callable[[], dict[str, Any]] | None,
+    tool_calls: Callable[[], list[ToolCall]] = list,
 ) -> AsyncGenerator[str, None]:
+    """The answer as server-sent events; `extra` (the route) and `tool_calls` are read once the answer is done."""
     cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
 
     def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
@@ -189,9 +198,13 @@ async def _sse(
     except GlassmateError as exc:  # after the 200 was sent, errors travel as an SSE event
         yield f"data: {json.dumps({'error': {'message': exc.message, 'type': 'server_error', 'code': exc.code}})}\n\n"
         return
-    final = json.loads(chunk({}, "stop")[6:])
-    if extra:
-        final["glassmate"] = extra
+    calls = tool_calls()
+    if calls:
+        parts = [{"index": i, **c.to_openai()} for i, c in enumerate(calls)]
+        yield chunk({"tool_calls": parts})
+    final = json.loads(chunk({}, "tool_calls" if calls else "stop")[6:])
+    if extra is not None:
+        final["glassmate"] = extra()
     yield f"data: {json.dumps(final, ensure_ascii=False)}\n\n"
     if usage:
         body = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model, "choices": [],
@@ -242,57 +255,59 @@ async def chat_completions(
 
 
 async def _assistant(req: ChatRequest, services: Any) -> JSONResponse | StreamingResponse:
-    """model=glassmate: the last user message is a turn for the router; earlier exchanges are its history."""
+    """model=glassmate: the last user message is a turn for the same router and skills as a spoken one (an image in
+    it is the camera frame); earlier exchanges are its history. Tools the caller sends are offered to the agent next
+    to the skills; a call of one is returned as `tool_calls`, and the conversation continues when its result comes
+    back as a `tool` message."""
     users = [m for m in req.messages if m.role == "user"]
     if not users or not (users[-1].text().strip() or users[-1].images()):
         raise ApiError(400, "the last user message has no text or image", code="empty_message", param="messages")
     last = users[-1]
+    at = req.messages.index(last)
     history: list[Exchange] = []
     pending: str | None = None
-    for m in req.messages[: req.messages.index(last)]:
+    for m in req.messages[:at]:
         if m.role == "user":
             pending = m.text()
-        elif m.role == "assistant" and pending is not None:
+        elif m.role == "assistant" and pending is not None and not m.tool_calls:
             history.append(Exchange(pending, m.text()))
             pending = None
+    # Tool calls and results after the last user message: the agent goes on from them.
+    transcript = _llm_messages(req)[at:] if any(m.role == "tool" for m in req.messages[at:]) else []
     frame = None
     images = last.images()
     if images:
         data = _decode_data_url(images[-1], services.settings.image.max_bytes)
         # Decoded now, with the API's limits, so a bad or oversized image is refused with its own error.
-        frame = Frame(data, int(time.time() * 1000), _pixels=load_image(data, services.settings.image))
+        frame = Frame(data, int(time.time() * 1000), _pixels=load_image(data, services.settings.image), attached=True)
     text = last.text().strip() or "What is this?"
-    turn = Turn(text=text, frame=frame, history=tuple(history))
-    skill = services.router.route(turn)
-    ctx = SkillContext(models=services.models)
-    extra = {"route": skill.name, "skills": [skill.name]}
-    if frame is not None and skill.name == "ask":
-        # A question about a photo that no phrase skill claimed: answer it with what the image shows.
-        scene = await read_scene(frame.pixels(), ocr=services.models.ocr, codes=services.models.codes)
-        ticket = services.admission.ticket("llm")
+    turn = Turn(text=text, language=detect_language(text), frame=frame, history=tuple(history),
+                transcript=transcript)  # fmt: skip
+    caller_tools = [ToolSpec(t.function.name, t.function.description, t.function.parameters) for t in req.tools or []]
+    env = SkillEnv(models=services.models, settings=services.settings, services=services)
+    skills = Skills.build(services.skills, env, caller_tools=caller_tools)
+    route = skills.agent_route() if transcript else skills.route(turn)
+    ctx = ToolContext(turn=turn, env=env)
+    uses_llm = route.matched_by == "agent" or "llm" in route.policy.models
+    ticket = services.admission.ticket("llm" if uses_llm else "skills")
 
-        async def deltas() -> AsyncGenerator[str, None]:
-            async with (
-                ticket,
-                aclosing(answer(text, llm=services.models.llm, scene=scene, history=history)) as s,
-            ):
-                async for d in s:
-                    yield d
+    async def deltas() -> AsyncGenerator[str, None]:
+        async with ticket, aclosing(route.run(ctx)) as outputs:
+            async for out in outputs:
+                if isinstance(out, str):
+                    yield out
 
-        extra["skills"] = ["ocr", "codes", "ask"]
-    else:
-        ticket = services.admission.ticket("llm" if skill.name in ("ask", "what-is-this", "product") else "skills")
-
-        async def deltas() -> AsyncGenerator[str, None]:
-            async with (
-                ticket,
-                aclosing(skill.run(turn, ctx)) as s,
-            ):
-                async for d in s:
-                    yield d
+    def extra() -> dict[str, Any]:
+        answered = ctx.trace.skills[-1] if route.matched_by == "agent" and ctx.trace.skills else route.skill
+        return {"route": answered, "matched_by": route.matched_by, "skills": ctx.trace.skills or [answered]}
 
     if req.stream:
         usage = bool(req.stream_options and req.stream_options.include_usage)
-        return StreamingResponse(_sse("glassmate", deltas(), usage=usage, extra=extra), media_type="text/event-stream")
+        return StreamingResponse(
+            _sse("glassmate", deltas(), usage=usage, extra=extra, tool_calls=lambda: ctx.trace.caller_calls),
+            media_type="text/event-stream",
+        )
     text_out = "".join([d async for d in deltas()]).strip()
-    return JSONResponse(_completion("glassmate", ChatResult(text=text_out), extra))
+    calls = list(ctx.trace.caller_calls)
+    result = ChatResult(text=text_out, tool_calls=calls, finish_reason="tool_calls" if calls else "stop")
+    return JSONResponse(_completion("glassmate", result, extra()))

@@ -114,13 +114,12 @@ async def realtime(ws: WebSocket) -> None:
 
     session = RealtimeSession(
         models=services.models,
-        router=services.router,
+        skills=services.skills,
         settings=services.settings,
         send=send,
         device=device.name,
         drop_audio=outgoing.drop_audio,
-        payments=services.payments,
-        pins=services.pins,
+        services=services,
     )
     log.info("session %s opened by device %s", session.id, device.name)
 

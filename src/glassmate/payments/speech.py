@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from glassmate.skills.builtin import normalise
+from glassmate.text import normalise
 
 PAY = re.compile(
     r"((ok|okay|please|yes|now) )?(i want to |i'd like to |let me |let's )?"

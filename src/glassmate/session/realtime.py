@@ -14,7 +14,8 @@ import difflib
 import io
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from contextlib import aclosing
 from typing import Any
 
 import numpy as np
@@ -28,8 +29,6 @@ from glassmate.events import (
     DeviceButton,
     DeviceState,
     InputImageAppend,
-    PaymentCancel,
-    PaymentConfirm,
     ProtocolError,
     SessionConfig,
     SessionUpdate,
@@ -41,16 +40,16 @@ from glassmate.events import (
 from glassmate.events import (
     server_event as event,
 )
-from glassmate.payments.pins import PinStore
-from glassmate.payments.provider import PaymentProvider
+from glassmate.providers.translate.base import detect_language
 from glassmate.runtime import Models
 from glassmate.session.audio_input import RATE, InputAudio
-from glassmate.session.payment import PaymentFlow
-from glassmate.session.respond import ResponseRun, SayText, caption
-from glassmate.session.utterance import Heard, Utterance, user_item
-from glassmate.skills.base import DeviceInfo, Exchange, Frame, Skill, SkillContext, Turn
-from glassmate.skills.builtin import normalise
-from glassmate.skills.router import Router
+from glassmate.session.port import SessionPort
+from glassmate.session.respond import ResponseRun
+from glassmate.session.utterance import Utterance, user_item
+from glassmate.skills.base import DeviceInfo, Exchange, Frame, Skill, SkillEnv, Turn
+from glassmate.skills.routing import Route, Skills, say_route
+from glassmate.skills.tools import ToolContext
+from glassmate.text import normalise
 
 log = logging.getLogger("glassmate.session")
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -72,17 +71,15 @@ class RealtimeSession:
         self,
         *,
         models: Models,
-        router: Router,
+        skills: Sequence[type[Skill]],
         settings: Settings,
         send: Send,
         device: str | None,
         drop_audio: Callable[[str], None] | None = None,
-        payments: PaymentProvider | None = None,
-        pins: PinStore | None = None,
+        services: Any = None,
     ) -> None:
         self.id = new_id("sess")
         self.models = models
-        self.router = router
         self.settings = settings
         self._send = send
         self._drop_audio = drop_audio  # forgets a cancelled response's audio still waiting to be sent
@@ -102,7 +99,9 @@ class RealtimeSession:
         self._awake_until = 0.0
         self.closed = False
         self._vad_trace = (0, 0.0)  # appends seen, loudest VAD probability since the last trace line
-        self.payments = PaymentFlow(session=self, provider=payments, pins=pins, settings=settings.payments)
+        # The skills see the session only through its port; they are built for this session alone.
+        self.env = SkillEnv(models=models, settings=settings, services=services, port=SessionPort(self))
+        self.skills = Skills.build(skills, self.env)
 
     # -- plumbing -------------------------------------------------------------------------------------------
 
@@ -195,6 +194,7 @@ class RealtimeSession:
             self.config = parse_session_config(self.config, ev.session)
             if self.config.audio.input.model_dump() != before.model_dump():
                 self.input = self._new_input()
+            self.skills.on_options(self.config)
             await self.send(self._session_event("session.updated"))
         elif isinstance(ev, rt.InputAudioBufferCommitEvent):
             await self._commit()
@@ -217,11 +217,9 @@ class RealtimeSession:
         elif isinstance(ev, DeviceState):
             self._update_device(ev)
         elif isinstance(ev, DeviceButton):
-            await self._button(ev)
-        elif isinstance(ev, PaymentConfirm):
-            self.payments.second_factor(payment_id=ev.payment_id, pin=ev.pin)
-        elif isinstance(ev, PaymentCancel):
-            self.spawn(self._say_after(self.payments.cancel()), name="pay-cancel")
+            self._button(ev)
+        elif (skill := self.skills.handles(ev)) is not None:  # a skill's own extension event
+            self.spawn(skill.on_event(ev), name=f"{skill.name}-event")
 
     async def _append_audio(self, b64: str) -> None:
         try:
@@ -343,7 +341,7 @@ class RealtimeSession:
                 "image-too-large", f"the frame is {width}x{height}: too many pixels", event_id=ev.event_id
             )
         self.frame = Frame(data, ev.captured_at_ms or int(time.time() * 1000))
-        self.payments.frame_arrived(self.frame)
+        self.skills.on_frame(self.frame)
 
     def _update_device(self, ev: DeviceState) -> None:
         if ev.battery is not None:
@@ -355,20 +353,17 @@ class RealtimeSession:
         if ev.network is not None:
             self.device.network = ev.network
 
-    async def _button(self, ev: DeviceButton) -> None:
-        """tap: stop talking; double tap: repeat; long press: what is this. While a payment is open, tap cancels
-        it and long press is the confirm gesture."""
-        if self.payments.pending is not None and ev.button in ("tap", "long_press"):
-            if ev.button == "tap":
-                self.spawn(self._say_after(self.payments.cancel()), name="pay-cancel")
-            else:
-                self.payments.second_factor(payment_id=None, pin=None)
+    def _button(self, ev: DeviceButton) -> None:
+        """A button does what the activity in focus or a skill's policy says (double tap: repeat; long press:
+        identify; while a payment is open, tap cancels it and long press confirms); otherwise a tap stops
+        the answer that is playing."""
+        route = self.skills.button(ev.button)
+        if route is not None:
+            turn = self._turn("")
+            turn.button = ev.button
+            self.spawn(self._respond(turn, route=route), name="respond")
         elif ev.button == "tap":
             self.cancel_response("client_cancelled")
-        elif ev.button == "double_tap":
-            self.spawn(self._respond("repeat", skill=self.router.get("repeat")), name="respond")
-        else:
-            self.spawn(self._respond("what is this", skill=self.router.get("what-is-this")), name="respond")
 
     # -- turns and responses --------------------------------------------------------------------------------
 
@@ -377,7 +372,7 @@ class RealtimeSession:
         if self.response is None or self.response[1].done():
             return False
         run, task = self.response
-        if not run.skill.cancellable:
+        if not run.route.cancellable:
             return False
         run.result.reason = reason
         task.cancel()
@@ -391,82 +386,38 @@ class RealtimeSession:
         text = await transcript
         if text is None:  # transcription failed; its error was reported
             return
-        translating = self.config.glassmate.translation.enabled and utterance is not None
-        if translating and not self._is_command(text):
-            assert utterance is not None
-            await self._finish_translation(text, utterance)
-            return
-        text = self._apply_wake_phrase(text)
-        if text:
-            await self._respond(text)
+        turn = self._turn(text, utterance)
+        route = self.skills.route(turn)
+        if route.matched_by != "activity":  # an activity waiting for an answer needs no wake phrase
+            turn.text = self._apply_wake_phrase(text)
+            if not turn.text:
+                return
+            if turn.text != text:
+                route = self.skills.route(turn)
+        await self._respond(turn, route=route)
 
-    # -- conversation translation -----------------------------------------------------------------------------
+    def _turn(self, text: str, utterance: Utterance | None = None) -> Turn:
+        language = utterance.detected if utterance is not None else detect_language(text)
+        return Turn(
+            text=text,
+            language=language,
+            wearer_language=self.config.glassmate.language,
+            frame=self.frame,
+            device=self.device,
+            history=tuple(self.history),
+            item_id=utterance.item_id if utterance is not None else None,
+        )
 
-    def set_translation(self, *, enabled: bool, other_language: str | None = None) -> None:
-        """Switch conversation translation on or off (from a skill, a button or session.update)."""
-        current = self.config.glassmate.translation
-        other = other_language or (current.other_language if enabled else None)
-        translation = current.model_copy(update={"enabled": enabled, "other_language": other})
-        glassmate = self.config.glassmate.model_copy(update={"translation": translation})
+    def update_options(self, **changes: Any) -> None:
+        """Change the session's `glassmate` options (a skill switching translation on) and tell the client."""
+        glassmate = self.config.glassmate
+        for name, value in changes.items():
+            current = getattr(glassmate, name)
+            update = value if not isinstance(current, BaseModel) else current.model_copy(update=value)
+            glassmate = glassmate.model_copy(update={name: update})
         self.config = self.config.model_copy(update={"glassmate": glassmate})
+        self.skills.on_options(self.config)
         self.spawn(self.send(self._session_event("session.updated")), name="session-updated")
-
-    def _is_command(self, text: str) -> bool:
-        """In translation mode: words for the glasses ("stop translating", "stop", a payment's "confirm"), not
-        for the other party."""
-        turn = Turn(text=text, payment_pending=self.payments.pending is not None)
-        return self.router.route(turn).name in ("translate", "stop", "pay")
-
-    def side_for(self, language: str | None) -> str:
-        """Whose words these are, by language: the wearer's ("me") or the other party's ("them")."""
-        if not self.config.glassmate.translation.enabled or language is None:
-            return "me"
-        return "me" if language == self.config.glassmate.language else "them"
-
-    async def translate_clause(self, heard: Heard, utterance: Utterance) -> str | None:
-        """Translate one clause as soon as it is transcribed (the speaker may still be talking), and caption the
-        translation so far. Returns the clause's translation, or None when there is nothing to translate."""
-        text, language = heard.text, heard.language or self.config.glassmate.language
-        if not text or self._is_command(text):
-            return None  # a command to the glasses, not words for the other party
-        mine = self.config.glassmate.language
-        side = self.side_for(language)
-        options = self.config.glassmate.translation
-        if side == "them" and options.other_language is None:
-            self.set_translation(enabled=True, other_language=language)  # learnt from their first words
-        other = self.config.glassmate.translation.other_language
-        target = other if side == "me" else mine
-        if target is None or target == language:
-            return None  # the other language is not known yet: the source caption is all there is
-        try:
-            result = await self.models.translator.translate(
-                text, target=target, source=language, glossary=options.glossary
-            )
-        except GlassmateError as exc:
-            await self.send(caption(f"({exc.message})", final=True, item_id=utterance.item_id, side=side))
-            return None
-        utterance.translated.append(result.text)
-        utterance.translated_language = target
-        so_far = " ".join(utterance.translated)
-        await self.send(
-            caption(so_far, final=False, item_id=utterance.item_id, side=side, language=target, kind="translation")
-        )
-        return result.text
-
-    async def _finish_translation(self, text: str, utterance: Utterance) -> None:
-        """The utterance is over: its clause translations make the final translated caption; the wearer's own
-        words are spoken in the other language."""
-        parts = [p for p in await asyncio.gather(*utterance.translations) if p]
-        if not parts:
-            return
-        side = self.side_for(utterance.detected)
-        target = utterance.translated_language
-        joined = " ".join(parts)
-        await self.send(
-            caption(joined, final=True, item_id=utterance.item_id, side=side, language=target, kind="translation")
-        )
-        if side == "me" and self.config.glassmate.translation.speak_back and target is not None:
-            await self._respond(text, skill=SayText(joined), speech_language=target)
 
     def _apply_wake_phrase(self, text: str) -> str:
         """The request without the wake phrase, or "" if the wake phrase is required and missing."""
@@ -485,47 +436,44 @@ class RealtimeSession:
             self._awake_until = time.monotonic() + WAKE_WINDOW_S
         return rest
 
-    async def _respond(self, text: str, *, skill: Skill | None = None, speech_language: str | None = None) -> None:
-        turn = Turn(
-            text=text,
-            language=self.config.glassmate.language,
-            frame=self.frame,
-            device=self.device,
-            history=tuple(self.history),
-            payment_pending=self.payments.pending is not None,
-        )
-        chosen = skill or self.router.route(turn)
+    async def _respond(self, said: str | Turn, *, route: Route | None = None, speech_language: str | None = None
+                       ) -> None:  # fmt: skip
+        turn = said if isinstance(said, Turn) else self._turn(said)
+        chosen = route or self.skills.route(turn)
         if self.response is not None and not self.response[1].done():
             # A new turn supersedes the answer in progress; one that must not be interrupted is awaited.
             self.cancel_response("turn_detected")
             await asyncio.gather(self.response[1], return_exceptions=True)
-        language = speech_language or self._speech_language(text)
+        ctx = ToolContext(turn=turn, env=self.env)
+        if chosen.silent:  # an activity handled it without an answer of its own (it may `say` something)
+            async with aclosing(chosen.run(ctx)) as outputs:
+                async for _ in outputs:
+                    pass
+            return
         run = ResponseRun(
-            skill=chosen,
-            turn=turn,
-            ctx=SkillContext(models=self.models, session=self),
+            route=chosen,
+            ctx=ctx,
+            policy_of=self.skills.policy,
             tts=self.models.tts,
             send=self.send,
             modalities=list(self.config.output_modalities),
             output_rate=self.config.audio.output.format.rate,
-            speech_language=language,
+            speech_language=speech_language or self._speech_language(chosen.language or turn.reply_language),
             voice=self.config.audio.output.voice,
         )
         task = asyncio.current_task()
         assert task is not None
         self.response = (run, task)
         result = await run.run()
-        if result.text and chosen.name not in ("stop", "repeat", "translate", "pay"):
-            self._remember(Exchange(text, result.text))
+        if result.text and self.skills.policy(result.route).remembered:
+            self._remember(Exchange(turn.text, result.text))
 
-    async def say(self, text: str, *, route: str) -> None:
+    async def say(self, text: str, *, skill: str, language: str | None = None) -> None:
         """Say `text` as a response of its own (a step the wearer did not ask for by voice: a payment card
-        found in view, an expiry); its card was sent already."""
+        found in view, an expiry, a translation to speak back)."""
         if text:
-            await self._respond(f"({route})", skill=SayText(text, name=route, card_shown=True))
-
-    async def _say_after(self, step: Coroutine[Any, Any, str]) -> None:
-        await self.say(await step, route="pay")
+            route = say_route(text, skill=skill, policy=self.skills.policy(skill))
+            await self._respond(f"({skill})", route=route, speech_language=language)
 
     def _remember(self, exchange: Exchange) -> None:
         now = time.monotonic()
@@ -536,6 +484,6 @@ class RealtimeSession:
         if len(self.history) > HISTORY_MAX:
             self.history = self.history[-HISTORY_KEEP:]
 
-    def _speech_language(self, text: str) -> str:
-        language = self.config.glassmate.language
+    @staticmethod
+    def _speech_language(language: str) -> str:
         return language if language in SPOKEN else "en"

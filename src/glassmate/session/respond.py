@@ -1,4 +1,4 @@
-"""One response: a skill's text streamed as transcript deltas, spoken sentence by sentence, summarised on the HUD.
+"""One response: a route's outputs streamed as transcript deltas, spoken sentence by sentence, shown on the HUD.
 
 Text generation and speech run as two tasks joined by a queue, so the first sentence is spoken while the rest is
 still being generated. Cancelling the response (barge-in, "stop", response.cancel) cancels both at once.
@@ -12,7 +12,7 @@ import logging
 import re
 import textwrap
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,17 +22,17 @@ from pydantic import BaseModel
 
 from glassmate.audio import pcm16_to_audio
 from glassmate.errors import GlassmateError
-from glassmate.events import HudCaptionEvent, HudCardEvent, new_id, server_event
+from glassmate.events import HudCardEvent, new_id, server_event
 from glassmate.providers.tts.base import TTS
-from glassmate.skills.base import Skill, SkillContext, Turn
+from glassmate.skills.base import Card, SkillPolicy
+from glassmate.skills.routing import Route
+from glassmate.skills.tools import ToolContext
 
 log = logging.getLogger("glassmate.session")
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 AUDIO_CHUNK_MS = 100
 _SENTENCE_END = re.compile(r"[.!?。！？;；:：]\s*$|\n")
 _CLAUSE_END = re.compile(r"[,，、]\s*$")
-ICONS = {"time": "clock", "battery": "battery", "read-text": "text", "what-is-this": "eye", "ask": "chat",
-         "product": "product", "pay": "pay"}  # fmt: skip
 
 
 @dataclass
@@ -48,14 +48,14 @@ class ResponseResult:
 
 
 class ResponseRun:
-    """Runs one skill for one turn and emits the Realtime events of its response."""
+    """Runs one route for one turn and emits the Realtime events of its response."""
 
     def __init__(
         self,
         *,
-        skill: Skill,
-        turn: Turn,
-        ctx: SkillContext,
+        route: Route,
+        ctx: ToolContext,
+        policy_of: Callable[[str], SkillPolicy],
         tts: TTS,
         send: Send,
         modalities: list[str],
@@ -63,16 +63,17 @@ class ResponseRun:
         speech_language: str,
         voice: str | None = None,
     ) -> None:
-        self.skill = skill
-        self.turn = turn
+        self.route = route
         self.ctx = ctx
+        self.policy_of = policy_of
+        self.card_shown = False
         self.tts = tts
         self.send = send
         self.modalities = modalities
         self.output_rate = output_rate
         self.speech_language = speech_language
         self.voice = voice
-        self.result = ResponseResult(id=new_id("resp"), route=skill.name)
+        self.result = ResponseResult(id=new_id("resp"), route=route.skill)
         self.item_id = new_id("item")
 
     @property
@@ -87,7 +88,11 @@ class ResponseRun:
             "output_modalities": self.modalities,
             "output": output or [],
             # Which route served the turn; official clients ignore metadata they do not know.
-            "metadata": {"route": self.skill.name},
+            "metadata": {
+                "route": self.result.route,
+                "matched_by": self.route.matched_by,
+                "skills": ",".join(self.ctx.trace.skills or [self.result.route]),
+            },
         }
         if status == "cancelled":
             r["status_details"] = {"type": "cancelled", "reason": self.result.reason or "client_cancelled"}
@@ -154,8 +159,12 @@ class ResponseRun:
         pending = ""
         delta_model: type[BaseModel] = rt.ResponseAudioTranscriptDeltaEvent if self.audio else rt.ResponseTextDeltaEvent
         try:
-            async with aclosing(self.skill.run(self.turn, self.ctx)) as deltas:
-                async for delta in deltas:
+            async with aclosing(self.route.run(self.ctx)) as outputs:
+                async for delta in outputs:
+                    if isinstance(delta, Card):
+                        self.card_shown = True
+                        await self.send(self._hud_card(delta))
+                        continue
                     if not delta:
                         continue
                     if self.result.first_text_at is None:
@@ -174,8 +183,15 @@ class ResponseRun:
                 sentences.put_nowait(pending.strip())
             sentences.put_nowait(None)
         self.result.text = self.result.text.strip()
-        if self.result.text and not self.ctx.card_shown:
+        self.result.route = self.answered_by()
+        if self.result.text and not self.card_shown and self.policy_of(self.result.route).summary_card:
             await self.send(self._hud_card())
+
+    def answered_by(self) -> str:
+        """The skill that answered: the route's, or, when the agent called a tool, that tool's skill."""
+        if self.route.matched_by == "agent" and self.ctx.trace.skills:
+            return self.ctx.trace.skills[-1]
+        return self.route.skill
 
     async def _speak(self, sentences: asyncio.Queue[str | None]) -> None:
         chunk_samples = self.output_rate * AUDIO_CHUNK_MS // 1000
@@ -196,19 +212,14 @@ class ResponseRun:
                             )
                         )
 
-    def _hud_card(self) -> dict[str, Any]:
-        lines = textwrap.wrap(self.result.text, width=32)[:6]
-        card = {
-            "id": self.result.id,
-            "title": self.turn.text[:40] or self.skill.name,
-            "lines": lines,
-            "icon": ICONS.get(self.skill.name, "info"),
-            "ttl_ms": 4000 + 400 * len(lines),
-        }
-        if self.ctx.card:  # the skill's own card (e.g. product, price here, best offer)
-            own = self.ctx.card
-            card = {**card, **own, "ttl_ms": 4000 + 400 * len(own.get("lines", []))}
-        return server_event(HudCardEvent, card=card, response_id=self.result.id)
+    def _hud_card(self, own: Card | None = None) -> dict[str, Any]:
+        """The tool's own card (a product, its price here and the best offer), or a summary of the answer."""
+        if own is None:
+            title = self.ctx.turn.text[:40] or self.result.route
+            own = Card(
+                title, textwrap.wrap(self.result.text, width=32)[:6], icon=self.policy_of(self.result.route).icon
+            )
+        return server_event(HudCardEvent, card=own.as_dict(default_id=self.result.id), response_id=self.result.id)
 
     async def _finish(self, status: str) -> None:
         item_status = "completed" if status == "completed" else "incomplete"
@@ -234,30 +245,3 @@ class ResponseRun:
         )
         await self.send(server_event(rt.ConversationItemDone, item=item))
         await self.send(server_event(rt.ResponseDoneEvent, response=self._response(status, [item])))
-
-
-def caption(
-    text: str, *, final: bool, item_id: str | None, side: str = "me", language: str | None = None, kind: str = "source"
-) -> dict[str, Any]:
-    return server_event(
-        HudCaptionEvent, text=text, final=final, item_id=item_id, side=side, language=language, kind=kind
-    )
-
-
-class SayText:
-    """A skill that says a given text: a translation to speak back, or what a payment step has to say (its card
-    was shown already, so the response adds none)."""
-
-    cancellable = True
-
-    def __init__(self, text: str, *, name: str = "translate", card_shown: bool = False) -> None:
-        self.text = text
-        self.name = name
-        self.card_shown = card_shown
-
-    def match(self, turn: Turn) -> bool:
-        return False
-
-    async def run(self, turn: Turn, ctx: SkillContext) -> AsyncGenerator[str, None]:
-        ctx.card_shown = self.card_shown
-        yield self.text

@@ -1,5 +1,6 @@
 """One user utterance in a realtime session: its audio transcribed chunk by chunk while the wearer speaks (and,
-in translation mode, each chunk translated as soon as it is heard), then the transcription events."""
+while an activity listens, e.g. translation mode, each chunk handed to it as soon as it is heard), then the
+transcription events."""
 
 from __future__ import annotations
 
@@ -10,11 +11,10 @@ import numpy as np
 import openai.types.realtime as rt
 
 from glassmate.audio import Audio
+from glassmate.events import caption
 from glassmate.events import server_event as event
 from glassmate.providers.asr.base import TranscribeOptions, speech_text
-from glassmate.providers.translate.base import LANGUAGES
 from glassmate.session.audio_input import RATE
-from glassmate.session.respond import caption
 
 if TYPE_CHECKING:
     from glassmate.session.realtime import RealtimeSession
@@ -28,46 +28,43 @@ class Heard(NamedTuple):
 
 
 class Utterance:
-    """One user utterance: its chunks are transcribed as they arrive, so at the end only the tail remains. In
-    translation mode each chunk (a clause: speech up to a short pause) is also translated as soon as it is
-    heard, so the translation keeps up with the speaker instead of waiting for the end of the turn."""
+    """One user utterance: its chunks are transcribed as they arrive, so at the end only the tail remains. While
+    an activity listens (translation mode), each chunk (a clause: speech up to a short pause) is handed to it as
+    soon as it is heard, so a translation keeps up with the speaker instead of waiting for the end of the turn."""
 
     def __init__(self, session: RealtimeSession, item_id: str) -> None:
         self.session = session
         self.item_id = item_id
         self.texts: list[asyncio.Task[Heard]] = []
-        self.translations: list[asyncio.Task[str | None]] = []
-        self.translated: list[str] = []  # clause translations so far, in order
-        self.translated_language: str | None = None
-        self._speculation: tuple[int, asyncio.Task[Heard], asyncio.Task[str | None] | None] | None = None
+        self.listened: list[asyncio.Task[None]] = []  # the listener's work on each clause, in order
+        self._speculation: tuple[int, asyncio.Task[Heard], asyncio.Task[None] | None] | None = None
         # Whisper's language detection costs a whole extra encoder pass: transcribe in the wearer's language
         # unless the session asks for another one, or for detection with "auto".
         transcription = session.config.audio.input.transcription
         chosen = (transcription.language if transcription else None) or session.config.glassmate.language
         self.language: str | None = None if chosen == "auto" else chosen
         self.candidates: tuple[str, ...] = ()
-        translation = session.config.glassmate.translation
-        self.translating = translation.enabled
-        if translation.enabled:
-            # Two people, two languages: identify each utterance, but only among the languages in play.
-            self.language = None
-            mine = session.config.glassmate.language
-            self.candidates = (mine, translation.other_language) if translation.other_language else tuple(LANGUAGES)
+        self.listener = session.skills.listener()
+        if self.listener is not None:  # e.g. translation: which of the languages in play each utterance is in
+            self.language, self.candidates = self.listener.transcription(self.language or "en")
         self.detected: str | None = self.language
 
-    def _start(self, audio: np.ndarray) -> tuple[asyncio.Task[Heard], asyncio.Task[str | None] | None]:
+    def _side(self) -> str:
+        return self.listener.side(self.detected) if self.listener is not None else "me"
+
+    def _start(self, audio: np.ndarray) -> tuple[asyncio.Task[Heard], asyncio.Task[None] | None]:
         previous = self.texts[-1] if self.texts else None
         heard = self.session.spawn(self._transcribe(audio, previous), name="asr-chunk")
-        translated = None
-        if self.translating:
-            before = self.translations[-1] if self.translations else None
-            translated = self.session.spawn(self._translate(heard, before), name="translate-clause")
-        return heard, translated
+        listened = None
+        if self.listener is not None:
+            before = self.listened[-1] if self.listened else None
+            listened = self.session.spawn(self._listen(heard, before), name="listen-clause")
+        return heard, listened
 
-    def _keep(self, heard: asyncio.Task[Heard], translated: asyncio.Task[str | None] | None) -> None:
+    def _keep(self, heard: asyncio.Task[Heard], listened: asyncio.Task[None] | None) -> None:
         self.texts.append(heard)
-        if translated is not None:
-            self.translations.append(translated)
+        if listened is not None:
+            self.listened.append(listened)
 
     def add_chunk(self, audio: np.ndarray) -> None:
         if len(audio) < RATE // 10:
@@ -85,9 +82,9 @@ class Utterance:
     def end_at(self, tail: np.ndarray, at_ms: int) -> None:
         """The turn ended at `at_ms`: use the speculative transcript if it covers exactly that audio."""
         if self._speculation is not None and self._speculation[0] == at_ms:
-            _, heard, translated = self._speculation
+            _, heard, listened = self._speculation
             self._speculation = None
-            self._keep(heard, translated)
+            self._keep(heard, listened)
             return
         self.add_chunk(tail)
 
@@ -112,22 +109,23 @@ class Utterance:
         text = speech_text(result)
         self.detected = result.language or self.detected
         if text:
-            side = self.session.side_for(self.detected)
             so_far = " ".join([*self._heard_so_far(), text])
-            await self.session.send(caption(so_far, final=False, item_id=self.item_id, side=side))
+            await self.session.send(caption(so_far, final=False, item_id=self.item_id, side=self._side()))
         return Heard(text, result.language or self.detected)
 
-    async def _translate(self, heard: asyncio.Task[Heard], before: asyncio.Task[str | None] | None) -> str | None:
+    async def _listen(self, heard: asyncio.Task[Heard], before: asyncio.Task[None] | None) -> None:
         clause = await heard
         if before is not None:
-            await asyncio.gather(before, return_exceptions=True)  # clauses are captioned in the order spoken
-        if clause is None:  # its transcription failed and was reported
-            return None
-        return await self.session.translate_clause(clause, self)
+            await asyncio.gather(before, return_exceptions=True)  # clauses are handled in the order spoken
+        if clause is None or self.listener is None:  # its transcription failed and was reported
+            return
+        await self.listener.clause(clause.text, clause.language, self.item_id)
 
     async def finish(self) -> str:
         """The whole transcript; emits the transcription events and completes the user item."""
         parts = [await t for t in self.texts]
+        # The listener has had every clause before the turn is routed (translation's final caption needs them all).
+        await asyncio.gather(*self.listened, return_exceptions=True)
         transcript = " ".join(p.text for p in parts if p and p.text).strip()
         send = self.session.send
         if transcript:
@@ -149,8 +147,7 @@ class Utterance:
             )
         )
         await send(event(rt.ConversationItemDone, item=user_item(self.item_id, transcript, audio=True)))
-        side = self.session.side_for(self.detected)
-        await send(caption(transcript, final=True, item_id=self.item_id, side=side, language=self.detected))
+        await send(caption(transcript, final=True, item_id=self.item_id, side=self._side(), language=self.detected))
         return transcript
 
 

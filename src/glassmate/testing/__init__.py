@@ -3,22 +3,26 @@
 from glassmate.testing.fakes import (
     FakeASR,
     FakeCodeScanner,
+    FakeEmbedder,
     FakeOCR,
     FakeTTS,
     LoudnessVAD,
     ScriptedLLM,
     fake_models,
+    fake_skills,
 )
 from glassmate.testing.signals import silence, tone
 
 __all__ = [
     "FakeASR",
     "FakeCodeScanner",
+    "FakeEmbedder",
     "FakeOCR",
     "FakeTTS",
     "LoudnessVAD",
     "ScriptedLLM",
     "fake_models",
+    "fake_skills",
     "silence",
     "tone",
 ]

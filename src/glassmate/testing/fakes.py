@@ -11,6 +11,7 @@ import numpy as np
 from glassmate.audio import ASR_RATE
 from glassmate.providers.asr.base import ASR, Segment, TranscribeOptions, Transcript
 from glassmate.providers.codes.base import Code, CodeScanner
+from glassmate.providers.embed.base import Embedder
 from glassmate.providers.llm.base import (
     LLM,
     ChatMessage,
@@ -39,6 +40,7 @@ class ScriptedLLM(LLM):
         self.script = list(script)
         self.delay_s = delay_s
         self.calls: list[list[ChatMessage]] = []
+        self.tools_seen: list[list[str]] = []  # the tool names offered with each reply
         self.model_name = "scripted"
 
     def _next(self, messages: list[ChatMessage]) -> str | ToolCall:
@@ -64,6 +66,21 @@ class ScriptedLLM(LLM):
         if isinstance(item, ToolCall):
             return ChatResult(text="", tool_calls=[item], finish_reason="tool_calls")
         return ChatResult(text=item)
+
+    async def _stream_reply_impl(
+        self, messages: list[ChatMessage], tools: list[ToolSpec], tool_choice: ToolChoice, options: GenerationOptions
+    ) -> AsyncGenerator[str | ToolCall, None]:
+        self.tools_seen.append([t.name for t in tools])
+        if tool_choice == "none" and self.script and isinstance(self.script[0], ToolCall):
+            self.script.pop(0)  # a forced answer: the model cannot call the scripted tool now
+        item = self._next(messages)
+        if isinstance(item, ToolCall):
+            yield item
+            return
+        for i, word in enumerate(item.split(" ")):
+            if self.delay_s:
+                await asyncio.sleep(self.delay_s)
+            yield word if i == 0 else " " + word
 
     async def _json_impl(self, messages: list[ChatMessage], schema: dict[str, Any], options: GenerationOptions) -> str:
         item = self._next(messages)
@@ -136,6 +153,23 @@ class FakeCodeScanner(CodeScanner):
         ]
 
 
+class FakeEmbedder(Embedder):
+    """Bag of character trigrams hashed into 512 dimensions: texts that share words are close, in any script.
+    Deterministic and instant; it knows nothing of meaning (the real model does)."""
+
+    name = "fake-embedder"
+
+    async def _embed_impl(self, texts: list[str]) -> np.ndarray:
+        import zlib
+
+        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        for row, text in enumerate(texts):
+            folded = f"  {text.casefold()}  "
+            for i in range(len(folded) - 2):
+                out[row, zlib.crc32(folded[i : i + 3].encode()) % self.dimensions] += 1.0
+        return out
+
+
 class LoudnessVAD:
     """A VAD that calls anything louder than a whisper speech (for tests with tones instead of voices)."""
 
@@ -162,7 +196,8 @@ class LoudnessVAD:
 
 
 def fake_models(settings: Any, **providers: Any) -> Any:
-    """A `Models` whose providers are the given fakes (llm, asr, tts, ocr, codes, vad); the rest default to fakes."""
+    """A `Models` whose providers are the given fakes (llm, asr, tts, ocr, codes, vad, embedder); the rest default
+    to fakes."""
     from glassmate.runtime import Models
 
     models = Models(settings=settings)
@@ -173,9 +208,23 @@ def fake_models(settings: Any, **providers: Any) -> Any:
         "ocr": FakeOCR(),
         "codes": FakeCodeScanner(),
         "vad": LoudnessVAD(),
+        "embedder": FakeEmbedder(),
     }
     for name, default in defaults.items():
         models.__dict__[name] = providers.get(name, default)  # fills the cached_property
     if "translator" in providers:
         models.__dict__["translator"] = providers["translator"]
     return models
+
+
+def fake_skills(classes: Any = None, *, settings: Any = None, services: Any = None, port: Any = None,
+                **providers: Any) -> Any:  # fmt: skip
+    """The skills of a session or request (the built-in ones unless `classes` says), on fake models."""
+    from glassmate.config import Settings
+    from glassmate.skills.base import SkillEnv
+    from glassmate.skills.installed import default_skills
+    from glassmate.skills.routing import Skills
+
+    settings = settings or Settings()
+    env = SkillEnv(models=fake_models(settings, **providers), settings=settings, services=services, port=port)
+    return Skills.build(classes if classes is not None else default_skills(), env)

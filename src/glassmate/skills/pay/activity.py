@@ -1,4 +1,4 @@
-"""Look-to-pay inside a realtime session.
+"""Look-to-pay inside a realtime session: an activity in focus while a payment is open.
 
 A merchant's QR code in view (seen in a frame, or after "pay this") opens a confirmation card: merchant, city,
 amount and currency. A static code has no amount: the wearer says it and hears it read back. Paying then takes
@@ -20,6 +20,7 @@ import hashlib
 import itertools
 import logging
 import time
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -29,14 +30,19 @@ from glassmate.events import HudCardEvent, PaymentUpdatedEvent, new_id, server_e
 from glassmate.payments.checkout import payment_request
 from glassmate.payments.emv import EMVPayload, QRPayloadError, is_wallet_link, parse
 from glassmate.payments.provider import Payment, PaymentConflict, PaymentDeclined, PaymentError, PaymentProvider
-from glassmate.payments.speech import amount_from_speech, is_cancel, is_confirm, spoken_amount
+from glassmate.payments.speech import amount_from_speech, is_cancel, is_confirm, is_pay_request, spoken_amount
+from glassmate.skills.base import Activity, Output, SkillPolicy, Turn
+from glassmate.skills.tools import ToolContext
 
 if TYPE_CHECKING:
     from glassmate.payments.pins import PinStore
-    from glassmate.session.realtime import RealtimeSession
-    from glassmate.skills.base import Frame
+    from glassmate.providers.codes.base import CodeScanner
+    from glassmate.skills.base import Frame, Port
+    from glassmate.skills.routing import Route
 
 log = logging.getLogger("glassmate.payments")
+# The flow sends its own cards (before it speaks), and its steps are not conversation for the LLM.
+POLICY = SkillPolicy(icon="pay", command_while_busy=True, remembered=False, summary_card=False)
 SCAN_EVERY_S = 0.25  # at most this often a frame is searched for a payment code
 SEEN_HOLD_S = 20.0  # a code just paid or cancelled is not offered again while it stays in view
 _keys = itertools.count(1)
@@ -58,16 +64,20 @@ class Pending:
         return self.payment.amount_text()
 
 
-class PaymentFlow:
-    """One session's look-to-pay. `None` provider: payments are not available (the skill says so)."""
+class PaymentFlow(Activity):
+    """One session's look-to-pay. `None` provider: payments are not available (the skill says so). While a payment
+    is open the flow is in focus: it claims "confirm", "cancel", an amount, "pay this", and the buttons."""
 
-    def __init__(self, *, session: RealtimeSession, provider: PaymentProvider | None, pins: PinStore | None,
+    skill = "pay"
+
+    def __init__(self, *, port: Port, codes: CodeScanner, provider: PaymentProvider | None, pins: PinStore | None,
                  settings: PaymentSettings) -> None:  # fmt: skip
-        self.session = session
+        self.port = port
+        self.codes = codes
         self.provider = provider
         self.pins = pins
         self.settings = settings
-        self.pending: Pending | None = None
+        self._pending: Pending | None = None
         self._seen: dict[str, float] = {}  # payload hash → when it was last paid or cancelled
         self._last_scan = 0.0
         self._latest: Frame | None = None  # the newest frame not scanned yet
@@ -75,7 +85,54 @@ class PaymentFlow:
 
     @property
     def owner(self) -> str:
-        return f"device:{self.session.device_name or 'anonymous'}"
+        return f"device:{self.port.device_name or 'anonymous'}"
+
+    # -- the activity: what it claims while a payment is open --------------------------------------------------
+
+    @property
+    def pending(self) -> Pending | None:
+        return self._pending
+
+    @pending.setter
+    def pending(self, value: Pending | None) -> None:
+        # In focus exactly while a payment is open: then "stop" cancels it and the button confirms it.
+        self._pending = value
+        if value is None:
+            self.port.release(self)
+        else:
+            self.port.focus(self)
+
+    def claim(self, turn: Turn, matched: Route | None) -> Route | None:
+        said = turn.text
+        if not (is_cancel(said) or is_confirm(said) or is_pay_request(said)
+                or amount_from_speech(said, 2) is not None):  # fmt: skip
+            return None
+        return self._route(lambda: self.on_turn(said, turn.frame))
+
+    def claim_button(self, button: str) -> Route | None:
+        if button == "tap":
+            return self._route(self.cancel)
+        if button == "long_press":  # the confirm gesture: it speaks for itself once checked
+            return self._route(self._gesture, silent=True)
+        return None
+
+    async def _gesture(self) -> None:
+        self.second_factor(payment_id=None, pin=None)
+
+    def _route(self, step: Callable[[], Awaitable[str | None]], *, silent: bool = False) -> Route:
+        from glassmate.skills.routing import Route
+
+        async def run(ctx: ToolContext) -> AsyncGenerator[Output, None]:
+            ctx.trace.used(self.skill)
+            said = await step()
+            if said:
+                yield said
+
+        return Route(skill=self.skill, matched_by="activity", run=run, policy=POLICY, cancellable=False,
+                     silent=silent)  # fmt: skip
+
+    async def _say(self, text: str) -> None:
+        await self.port.say(text, skill=self.skill)
 
     # -- what starts a payment --------------------------------------------------------------------------------
 
@@ -86,7 +143,7 @@ class PaymentFlow:
             return
         self._latest = frame
         if self._scanner is None or self._scanner.done():
-            self._scanner = self.session.spawn(self._scan_frames(), name="pay-scan")
+            self._scanner = self.port.spawn(self._scan_frames(), name="pay-scan")
 
     async def _scan_frames(self) -> None:
         while self._latest is not None and self.pending is None:
@@ -104,14 +161,14 @@ class PaymentFlow:
                 continue  # a wallet app's link in view is not worth interrupting the wearer for
             if time.monotonic() - self._seen.get(_digest(payload), -SEEN_HOLD_S) < SEEN_HOLD_S:
                 continue
-            await self.session.say(await self.offer(payload), route="pay")
+            await self._say(await self.offer(payload))
 
     async def _find_code(self, frame: Frame | None) -> str | None:
         """The first QR code in the frame that is an EMV payload or a wallet link."""
         if frame is None:
             return None
         pixels = await asyncio.to_thread(frame.pixels)
-        for code in await self.session.models.codes.scan(pixels, formats=("QRCode",)):
+        for code in await self.codes.scan(pixels, formats=("QRCode",)):
             if code.text.startswith("000201") or is_wallet_link(code.text):
                 return code.text
         return None
@@ -171,7 +228,7 @@ class PaymentFlow:
         if pending.payment is not None:  # a new amount: the old confirmation is void
             await self._updated(await asyncio.to_thread(self.provider.cancel, pending.payment.id, owner=self.owner))
             pending.said_confirm = pending.second_factor = False
-        key = f"{self.session.id}:{next(_keys)}:{_digest(pending.payload)[:12]}"
+        key = f"{self.port.session_id}:{next(_keys)}:{_digest(pending.payload)[:12]}"
         try:
             request = payment_request(pending.qr, pending.payload, owner=self.owner, key=key, amount_minor=amount_minor)
             payment = await asyncio.to_thread(self.provider.create, request, ttl_s=self.settings.confirm_ttl_s)
@@ -187,12 +244,12 @@ class PaymentFlow:
 
     def second_factor(self, *, payment_id: str | None, pin: str | None) -> None:
         """The confirm gesture or a PIN arrived (a device event): check it, pay if "confirm" was said too."""
-        self.session.spawn(self._second_factor(payment_id, pin), name="pay-confirm")
+        self.port.spawn(self._second_factor(payment_id, pin), name="pay-confirm")
 
     async def _second_factor(self, payment_id: str | None, pin: str | None) -> None:
         pending = self.pending
         if pending is None or pending.payment is None:
-            await self.session.say("There is no payment to confirm.", route="pay")
+            await self._say("There is no payment to confirm.")
             return
         if payment_id is not None and payment_id != pending.payment.id:
             raise PaymentConflict("that is not the payment on the card", code="payment-mismatch")
@@ -204,10 +261,10 @@ class PaymentFlow:
             except PaymentError as exc:
                 if exc.code == "pin-locked":
                     await self.cancel(quiet=True)
-                await self.session.say(_pin_message(exc), route="pay")
+                await self._say(_pin_message(exc))
                 return
         pending.second_factor = True
-        await self.session.say(await self._maybe_pay(), route="pay")
+        await self._say(await self._maybe_pay())
 
     async def _maybe_pay(self) -> str:
         pending = self.pending
@@ -274,9 +331,9 @@ class PaymentFlow:
         async def expire() -> None:
             await asyncio.sleep(self.settings.confirm_ttl_s)
             if self.pending is pending:
-                await self.session.say(await self.cancel(expired=True), route="pay")
+                await self._say(await self.cancel(expired=True))
 
-        pending.expiry = self.session.spawn(expire(), name="pay-expiry")
+        pending.expiry = self.port.spawn(expire(), name="pay-expiry")
 
     @property
     def _second_step(self) -> str:
@@ -315,10 +372,10 @@ class PaymentFlow:
                     ttl_ms: int = 6000, priority: str = "normal") -> None:  # fmt: skip
         card = {"id": card_id or new_id("card"), "title": title[:40], "lines": [line[:40] for line in lines],
                 "icon": icon, "ttl_ms": ttl_ms, "priority": priority}  # fmt: skip
-        await self.session.send(server_event(HudCardEvent, card=card))
+        await self.port.emit(server_event(HudCardEvent, card=card))
 
     async def _updated(self, payment: Payment) -> None:
-        await self.session.send(server_event(PaymentUpdatedEvent, payment=payment.as_dict()))
+        await self.port.emit(server_event(PaymentUpdatedEvent, payment=payment.as_dict()))
 
 
 def _digest(payload: str) -> str:

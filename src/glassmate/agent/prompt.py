@@ -1,4 +1,5 @@
-"""The general "ask" skill: answer a question with the LLM, using what the camera sees.
+"""The agent's prompt: a stable system prompt (so llama.cpp's prompt cache holds it), the conversation so far,
+and the turn, with what the camera sees when the question came with a photo.
 
 Until a vision model is configured, "what the camera sees" is the text OCR reads and the codes zxing finds
 in the frame; they go into the user turn, after the stable (and therefore cached) system prompt.
@@ -21,7 +22,8 @@ SYSTEM_PROMPT = (
     "You are glassmate, the voice assistant in a pair of AI glasses. The wearer hears your answers, so be "
     "brief: one to three short sentences, no lists, no markdown. When the wearer asks about what they are "
     "looking at, you are given the text and codes the camera read; rely on them, and say so when they are "
-    "not enough to answer. Answer in the language the wearer used."
+    "not enough to answer. Answer in the language the wearer used. Use a tool when one does what the wearer "
+    "asks; otherwise answer yourself."
 )
 
 
@@ -50,18 +52,29 @@ async def read_scene(image: np.ndarray, *, ocr: OCR, codes: CodeScanner) -> Scen
     return SceneContext(lines=text.lines, codes=found)
 
 
+FRESH_FRAME_S = 10.0  # an older frame no longer shows what the wearer is looking at
+
+
 def build_messages(
-    question: str, scene: SceneContext | None = None, history: Sequence[Exchange] = ()
+    question: str,
+    scene: SceneContext | None = None,
+    history: Sequence[Exchange] = (),
+    transcript: Sequence[ChatMessage] = (),
 ) -> list[ChatMessage]:
     """System prompt first, then the exchanges the session kept, then this turn.
 
     Everything before this turn is the previous prompt plus the previous answer, so llama.cpp's prompt cache
-    covers it and only the new words are prefilled (see Conversation in session/realtime.py).
+    covers it and only the new words are prefilled (see HISTORY_MAX in session/realtime.py).
     """
+    messages = [ChatMessage("system", SYSTEM_PROMPT)]
+    if transcript:  # a conversation with tool calls: as it was sent, the photo's text before its first message
+        first = transcript[0]
+        if scene is not None and first.role == "user":
+            first = ChatMessage("user", f"{scene.describe()}\n\n{first.content}")
+        return [*messages, first, *transcript[1:]]
     user = question.strip()
     if scene is not None:
         user = f"{scene.describe()}\n\nQuestion: {user}"
-    messages = [ChatMessage("system", SYSTEM_PROMPT)]
     for exchange in history:
         messages += [ChatMessage("user", exchange.user), ChatMessage("assistant", exchange.assistant)]
     return [*messages, ChatMessage("user", user)]

@@ -1,0 +1,1 @@
+"""Sentence embeddings: text to a unit vector, close for texts that mean the same, across languages."""

@@ -1,0 +1,240 @@
+# ruff: noqa: E501  (tables of utterances, one case per pair, read better unwrapped)
+"""Phrase tables: natural phrasings per skill and language (zh, en, de), as people say them and Whisper writes them
+(case, punctuation, fillers), routed to the right skill with the slots filled. None is a template line itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from glassmate.skills.base import LANGUAGES, Turn
+from glassmate.skills.installed import default_skills
+from glassmate.skills.intents import _package, sentences
+from glassmate.testing import fake_skills
+
+# (said, skill, slots that must be filled as given)
+Row = tuple[str, str, dict[str, Any]]
+
+TABLES: dict[str, list[Row]] = {
+    "en": [
+        # time
+        ("What time is it?", "time", {}), ("Hey glasses, what's the time?", "time", {}),
+        ("Could you tell me the time, please?", "time", {}), ("Do you know the time?", "time", {}),
+        ("What time is it right now?", "time", {}), ("what's the current time", "time", {}),
+        ("Tell me the time.", "time", {}), ("How late is it already?", "time", {}),
+        ("Could you give me the time?", "time", {}), ("Okay, what time is it at the moment?", "time", {}),
+        # battery
+        ("How much battery is left?", "battery", {}), ("What's my battery level?", "battery", {}),
+        ("Battery status, please.", "battery", {}), ("How's the battery?", "battery", {}),
+        ("Check the battery.", "battery", {}), ("Am I running low on battery?", "battery", {}),
+        ("How much charge do I have left?", "battery", {}), ("Do I need to charge the glasses?", "battery", {}),
+        ("Are the glasses charging?", "battery", {}), ("how long will the battery last", "battery", {}),
+        # stop
+        ("Stop.", "stop", {}), ("Wait, stop!", "stop", {}), ("Be quiet.", "stop", {}),
+        ("Shut up.", "stop", {}), ("Never mind.", "stop", {}), ("OK, enough.", "stop", {}),
+        ("Stop talking.", "stop", {}), ("Stop it.", "stop", {}), ("and stop", "stop", {}),
+        ("Quiet, please.", "stop", {}),
+        # repeat
+        ("Can you repeat that?", "repeat", {}), ("Say that again, please.", "repeat", {}),
+        ("What did you say?", "repeat", {}), ("Pardon?", "repeat", {}), ("Sorry, what?", "repeat", {}),
+        ("What was that you said?", "repeat", {}), ("One more time, please.", "repeat", {}),
+        ("I didn't catch that.", "repeat", {}), ("Could you repeat yourself?", "repeat", {}),
+        ("Repeat the last answer.", "repeat", {}),
+        # read-text
+        ("Read this.", "read-text", {}), ("Can you read this for me?", "read-text", {}),
+        ("Read the sign, please.", "read-text", {}), ("What does the sign say?", "read-text", {}),
+        ("Read that out loud.", "read-text", {}), ("Could you read the menu to me?", "read-text", {}),
+        ("What's written here?", "read-text", {}), ("Read it aloud.", "read-text", {}),
+        ("What does this say?", "read-text", {}), ("Please read out the label.", "read-text", {}),
+        # identify
+        ("What is this?", "identify", {}), ("What's that thing?", "identify", {}),
+        ("Which product is this?", "identify", {}), ("What am I looking at?", "identify", {}),
+        ("Where is it cheaper?", "identify", {}), ("Where can I buy this cheaper?", "identify", {}),
+        ("Is this a good price?", "identify", {}), ("Compare prices for this.", "identify", {}),
+        ("How much is this?", "identify", {}), ("Can you identify this product?", "identify", {}),
+        ("Is this cheaper somewhere else?", "identify", {}),
+        # translate
+        ("Translate to German.", "translate", {"language": "de"}),
+        ("Start translating into Chinese.", "translate", {"language": "zh"}),
+        ("Help me talk to her in Spanish.", "translate", {"language": "es"}),
+        ("Be my interpreter for French.", "translate", {"language": "fr"}),
+        ("Turn on translation mode.", "translate", {}),
+        ("Stop translating.", "translate", {}), ("and stop translating.", "translate", {}),
+        ("OK, stop translation please", "translate", {}), ("Translation off.", "translate", {}),
+        ("How do you say thank you in Chinese?", "translate", {"text": "thank you", "language": "zh"}),
+        ("Translate good morning into German.", "translate", {"text": "good morning", "language": "de"}),
+        # pay
+        ("Pay this.", "pay", {}), ("I want to pay.", "pay", {}), ("Let me pay for this.", "pay", {}),
+        ("Pay with my glasses.", "pay", {}), ("Scan to pay.", "pay", {}), ("Pay the bill, please.", "pay", {}),
+        ("Can I pay here?", "pay", {}), ("Pay by QR code.", "pay", {}), ("OK, pay now.", "pay", {}),
+        ("Scan the QR code and pay.", "pay", {}),
+        # ask (no intent: the agent answers)
+        ("What is the capital of France?", "ask", {}), ("Tell me a joke.", "ask", {}),
+        ("How tall is the Eiffel Tower?", "ask", {}), ("Take me to the station.", "ask", {}),
+        ("Take a note.", "ask", {}), ("Who wrote Hamlet?", "ask", {}),
+        ("What should I cook tonight?", "ask", {}), ("Is it going to rain?", "ask", {}),
+        ("Explain photosynthesis in one sentence.", "ask", {}), ("How do I say no politely?", "ask", {}),
+    ],
+    "zh": [
+        ("几点了？", "time", {}), ("现在几点了？", "time", {}), ("现在几点钟？", "time", {}),
+        ("请问现在几点？", "time", {}), ("现在是什么时间？", "time", {}), ("告诉我现在几点。", "time", {}),
+        ("你知道现在几点吗？", "time", {}), ("看一下时间。", "time", {}), ("现在什么时间了？", "time", {}),
+        ("眼镜，几点了？", "time", {}),
+        ("还有多少电？", "battery", {}), ("电量还有多少？", "battery", {}), ("查看电量。", "battery", {}),
+        ("电池还剩多少？", "battery", {}), ("电量怎么样？", "battery", {}), ("需要充电了吗？", "battery", {}),
+        ("电够不够用？", "battery", {}), ("是不是没电了？", "battery", {}), ("正在充电吗？", "battery", {}),
+        ("眼镜还剩多少电量？", "battery", {}),
+        ("停！", "stop", {}), ("别说了。", "stop", {}), ("停一下。", "stop", {}), ("安静。", "stop", {}),
+        ("够了。", "stop", {}), ("不要说了！", "stop", {}), ("等等，停下。", "stop", {}), ("闭嘴。", "stop", {}),
+        ("算了。", "stop", {}), ("停止播放。", "stop", {}),
+        ("再说一遍。", "repeat", {}), ("你能再说一遍吗？", "repeat", {}), ("你说什么？", "repeat", {}),
+        ("没听清。", "repeat", {}), ("重复一下。", "repeat", {}), ("刚才你说什么了？", "repeat", {}),
+        ("能再讲一次吗？", "repeat", {}), ("可以重复一次吗？", "repeat", {}), ("什么？", "repeat", {}),
+        ("刚才说的是什么？", "repeat", {}),
+        ("读一下这个。", "read-text", {}), ("帮我读一下这个。", "read-text", {}), ("这上面写的是什么？", "read-text", {}),
+        ("念给我听。", "read-text", {}), ("读一下上面的文字。", "read-text", {}), ("这个写了什么？", "read-text", {}),
+        ("能读一下这个吗？", "read-text", {}), ("上面写着什么？", "read-text", {}), ("读出来。", "read-text", {}),
+        ("念一下菜单。", "read-text", {}),
+        ("这是什么？", "identify", {}), ("这个是什么东西？", "identify", {}), ("这是什么牌子的？", "identify", {}),
+        ("我在看的是什么？", "identify", {}), ("这个哪里买更便宜？", "identify", {}), ("帮我比较一下价格。", "identify", {}),
+        ("这个多少钱？", "identify", {}), ("别的地方更便宜吗？", "identify", {}), ("识别一下这个产品。", "identify", {}),
+        ("这个价格划算吗？", "identify", {}),
+        ("翻译成德语。", "translate", {"language": "de"}), ("帮我翻译成英语。", "translate", {"language": "en"}),
+        ("开始翻译。", "translate", {}), ("打开同声传译。", "translate", {}),
+        ("我要跟她说日语。", "translate", {"language": "ja"}), ("停止翻译。", "translate", {}),
+        ("不用翻译了。", "translate", {}), ("关闭翻译模式。", "translate", {}),
+        ("谢谢用德语怎么说？", "translate", {"text": "谢谢", "language": "de"}),
+        ("把早上好翻译成英语。", "translate", {"text": "早上好", "language": "en"}),
+        ("付款。", "pay", {}), ("我要付款。", "pay", {}), ("扫码支付。", "pay", {}), ("用眼镜付钱。", "pay", {}),
+        ("买单。", "pay", {}), ("帮我结账。", "pay", {}), ("可以扫二维码付款吗？", "pay", {}), ("我想支付。", "pay", {}),
+        ("这单我来买单。", "pay", {}), ("扫一扫付款。", "pay", {}),
+        ("法国的首都是哪里？", "ask", {}), ("讲个笑话。", "ask", {}), ("带我去火车站。", "ask", {}),
+        ("记一下笔记。", "ask", {}), ("明天会下雨吗？", "ask", {}), ("埃菲尔铁塔有多高？", "ask", {}),
+        ("今晚吃什么好？", "ask", {}), ("谁写了红楼梦？", "ask", {}), ("给我推荐一本书。", "ask", {}),
+        ("什么是光合作用？", "ask", {}),
+    ],
+    "de": [
+        ("Wie spät ist es?", "time", {}), ("Wie viel Uhr ist es?", "time", {}), ("Wieviel Uhr ist es gerade?", "time", {}),
+        ("Weißt du die Uhrzeit?", "time", {}), ("Sag mir die Uhrzeit.", "time", {}), ("Wie spät ist es jetzt?", "time", {}),
+        ("Uhrzeit, bitte.", "time", {}), ("Was ist die Uhrzeit?", "time", {}),
+        ("Kannst du mir sagen, wie spät es ist?", "time", {}), ("Welche Uhrzeit haben wir?", "time", {}),
+        ("Wie voll ist der Akku?", "battery", {}), ("Wie viel Akku habe ich noch?", "battery", {}),
+        ("Akkustand?", "battery", {}), ("Wie ist der Ladestand?", "battery", {}), ("Zeig mir den Akkustand.", "battery", {}),
+        ("Muss ich die Brille laden?", "battery", {}), ("Ist der Akku fast leer?", "battery", {}),
+        ("Wie lange hält der Akku noch?", "battery", {}), ("Lädt die Brille?", "battery", {}),
+        ("Wie viel Strom ist noch da?", "battery", {}),
+        ("Stopp!", "stop", {}), ("STOPP.", "stop", {}), ("Halt!", "stop", {}), ("Sei still.", "stop", {}),
+        ("Hör auf.", "stop", {}), ("Genug!", "stop", {}), ("Warte, stopp.", "stop", {}), ("Das reicht.", "stop", {}),
+        ("Hör auf zu reden.", "stop", {}), ("Vergiss es.", "stop", {}),
+        ("Kannst du das wiederholen?", "repeat", {}), ("Wiederhole das bitte.", "repeat", {}),
+        ("Was hast du gesagt?", "repeat", {}), ("Wie hast du gesagt?", "repeat", {}), ("Sag das noch mal.", "repeat", {}),
+        ("Noch einmal, bitte.", "repeat", {}), ("Ich habe das nicht verstanden.", "repeat", {}), ("Sag es noch einmal.", "repeat", {}),
+        ("Könntest du es noch einmal wiederholen?", "repeat", {}), ("Wiederhole es.", "repeat", {}),
+        ("Lies das vor.", "read-text", {}), ("Lies mir das bitte vor.", "read-text", {}),
+        ("Kannst du mir das vorlesen?", "read-text", {}), ("Was steht da?", "read-text", {}),
+        ("Was steht auf dem Schild?", "read-text", {}), ("Lies mir die Speisekarte vor.", "read-text", {}),
+        ("Vorlesen, bitte.", "read-text", {}), ("Was steht hier?", "read-text", {}),
+        ("Könntest du mir das Etikett vorlesen?", "read-text", {}), ("Lies den Text vor.", "read-text", {}),
+        ("Was ist das?", "identify", {}), ("Was ist das hier?", "identify", {}), ("Was für ein Produkt ist das?", "identify", {}),
+        ("Was sehe ich da?", "identify", {}), ("Wo ist das günstiger?", "identify", {}),
+        ("Gibt es das woanders billiger?", "identify", {}), ("Vergleiche die Preise.", "identify", {}),
+        ("Ist das ein guter Preis?", "identify", {}), ("Was kostet das?", "identify", {}),
+        ("Kannst du das erkennen?", "identify", {}),
+        ("Übersetze ins Deutsche.", "translate", {"language": "de"}),
+        ("Übersetzung starten.", "translate", {}),
+        ("Hilf mir, mit ihr auf Chinesisch zu sprechen.", "translate", {"language": "zh"}),
+        ("Sei mein Dolmetscher.", "translate", {}), ("Übersetze das Gespräch ins Englische.", "translate", {"language": "en"}),
+        ("Übersetzung beenden.", "translate", {}), ("Hör auf zu übersetzen.", "translate", {}),
+        ("Stopp die Übersetzung.", "translate", {}),
+        ("Was heißt danke auf Chinesisch?", "translate", {"text": "danke", "language": "zh"}),
+        ("Wie sagt man Guten Morgen auf Englisch?", "translate", {"text": "Guten Morgen", "language": "en"}),
+        ("Bezahlen.", "pay", {}), ("Jetzt bezahlen.", "pay", {}), ("Ich möchte zahlen.", "pay", {}),
+        ("Das bezahlen, bitte.", "pay", {}), ("Mit der Brille bezahlen.", "pay", {}), ("Per QR-Code bezahlen.", "pay", {}),
+        ("Scannen und bezahlen.", "pay", {}), ("Kann ich hier bezahlen?", "pay", {}), ("Die Rechnung bezahlen.", "pay", {}),
+        ("Hier zahlen.", "pay", {}),
+        ("Was ist die Hauptstadt von Frankreich?", "ask", {}), ("Erzähl mir einen Witz.", "ask", {}),
+        ("Wie komme ich zum Hauptbahnhof?", "ask", {}), ("Mach eine Notiz.", "ask", {}), ("Wird es morgen regnen?", "ask", {}),
+        ("Wie hoch ist der Eiffelturm?", "ask", {}), ("Wer hat Faust geschrieben?", "ask", {}),
+        ("Was soll ich heute kochen?", "ask", {}), ("Empfiehl mir ein Buch.", "ask", {}), ("Was ist Photosynthese?", "ask", {}),
+    ],
+}  # fmt: skip
+
+CASES = [(language, *row) for language, rows in TABLES.items() for row in rows]
+
+
+@pytest.fixture(scope="module")
+def skills() -> Any:
+    return fake_skills()
+
+
+@pytest.mark.parametrize(("language", "said", "skill", "slots"), CASES, ids=[f"{c[0]}:{c[1]}" for c in CASES])
+def test_phrase_routes_to_its_skill(skills: Any, language: str, said: str, skill: str, slots: dict[str, Any]) -> None:
+    # The language as Whisper would detect it, with a wearer who speaks another one: both are tried.
+    wearer = "en" if language != "en" else "zh"
+    route = skills.route(Turn(text=said, language=language, wearer_language=wearer))
+    assert route.skill == skill, f"{said!r} went to {route.skill} ({route.matched_by})"
+    assert route.matched_by == ("agent" if skill == "ask" else "intent")
+    for name, value in slots.items():
+        assert route.args.get(name) == value, f"{said!r}: slot {name} = {route.args.get(name)!r}"
+    if route.matched_by == "intent":
+        assert route.language == language
+
+
+def test_each_table_has_ten_phrasings_per_skill_and_language() -> None:
+    names = {klass.name for klass in default_skills()}
+    for language in LANGUAGES:
+        counts = {name: sum(1 for row in TABLES[language] if row[1] == name) for name in names}
+        assert all(n >= 10 for n in counts.values()), (language, counts)
+
+
+def test_no_phrasing_is_a_template_line() -> None:
+    templates = {
+        s.casefold() for klass in default_skills() for lang in LANGUAGES for s in sentences(_package(klass), lang)
+    }
+    assert not [said for language, said, _, _ in CASES if said.casefold().strip(".?!。？！") in templates]
+
+
+def test_typed_text_finds_its_language_without_a_hint(skills: Any) -> None:
+    """REST text has no detected language: the wearer's language is tried, then the others."""
+    for said, skill in [
+        ("几点了？", "time"),
+        ("Wie spät ist es?", "time"),
+        ("这是什么？", "identify"),
+        ("stopp", "stop"),
+    ]:
+        assert skills.route(Turn(text=said)).skill == skill, said
+
+
+def test_german_matching_casefolds_sharp_s_and_keeps_the_slot_as_said(skills: Any) -> None:
+    route = skills.route(Turn(text="WAS HEISST Straße AUF ENGLISCH?", language="de"))
+    assert route.skill == "translate" and route.args == {"text": "Straße", "language": "en"}
+    route = skills.route(Turn(text="Wie sagt man Grüße auf Deutsch?", language="de"))
+    assert route.args == {"text": "Grüße", "language": "de"}
+
+
+def test_a_general_question_is_not_taken_for_a_phrase_to_translate(skills: Any) -> None:
+    """ "{text}的{language}是什么" must not read "世界上最高的山是什么" as the word 世界上最高 in the language 山."""
+    assert skills.route(Turn(text="世界上最高的山是什么？", language="zh")).skill == "ask"
+
+
+def test_skip_words_never_appear_inside_templates() -> None:
+    """A skip word is removed from what was said before matching: a template that needs it can never match."""
+    import yaml
+
+    from glassmate.skills.intents import _read
+
+    for language in LANGUAGES:
+        skip = [w.casefold() for w in (_read("glassmate.skills", language) or {}).get("skip_words", [])]
+        for klass in default_skills():
+            for template in sentences(_package(klass), language):
+                words = template.casefold().replace("[", " ").replace("]", " ").replace("(", " ").replace(")", " ")
+                for word in skip:
+                    required = word in words.replace("|", " ").split() if language != "zh" else word in words
+                    if required:
+                        assert (
+                            f"[{word}]" in template.casefold()
+                            or f"|{word}" in template.casefold()
+                            or (f"{word}|" in template.casefold())
+                        ), f"{klass.name} {language}: {template!r} needs the skip word {word!r}"
+    assert yaml  # the intent files are YAML
