@@ -28,6 +28,7 @@ bench: setup-test
 	.venv/bin/python bench/voice_latency.py
 	.venv/bin/python bench/api.py
 	.venv/bin/python bench/payments.py
+	.venv/bin/python bench/agent.py
 
 lock:
 	.venv/bin/pip freeze --exclude-editable | grep -v '^glassmate' > requirements/constraints.txt.new

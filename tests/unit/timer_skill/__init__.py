@@ -1,0 +1,1 @@
+"""The timer skill of docs/skills.md (the page includes these files; a test checks they are the same)."""
