@@ -134,7 +134,7 @@ async def test_the_model_sees_its_tool_mistakes_and_the_loop_is_bounded() -> Non
     unknown = ToolCall("c2", "launch_rocket", {})
     llm = ScriptedLLM([bad_args, unknown, ToolCall("c3", "forecast", {"city": "Oslo"}), "Never reached."])
     skills = fake_skills([*default_skills(), Weather], llm=llm)
-    said, _ = await run_agent(skills, "What's the forecast?")
+    await run_agent(skills, "What's the forecast?")
     assert len(llm.calls) == 3  # agent.max_steps: the third call may only answer
     assert "error: forecast: city" in llm.calls[1][-1].content and "launch_rocket" in llm.calls[2][-1].content
 
@@ -164,7 +164,9 @@ async def test_payment_never_runs_from_the_llm_alone() -> None:
 
 def test_reply_stream_speaks_an_answer_as_it_arrives() -> None:
     reply = ReplyStream()
-    pieces = [reply.feed(c) for c in ['{"ans', 'wer": "Hel', 'lo \\"wor', 'ld\\" \\u00e4', '\\u4f60\\u', '597d", ', "}"]]
+    pieces = [
+        reply.feed(c) for c in ['{"ans', 'wer": "Hel', 'lo \\"wor', 'ld\\" \\u00e4', "\\u4f60\\u", '597d", ', "}"]
+    ]
     assert "".join(pieces) == 'Hello "world" ä你好' and pieces[2] == 'lo "wor' and reply.answering
     call = ReplyStream()
     assert [call.feed(c) for c in ['{"tool": "forecast", ', '"arguments": {"city": "Oslo"}}']] == ["", ""]
@@ -200,8 +202,11 @@ def test_rest_routes_every_language_like_the_glasses(api: dict[str, Any], said: 
 
 @pytest.mark.fakes(llm=ScriptedLLM([ToolCall("call_9", "book_taxi", {"to": "station"}), "Your taxi is booked."]))
 def test_a_callers_tool_is_returned_as_a_tool_call_and_the_conversation_goes_on(api: dict[str, Any]) -> None:
-    taxi = {"type": "function", "function": {"name": "book_taxi", "description": "Book a taxi to a place.",
-            "parameters": {"type": "object", "properties": {"to": {"type": "string"}}, "required": ["to"]}}}  # fmt: skip
+    parameters = {"type": "object", "properties": {"to": {"type": "string"}}, "required": ["to"]}
+    taxi = {
+        "type": "function",
+        "function": {"name": "book_taxi", "description": "Book a taxi.", "parameters": parameters},
+    }
     messages: list[dict[str, Any]] = [{"role": "user", "content": "Get me a taxi to the station."}]
     first = api["client"].chat.completions.create(model="glassmate", messages=messages, tools=[taxi])
     call = first.choices[0].message.tool_calls[0]

@@ -34,3 +34,15 @@ def test_instruction_goes_into_the_last_user_message_so_the_prompt_before_it_sta
     messages = with_tools_instruction([*before, ChatMessage("user", "weather?")], [WEATHER], "auto")
     assert messages[:3] == before
     assert len(messages) == 4 and messages[3].content.startswith("weather?") and "weather:" in messages[3].content
+
+
+def test_the_llama_cpp_history_keeps_tool_calls_and_results() -> None:
+    from glassmate.providers.llm.base import ToolCall
+    from glassmate.providers.llm.llama_cpp import LlamaCppLLM
+
+    call = ToolCall("c1", "weather", {"city": "Oslo"})
+    history = [ChatMessage("user", "Weather in Oslo?"), ChatMessage("assistant", "", tool_calls=(call,)),
+               ChatMessage("tool", "rain, 12 °C", tool_call_id="c1")]  # fmt: skip
+    rendered = LlamaCppLLM._messages(history)
+    assert rendered[1] == {"role": "assistant", "content": '{"tool": "weather", "arguments": {"city": "Oslo"}}'}
+    assert rendered[2] == {"role": "tool", "content": "rain, 12 °C", "tool_call_id": "c1"}

@@ -4,49 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
-from openai import AsyncOpenAI
 
-from glassmate.api.app import create_app
-from glassmate.config import Settings
-from glassmate.skills.base import Skill
 from glassmate.skills.installed import default_skills
-from glassmate.testing import FakeASR, FakeOCR, FakeTTS, ScriptedLLM, fake_models, silence, tone
+from glassmate.testing import FakeASR, FakeOCR, FakeTTS, ScriptedLLM, silence, tone
 from glassmate.testing.scenes import jpeg_bytes, render_label
-from glassmate.testing.server import serve_in_thread
-
-
-def _app(tmp_path: Path, skills: list[type[Skill]] | None = None, **fakes: Any) -> Any:
-    settings = Settings(home=tmp_path)
-    app = create_app(settings, models=fake_models(settings, **fakes))
-    if skills is not None:
-        app.state.services.skills = skills
-    return app
-
-
-@pytest.fixture
-def make_server(tmp_path: Path) -> Iterator[Any]:
-    stack: list[Any] = []
-
-    def start(skills: list[type[Skill]] | None = None, **fakes: Any) -> tuple[AsyncOpenAI, Any]:
-        app = _app(tmp_path, skills, **fakes)
-        _, token = app.state.services.devices.add(f"dev-{len(stack)}")
-        cm = serve_in_thread(app)
-        base = cm.__enter__()
-        stack.append(cm)
-        client = AsyncOpenAI(
-            api_key=token, base_url=f"{base}/v1", websocket_base_url=base.replace("http", "ws") + "/v1"
-        )
-        return client, app
-
-    yield start
-    for cm in stack:
-        cm.__exit__(None, None, None)
 
 
 def pcm(audio: np.ndarray) -> str:
@@ -328,3 +292,21 @@ async def test_where_is_this_cheaper_names_the_product_and_the_best_offer(make_s
     card = next(e for e in events if e.type == "hud.card").card
     assert card["icon"] == "product" and card["lines"][1] == "Here: 9.99 EUR" and card["lines"][3].startswith("Save")
     assert events[-1].response.metadata["route"] == "identify"
+
+
+async def test_the_long_press_and_what_is_this_reach_the_same_tool(make_server: Any) -> None:
+    """Buttons and voice agree: both are the identify skill's tool, matched by button and by intent."""
+    client, _ = make_server(asr=FakeASR(["What is this?"]), ocr=FakeOCR(["OAT MILK"]))
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.send(
+            {"type": "input_image.append", "image": base64.b64encode(jpeg_bytes(render_label(["OAT"]))).decode()}
+        )
+        await conn.send({"type": "device.button", "button": "long_press"})
+        pressed = await collect(conn, "response.done")
+        await send_audio(conn, utterance())
+        spoken = await collect(conn, "response.done")
+    assert [(e[-1].response.metadata["route"], e[-1].response.metadata["matched_by"]) for e in (pressed, spoken)] == [
+        ("identify", "button"),
+        ("identify", "intent"),
+    ]

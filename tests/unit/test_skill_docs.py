@@ -11,7 +11,7 @@ import pytest
 from glassmate.skills.base import Turn
 from glassmate.skills.installed import default_skills
 from glassmate.testing import FakeASR, fake_skills
-from tests.unit.test_session_flows import collect, make_server, send_audio, utterance  # noqa: F401 (a fixture)
+from tests.unit.test_session_flows import collect, send_audio, utterance
 from tests.unit.timer_skill.skill import TimerSkill
 
 ROOT = Path(__file__).parents[2]

@@ -35,6 +35,9 @@ class Agent:
         self.index = index  # with `offer` > 0: only the tools the turn is about are offered
         self.offer = offer
         self.min_similarity = min_similarity
+        # The small-model setting (tool retrieval on): after a tool's result the model must answer; shown the
+        # tools again, the 0.5B model calls the same tool again.
+        self.answer_after_tool = index is not None and offer > 0
 
     async def offered(self, ctx: ToolContext) -> list[ToolSpec]:
         """The tools this turn is offered: the caller's always; the skills' all, or those retrieval finds."""
@@ -57,10 +60,11 @@ class Agent:
     async def run(self, ctx: ToolContext) -> AsyncGenerator[Output, None]:
         messages = await self.messages(ctx)
         offered = await self.offered(ctx)
+        answer_now = self.answer_after_tool and messages[-1].role == "tool"  # a REST caller's tool result
         for step in range(self.max_steps):
             last = step == self.max_steps - 1
             call: ToolCall | None = None
-            choice = "none" if last or not offered else "auto"
+            choice = "none" if last or answer_now or not offered else "auto"
             async with aclosing(self.llm.stream_reply(messages, tools=offered, tool_choice=choice)) as pieces:
                 async for piece in pieces:
                     if isinstance(piece, ToolCall):
@@ -103,3 +107,4 @@ class Agent:
                 data = [f"error: {exc.message}"]
             messages += [ChatMessage("assistant", "", tool_calls=(call,)),
                          ChatMessage("tool", "".join(data) or "(nothing)", tool_call_id=call.id)]  # fmt: skip
+            answer_now = self.answer_after_tool

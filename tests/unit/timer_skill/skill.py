@@ -11,7 +11,11 @@ from glassmate.skills.tools import ToolContext, tool
 TEXTS = {
     "en": {"set": "Timer set for {minutes} minutes.", "done": "Time's up!", "glasses": "Timers run on the glasses."},
     "zh": {"set": "已设定{minutes}分钟的计时。", "done": "时间到了！", "glasses": "计时器要在眼镜上使用。"},
-    "de": {"set": "Timer auf {minutes} Minuten gestellt.", "done": "Die Zeit ist um!", "glasses": "Timer gibt es auf der Brille."},
+    "de": {
+        "set": "Timer auf {minutes} Minuten gestellt.",
+        "done": "Die Zeit ist um!",
+        "glasses": "Timer gibt es auf der Brille.",
+    },
 }
 
 

@@ -139,7 +139,9 @@ class LlamaCppLLM(LLM):
     async def _stream_reply_impl(
         self, messages: list[ChatMessage], tools: list[ToolSpec], tool_choice: ToolChoice, options: GenerationOptions
     ) -> AsyncGenerator[str | ToolCall, None]:
-        if not tools or tool_choice == "none":
+        # With tools and tool_choice "none", the reply is still constrained, to an answer: after a tool's result,
+        # free text from a small model is often a copy of its tool call.
+        if not tools:
             async with aclosing(self._stream_impl(messages, options)) as deltas:
                 async for delta in deltas:
                     yield delta

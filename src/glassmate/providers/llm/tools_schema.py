@@ -10,9 +10,14 @@ from typing import Any
 
 from glassmate.providers.llm.base import ChatMessage, ChatResult, ToolCall, ToolChoice, ToolSpec
 
+ANSWER = {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}
+
 
 def reply_schema(tools: list[ToolSpec], tool_choice: ToolChoice) -> dict[str, Any]:
-    """The JSON schema of a reply: {"tool": name, "arguments": {...}} or, when allowed, {"answer": "..."}."""
+    """The JSON schema of a reply: {"tool": name, "arguments": {...}} or, when allowed, {"answer": "..."}; only the
+    answer for tool_choice "none" (after a tool's result a small model would otherwise call it again)."""
+    if tool_choice == "none":
+        return ANSWER
     chosen = [t for t in tools if tool_choice in ("auto", "required") or t.name == tool_choice]
     variants: list[dict[str, Any]] = [
         {
@@ -23,11 +28,13 @@ def reply_schema(tools: list[ToolSpec], tool_choice: ToolChoice) -> dict[str, An
         for t in chosen
     ]
     if tool_choice == "auto":
-        variants.append({"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]})
+        variants.append(ANSWER)
     return variants[0] if len(variants) == 1 else {"anyOf": variants}
 
 
 def tools_instruction(tools: list[ToolSpec], tool_choice: ToolChoice) -> str:
+    if tool_choice == "none":
+        return 'Answer now, using what the tools returned. Reply with JSON only: {"answer": "<text>"}.'
     lines = ["You can call these tools:"]
     for tool in tools:
         lines.append(f"- {tool.name}: {tool.description} Arguments schema: {json.dumps(tool.parameters)}")
