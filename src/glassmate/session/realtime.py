@@ -440,16 +440,16 @@ class RealtimeSession:
                        ) -> None:  # fmt: skip
         turn = said if isinstance(said, Turn) else self._turn(said)
         chosen = route or self.skills.route(turn)
-        if self.response is not None and not self.response[1].done():
-            # A new turn supersedes the answer in progress; one that must not be interrupted is awaited.
-            self.cancel_response("turn_detected")
-            await asyncio.gather(self.response[1], return_exceptions=True)
         ctx = ToolContext(turn=turn, env=self.env)
         if chosen.silent:  # an activity handled it without an answer of its own (it may `say` something)
             async with aclosing(chosen.run(ctx)) as outputs:
                 async for _ in outputs:
                     pass
             return
+        if self.response is not None and not self.response[1].done():
+            # A new turn supersedes the answer in progress; one that must not be interrupted is awaited.
+            self.cancel_response("turn_detected")
+            await asyncio.gather(self.response[1], return_exceptions=True)
         run = ResponseRun(
             route=chosen,
             ctx=ctx,

@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, get_type_hints
 
 import docstring_parser
@@ -123,6 +124,26 @@ def _describe(fn: Callable[..., Any]) -> tuple[str, dict[str, str]]:
     return description, {p.arg_name: " ".join((p.description or "").split()) for p in doc.params}
 
 
+@lru_cache(maxsize=512)
+def _signature(fn: Callable[..., Any]) -> tuple[str, type[BaseModel], dict[str, Any]]:
+    """A tool function's description, argument model and JSON schema (made once per function: a session or a
+    REST request binds every tool anew)."""
+    description, params = _describe(fn)
+    if not description:
+        raise TypeError(f"@tool {fn.__qualname__} needs a docstring: it is the tool's description")
+    hints = get_type_hints(fn)
+    fields: dict[str, Any] = {}
+    for i, (pname, param) in enumerate(inspect.signature(fn).parameters.items()):
+        if i < 2:  # self, ctx
+            continue
+        default = ... if param.default is inspect.Parameter.empty else param.default
+        fields[pname] = (hints[pname], Field(default, description=params.get(pname) or None))
+    model: type[BaseModel] = create_model(f"{fn.__name__}_args", __base__=_Args, **fields)
+    schema = _strip_titles(model.model_json_schema())
+    schema.pop("additionalProperties", None)
+    return description, model, schema
+
+
 class Tool:
     """One `@tool` method bound to its skill instance."""
 
@@ -131,20 +152,7 @@ class Tool:
         self.fn = fn
         self.policy = policy
         self.name = fn.__name__
-        self.description, params = _describe(fn)
-        if not self.description:
-            raise TypeError(f"@tool {fn.__qualname__} needs a docstring: it is the tool's description")
-        hints = get_type_hints(fn)
-        fields: dict[str, Any] = {}
-        for i, (pname, param) in enumerate(inspect.signature(fn).parameters.items()):
-            if i < 2:  # self, ctx
-                continue
-            default = ... if param.default is inspect.Parameter.empty else param.default
-            fields[pname] = (hints[pname], Field(default, description=params.get(pname) or None))
-        self.args_model: type[BaseModel] = create_model(f"{self.name}_args", __base__=_Args, **fields)
-        schema = _strip_titles(self.args_model.model_json_schema())
-        schema.pop("additionalProperties", None)
-        self.parameters: dict[str, Any] = schema
+        self.description, self.args_model, self.parameters = _signature(fn)
 
     @property
     def skill_name(self) -> str:
