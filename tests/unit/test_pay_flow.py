@@ -260,3 +260,26 @@ async def test_a_broken_frame_is_skipped_and_the_next_one_is_scanned(glasses: An
         await conn.send(good)
         seen = await until(conn, card("Pay Cafe Lisboa"))
     assert not [e for e in seen if e.type == "error"]
+
+
+async def test_a_chinese_wearer_is_answered_in_chinese_and_pays_with_a_chinese_confirm(glasses: Any) -> None:
+    """A wearer whose language is Chinese: the code in view is offered in Chinese (the amount as a voice reads it),
+    "确认" confirms, and the receipt is spoken in Chinese too."""
+    client, app = glasses(["确认。"])
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.session.update(session={"type": "realtime", "glassmate": {"language": "zh"}})  # type: ignore[typeddict-unknown-key]
+        await until(conn, lambda e: e.type == "session.updated")
+        await conn.send(frame_event(CAFE))
+        offered = await until(conn, lambda e: e.type == "response.done")
+        assert "向Berlin的Cafe Lisboa支付4欧元50吗？" in said(offered)
+        await send_audio(conn, utterance())
+        asked = await until(conn, lambda e: e.type == "response.done")
+        assert (
+            "现在请按住按钮来支付4欧元50。" in said(asked) and asked[-1].response.metadata["matched_by"] == "activity"
+        )
+        await conn.send({"type": "device.button", "button": "long_press"})
+        await until(conn, card("Paid"))
+        receipt = await until(conn, lambda e: e.type == "response.done")
+    assert "已向Cafe Lisboa支付4欧元50。" in said(receipt)
+    assert app.state.services.payments.balances("device:glasses") == {"EUR": 10_000 - 450}

@@ -57,3 +57,9 @@ def test_spoken_amounts_read_well() -> None:
     assert spoken_amount(700, "EUR", 2) == "7 euros"
     assert spoken_amount(1500, "JPY", 0) == "1500 yen"
     assert spoken_amount(2372, "CNY", 2) == "23 yuan 72"
+
+
+def test_spoken_amounts_in_chinese_and_german() -> None:
+    assert spoken_amount(450, "EUR", 2, "zh") == "4欧元50"
+    assert spoken_amount(1200, "CNY", 2, "zh") == "12元"
+    assert spoken_amount(450, "EUR", 2, "de") == "4 Euro 50"

@@ -43,7 +43,11 @@ ZH_AMOUNT = re.compile(
 ZH_DECIMAL = re.compile(rf"(?P<yuan>{ZH_NUMBER})(?:点|\.)(?P<frac>[零一二两三四五六七八九\d]{{1,2}})(?:块|元|圆)?钱?")
 CURRENCY_WORDS = r"euros?|eur|dollars?|usd|pounds?|gbp|yuan|rmb|cny|kuai|yen|jpy|francs?|chf|bucks?|franken"
 MINOR_WORDS = r"cents?|pence|p|fen|jiao|rappen"
-SPOKEN_CURRENCY = {"EUR": "euros", "USD": "dollars", "GBP": "pounds", "CNY": "yuan", "JPY": "yen", "CHF": "francs"}
+SPOKEN_CURRENCY = {
+    "en": {"EUR": "euros", "USD": "dollars", "GBP": "pounds", "CNY": "yuan", "JPY": "yen", "CHF": "francs"},
+    "zh": {"EUR": "欧元", "USD": "美元", "GBP": "英镑", "CNY": "元", "JPY": "日元", "CHF": "瑞士法郎"},
+    "de": {"EUR": "Euro", "USD": "Dollar", "GBP": "Pfund", "CNY": "Yuan", "JPY": "Yen", "CHF": "Franken"},
+}
 
 
 def is_pay_request(text: str) -> bool:
@@ -211,10 +215,11 @@ def amount_from_speech(text: str, minor_units: int) -> int | None:
     return numbers[0] * scale
 
 
-def spoken_amount(minor: int, currency: str, minor_units: int) -> str:
-    """'4 euros 50' (what a voice reads well; '4.50 EUR' is read digit by digit)."""
-    name = SPOKEN_CURRENCY.get(currency, currency)
+def spoken_amount(minor: int, currency: str, minor_units: int, language: str = "en") -> str:
+    """'4 euros 50', '4欧元50', '4 Euro 50' (what a voice reads well; '4.50 EUR' is read digit by digit)."""
+    name = SPOKEN_CURRENCY.get(language, SPOKEN_CURRENCY["en"]).get(currency, currency)
+    sep = "" if language == "zh" else " "
     if minor_units == 0:
-        return f"{minor} {name}"
+        return f"{minor}{sep}{name}"
     major, cents = divmod(minor, 10**minor_units)
-    return f"{major} {name} {cents:02d}" if cents else f"{major} {name}"
+    return f"{major}{sep}{name}{sep}{cents:02d}" if cents else f"{major}{sep}{name}"

@@ -22,7 +22,7 @@ import logging
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from glassmate.config import PaymentSettings
 from glassmate.errors import GlassmateError
@@ -31,7 +31,8 @@ from glassmate.payments.checkout import payment_request
 from glassmate.payments.emv import EMVPayload, QRPayloadError, is_wallet_link, parse
 from glassmate.payments.provider import Payment, PaymentConflict, PaymentDeclined, PaymentError, PaymentProvider
 from glassmate.payments.speech import amount_from_speech, is_cancel, is_confirm, is_pay_request, spoken_amount
-from glassmate.skills.base import Activity, Output, SkillPolicy, Turn
+from glassmate.skills.base import LANGUAGES, Activity, Output, SkillPolicy, Turn
+from glassmate.skills.pay.texts import text
 from glassmate.skills.tools import ToolContext
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ class PaymentFlow(Activity):
         self.pins = pins
         self.settings = settings
         self._pending: Pending | None = None
+        self._language: str | None = None  # of the turn that the flow last answered
         self._seen: dict[str, float] = {}  # payload hash → when it was last paid or cancelled
         self._last_scan = 0.0
         self._latest: Frame | None = None  # the newest frame not scanned yet
@@ -107,7 +109,7 @@ class PaymentFlow(Activity):
         if not (is_cancel(said) or is_confirm(said) or is_pay_request(said)
                 or amount_from_speech(said, 2) is not None):  # fmt: skip
             return None
-        return self._route(lambda: self.on_turn(said, turn.frame))
+        return self._route(lambda: self.on_turn(said, turn.frame, language=turn.reply_language))
 
     def claim_button(self, button: str) -> Route | None:
         if button == "tap":
@@ -131,8 +133,16 @@ class PaymentFlow(Activity):
         return Route(skill=self.skill, matched_by="activity", run=run, policy=POLICY, cancellable=False,
                      silent=silent)  # fmt: skip
 
-    async def _say(self, text: str) -> None:
-        await self.port.say(text, skill=self.skill)
+    async def _say(self, said: str) -> None:
+        await self.port.say(said, skill=self.skill, language=self.language)
+
+    @property
+    def language(self) -> str:
+        """The language the flow speaks: the wearer's last words' (a claim sets it), else the session's."""
+        if self._language is not None:
+            return self._language
+        configured = self.port.config.glassmate.language
+        return configured if configured in LANGUAGES else "en"
 
     # -- what starts a payment --------------------------------------------------------------------------------
 
@@ -175,21 +185,22 @@ class PaymentFlow(Activity):
 
     # -- the steps ---------------------------------------------------------------------------------------------
 
-    async def on_turn(self, text: str, frame: Frame | None) -> str:
+    async def on_turn(self, text: str, frame: Frame | None, *, language: str | None = None) -> str:
         """Answer what the wearer said: "pay this", an amount, "confirm" or "cancel"."""
+        self._language = language or self._language
         if self.provider is None:
-            return "Payments are not set up on this server."
+            return self._t("not_set_up")
         pending = self.pending
         if pending is None:
             payload = await self._find_code(frame)
             if payload is None:
-                return "I don't see a payment code. Look at the merchant's QR code and say pay this."
+                return self._t("no_code")
             return await self.offer(payload)
         if is_cancel(text):
             return await self.cancel()
         if is_confirm(text):
             if pending.payment is None:
-                return f"First say how much to pay {pending.qr.merchant_name}."
+                return self._t("amount_first", merchant=pending.qr.merchant_name)
             pending.said_confirm = True
             return await self._maybe_pay()
         amount = amount_from_speech(text, pending.qr.minor_units)
@@ -205,18 +216,18 @@ class PaymentFlow(Activity):
             await self.cancel(quiet=True)
         if is_wallet_link(payload):
             await self._card("Wallet app code", ["Open it in the payment app;", "it cannot be paid here."], "warning")
-            return "This is a payment app's own code. Open it in that app; I can't pay it here."
+            return self._t("wallet_link")
         try:
             qr = parse(payload)
         except QRPayloadError as exc:
             log.info("refused a payment code: %s", exc.code)  # the code, never the payload
             self._seen[_digest(payload)] = time.monotonic()  # warned once, not at every frame
             await self._card("Not a valid payment code", [exc.code], "warning")
-            return "This QR code is not a valid payment code, so I won't pay it."
+            return self._t("invalid")
         self.pending = Pending(qr=qr, payload=payload, card_id=new_id("card"))
         if qr.amount_minor is None:
             await self._show_confirmation()
-            return f"How much do you want to pay {qr.merchant_name}?"
+            return self._t("how_much", merchant=qr.merchant_name)
         return await self._set_amount(qr.amount_minor)
 
     async def _set_amount(self, amount_minor: int) -> str:
@@ -224,7 +235,7 @@ class PaymentFlow(Activity):
         assert pending is not None and self.provider is not None
         if pending.qr.amount_minor is not None and amount_minor != pending.qr.amount_minor:
             fixed = self._spoken(pending.qr.amount_minor, pending.qr)
-            return f"This code is for {fixed}; the amount cannot be changed."
+            return self._t("fixed", amount=fixed)
         if pending.payment is not None:  # a new amount: the old confirmation is void
             await self._updated(await asyncio.to_thread(self.provider.cancel, pending.payment.id, owner=self.owner))
             pending.said_confirm = pending.second_factor = False
@@ -234,7 +245,7 @@ class PaymentFlow(Activity):
             payment = await asyncio.to_thread(self.provider.create, request, ttl_s=self.settings.confirm_ttl_s)
         except PaymentError as exc:
             await self._card("Cannot pay this amount", [exc.message], "warning")
-            return f"I can't pay that: {exc.message}."
+            return self._t("cannot", reason=exc.message)
         pending.payment = payment
         pending.card_id = new_id("card")
         self._arm_expiry()
@@ -249,7 +260,7 @@ class PaymentFlow(Activity):
     async def _second_factor(self, payment_id: str | None, pin: str | None) -> None:
         pending = self.pending
         if pending is None or pending.payment is None:
-            await self._say("There is no payment to confirm.")
+            await self._say(self._t("nothing_to_confirm"))
             return
         if payment_id is not None and payment_id != pending.payment.id:
             raise PaymentConflict("that is not the payment on the card", code="payment-mismatch")
@@ -261,7 +272,7 @@ class PaymentFlow(Activity):
             except PaymentError as exc:
                 if exc.code == "pin-locked":
                     await self.cancel(quiet=True)
-                await self._say(_pin_message(exc))
+                await self._say(self._pin_message(exc))
                 return
         pending.second_factor = True
         await self._say(await self._maybe_pay())
@@ -270,7 +281,7 @@ class PaymentFlow(Activity):
         pending = self.pending
         assert pending is not None and pending.payment is not None and self.provider is not None
         if not pending.said_confirm:
-            return "Say confirm to pay."
+            return self._t("say_confirm")
         if not pending.second_factor:
             await self._show_confirmation(step=f"Now {self._second_step} to pay")
             return self._prompt()
@@ -285,22 +296,22 @@ class PaymentFlow(Activity):
         except PaymentDeclined as exc:
             await self._updated(exc.payment)
             await self._card("Payment declined", [exc.payment.amount_text(), exc.message], "warning")
-            return f"The payment was declined: {exc.message.removeprefix('declined: ')}."
+            return self._t("declined", reason=exc.message.removeprefix("declined: "))
         except PaymentConflict as exc:
             await self._card("Payment not made", [exc.message], "warning")
-            return "The confirmation had expired; nothing was paid." if exc.code == "payment-expired" else exc.message
+            return self._t("expired_before") if exc.code == "payment-expired" else exc.message
         await self._updated(payment)
         merchant = payment.merchant
         lines = [payment.amount_text(), f"{merchant.name} · {merchant.city}", f"Ref {payment.id[-10:]}"]
         await self._card("Paid", lines, "check", card_id=pending.card_id, ttl_ms=8000)
         log.info("payment %s settled by voice+%s for %s", payment.id, self.settings.confirm_with, self.owner)
-        return f"Paid {self._spoken(payment.amount_minor, pending.qr)} to {merchant.name}."
+        return self._t("paid", amount=self._spoken(payment.amount_minor, pending.qr), merchant=merchant.name)
 
     async def cancel(self, *, quiet: bool = False, expired: bool = False) -> str:
         """End the open payment without paying."""
         pending = self.pending
         if pending is None:
-            return "" if quiet else "There is no payment to cancel."
+            return "" if quiet else self._t("nothing_to_cancel")
         self._end(pending)
         if pending.payment is not None and self.provider is not None:
             with contextlib.suppress(PaymentConflict):  # it settled or ended in the meantime
@@ -312,7 +323,7 @@ class PaymentFlow(Activity):
         await self._card(title, ["Nothing was paid."], "warning", card_id=pending.card_id, ttl_ms=4000)
         if quiet:
             return ""
-        return "The payment expired; nothing was paid." if expired else "Cancelled. Nothing was paid."
+        return self._t("expired") if expired else self._t("cancelled")
 
     # -- helpers ------------------------------------------------------------------------------------------------
 
@@ -337,22 +348,29 @@ class PaymentFlow(Activity):
 
     @property
     def _second_step(self) -> str:
-        return "enter your PIN" if self.settings.confirm_with == "pin" else "hold the button"
+        return self._t("pin" if self.settings.confirm_with == "pin" else "button")
 
-    @staticmethod
-    def _spoken(minor: int, qr: EMVPayload) -> str:
-        return spoken_amount(minor, qr.currency, qr.minor_units)
+    def _spoken(self, minor: int, qr: EMVPayload) -> str:
+        return spoken_amount(minor, qr.currency, qr.minor_units, self.language)
+
+    def _t(self, key: str, **values: Any) -> str:
+        return text(self.language, key, **values)
+
+    def _pin_message(self, exc: GlassmateError) -> str:
+        if exc.code in ("pin-required", "pin-not-set", "pin-locked"):
+            return self._t(exc.code)
+        return f"{exc.message[0].upper()}{exc.message[1:]}."
 
     def _prompt(self) -> str:
         pending = self.pending
         assert pending is not None
         name, city = pending.qr.merchant_name, pending.qr.merchant_city
         if pending.payment is None:
-            return f"How much do you want to pay {name}?"
+            return self._t("how_much", merchant=name)
         amount = self._spoken(pending.payment.amount_minor, pending.qr)
         if pending.said_confirm:
-            return f"Now {self._second_step} to pay {amount}."
-        return f"Pay {amount} to {name} in {city}? Say confirm, or cancel."
+            return self._t("now", step=self._second_step, amount=amount)
+        return self._t("ask", amount=amount, merchant=name, city=city)
 
     async def _show_confirmation(self, step: str | None = None) -> None:
         pending = self.pending
@@ -380,11 +398,3 @@ class PaymentFlow(Activity):
 
 def _digest(payload: str) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def _pin_message(exc: GlassmateError) -> str:
-    return {
-        "pin-required": "Enter your PIN to pay.",
-        "pin-not-set": "This wallet has no PIN yet; set one with glassmate pay pin.",
-        "pin-locked": "Too many wrong PINs; the payment was cancelled.",
-    }.get(exc.code, f"{exc.message[0].upper()}{exc.message[1:]}.")

@@ -47,4 +47,4 @@ class PaySkill(Skill):
         the wearer must confirm by voice and with the button or PIN."""
         if self.flow is None:
             raise ToolError(GLASSES_ONLY, code="needs-glasses")
-        return await self.flow.on_turn(ctx.turn.text, ctx.turn.frame)
+        return await self.flow.on_turn(ctx.turn.text, ctx.turn.frame, language=ctx.language)
