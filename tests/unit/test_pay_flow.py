@@ -283,3 +283,17 @@ async def test_a_chinese_wearer_is_answered_in_chinese_and_pays_with_a_chinese_c
         receipt = await until(conn, lambda e: e.type == "response.done")
     assert "已向Cafe Lisboa支付4欧元50。" in said(receipt)
     assert app.state.services.payments.balances("device:glasses") == {"EUR": 10_000 - 450}
+
+
+async def test_the_amount_said_with_pay_this_fills_a_code_without_one(glasses: Any) -> None:
+    """ "Pay seven euros twenty five" at a code with no amount: the intent's amount slot goes to the pay tool, and
+    the confirmation asks for exactly that amount (it still needs "confirm" and the gesture)."""
+    client, app = glasses(["Pay seven euros twenty five."], auto_detect_qr=False)
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.send(frame_event(KIOSK))
+        await send_audio(conn, utterance())
+        asked = await until(conn, lambda e: e.type == "response.done")
+    assert "Pay 7 euros 25 to Kiosk Ost in Leipzig?" in said(asked)
+    assert asked[-1].response.metadata["matched_by"] == "intent" and states(asked) == ["created"]
+    assert app.state.services.payments.balances("device:glasses") == {"EUR": 10_000}

@@ -7,6 +7,7 @@ from typing import Any
 
 from glassmate.errors import ToolError
 from glassmate.events import PaymentCancel, PaymentConfirm
+from glassmate.payments.speech import amount_from_speech
 from glassmate.skills.base import Frame, Skill, SkillEnv
 from glassmate.skills.pay.activity import POLICY, PaymentFlow
 from glassmate.skills.tools import ToolContext, tool
@@ -42,9 +43,18 @@ class PaySkill(Skill):
                 await self.flow.port.say(said, skill=self.name)
 
     @tool(timeout_s=30, cancellable=False, needs_confirmation=True)
-    async def pay(self, ctx: ToolContext) -> str:
+    async def pay(self, ctx: ToolContext, amount: str | None = None) -> str:
         """Pay a merchant by the payment QR code the wearer is looking at. This only opens a confirmation card:
-        the wearer must confirm by voice and with the button or PIN."""
+        the wearer must confirm by voice and with the button or PIN.
+
+        Args:
+            amount: the amount as said ("twelve fifty", "十二块五", "4,50 Euro"), for a code that has none.
+        """
         if self.flow is None:
             raise ToolError(GLASSES_ONLY, code="needs-glasses")
-        return await self.flow.on_turn(ctx.turn.text, ctx.turn.frame, language=ctx.language)
+        said = await self.flow.on_turn(ctx.turn.text, ctx.turn.frame, language=ctx.language)
+        pending = self.flow.pending
+        if amount and pending is not None and pending.payment is None:  # a code without an amount: use the one said
+            if amount_from_speech(amount, pending.qr.minor_units) is not None:
+                said = await self.flow.on_turn(amount, ctx.turn.frame, language=ctx.language)
+        return said
