@@ -54,7 +54,8 @@ class PaySkill(Skill):
             raise ToolError(GLASSES_ONLY, code="needs-glasses")
         said = await self.flow.on_turn(ctx.turn.text, ctx.turn.frame, language=ctx.language)
         pending = self.flow.pending
-        if amount and pending is not None and pending.payment is None:  # a code without an amount: use the one said
-            if amount_from_speech(amount, pending.qr.minor_units) is not None:
-                said = await self.flow.on_turn(amount, ctx.turn.frame, language=ctx.language)
+        # A code without an amount: the amount said with the request answers its question.
+        if (amount and pending is not None and pending.payment is None
+                and amount_from_speech(amount, pending.qr.minor_units) is not None):  # fmt: skip
+            said = await self.flow.on_turn(amount, ctx.turn.frame, language=ctx.language)
         return said
