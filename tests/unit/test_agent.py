@@ -241,3 +241,27 @@ def test_the_fake_embedder_is_deterministic() -> None:
 
     vectors = asyncio.run(both())
     assert (vectors[0] == vectors[1]).all() and abs(float(vectors[0] @ vectors[0]) - 1) < 1e-5
+
+
+@pytest.mark.fakes(llm=ScriptedLLM([ToolCall("c1", "forecast", {"city": "Oslo"})] * 2))
+def test_a_bug_in_a_tool_is_logged_and_never_sent_as_a_traceback(
+    api: dict[str, Any], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(self: Any, ctx: ToolContext, city: str, days: int = 1) -> str:
+        raise RuntimeError("secret internals")
+
+    broken.__glassmate_tool__ = Weather.forecast.__glassmate_tool__  # type: ignore[attr-defined]
+    broken.__doc__, broken.__name__ = Weather.forecast.__doc__, "forecast"
+    monkeypatch.setattr(Weather, "forecast", broken)
+    with pytest.raises(openai.InternalServerError) as failed:
+        api["client"].chat.completions.create(
+            model="glassmate", messages=[{"role": "user", "content": "What's the forecast for Oslo?"}]
+        )
+    assert failed.value.body["code"] == "internal_error" and "secret" not in str(failed.value.body)  # type: ignore[index]
+    assert "secret internals" in caplog.text  # the traceback is in the server's log
+    stream = api["client"].chat.completions.create(
+        model="glassmate", messages=[{"role": "user", "content": "What's the forecast for Oslo?"}], stream=True
+    )
+    with pytest.raises(openai.APIError) as mid_stream:
+        list(stream)
+    assert "secret" not in str(mid_stream.value)

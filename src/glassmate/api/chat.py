@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import time
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
@@ -38,6 +39,7 @@ from glassmate.skills.routing import Skills
 from glassmate.skills.tools import ToolContext
 from glassmate.store.devices import DeviceRecord
 
+log = logging.getLogger("glassmate.api")
 router = APIRouter()
 
 
@@ -198,6 +200,11 @@ async def _sse(
     except GlassmateError as exc:  # after the 200 was sent, errors travel as an SSE event
         yield f"data: {json.dumps({'error': {'message': exc.message, 'type': 'server_error', 'code': exc.code}})}\n\n"
         return
+    except Exception:  # a bug: logged here, never sent as a traceback
+        log.exception("chat stream failed")
+        error = {"message": "something went wrong on the server", "type": "server_error", "code": "internal_error"}
+        yield f"data: {json.dumps({'error': error})}\n\n"
+        return
     calls = tool_calls()
     if calls:
         parts = [{"index": i, **c.to_openai()} for i, c in enumerate(calls)]
@@ -307,7 +314,13 @@ async def _assistant(req: ChatRequest, services: Any) -> JSONResponse | Streamin
             _sse("glassmate", deltas(), usage=usage, extra=extra, tool_calls=lambda: ctx.trace.caller_calls),
             media_type="text/event-stream",
         )
-    text_out = "".join([d async for d in deltas()]).strip()
+    try:
+        text_out = "".join([d async for d in deltas()]).strip()
+    except GlassmateError:
+        raise
+    except Exception as exc:  # a bug in a skill: logged here, never sent as a traceback
+        log.exception("the %s route failed", route.skill)
+        raise ApiError(500, "something went wrong on the server", code="internal_error") from exc
     calls = list(ctx.trace.caller_calls)
     result = ChatResult(text=text_out, tool_calls=calls, finish_reason="tool_calls" if calls else "stop")
     return JSONResponse(_completion("glassmate", result, extra()))
