@@ -88,12 +88,9 @@ class Agent:
                              ChatMessage("tool", f"error: {exc.message}", tool_call_id=call.id)]  # fmt: skip
                 continue
             if tool.policy.returns == "reply" or tool.policy.needs_confirmation:
-                try:
-                    async with aclosing(tool.run(ctx, args)) as outputs:
-                        async for out in outputs:
-                            yield out
-                except ToolError as exc:
-                    yield exc.message
+                async with aclosing(tool.answer(ctx, args)) as outputs:
+                    async for out in outputs:
+                        yield out
                 return
             data = []
             try:

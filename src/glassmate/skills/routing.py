@@ -11,11 +11,10 @@ Every route records the skill that answered and what chose it (`matched_by`), re
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
-from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from glassmate.errors import ConfigError, ToolError
+from glassmate.errors import ConfigError
 from glassmate.providers.llm.base import ToolSpec
 from glassmate.skills.base import LANGUAGES, Activity, Frame, Output, Skill, SkillEnv, SkillPolicy, Turn
 from glassmate.skills.intents import IntentMatcher
@@ -46,16 +45,7 @@ class Route:
 
 def tool_route(tool: Tool, args: Mapping[str, Any], *, matched_by: MatchedBy, language: str | None = None) -> Route:
     """A route that calls `tool` with `args`; a ToolError is the answer the wearer hears ("I can't see anything")."""
-
-    async def run(ctx: ToolContext) -> AsyncGenerator[Output, None]:
-        try:
-            async with aclosing(tool.run(ctx, args)) as outputs:
-                async for out in outputs:
-                    yield out
-        except ToolError as exc:
-            yield exc.message
-
-    return Route(skill=tool.skill.name, matched_by=matched_by, run=run,
+    return Route(skill=tool.skill.name, matched_by=matched_by, run=lambda ctx: tool.answer(ctx, args),
                  policy=tool.skill.policy, cancellable=tool.policy.cancellable, language=language, tool=tool.name,
                  args=args)  # fmt: skip
 

@@ -189,6 +189,15 @@ class Tool:
             log.warning("tool %s timed out after %.0f s", self.name, self.policy.timeout_s)
             raise ToolError(f"{self.name} took too long", code="tool-timeout") from None
 
+    async def answer(self, ctx: ToolContext, args: Mapping[str, Any]) -> AsyncGenerator[Output, None]:
+        """The tool's outputs as the answer to the wearer: a ToolError becomes what the wearer hears."""
+        try:
+            async with aclosing(self.run(ctx, args)) as outputs:
+                async for out in outputs:
+                    yield out
+        except ToolError as exc:
+            yield exc.message
+
     def __repr__(self) -> str:
         return f"<Tool {self.skill.name}.{self.name}>"
 
