@@ -5,6 +5,14 @@ import pytest
 from glassmate.config import get_settings
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/integration is marked `integration` (a `pytestmark` in a conftest marks nothing),
+    so that `-m integration` and `-m "not integration"` select what they say."""
+    for item in items:
+        if "integration" in item.path.parts:
+            item.add_marker(pytest.mark.integration)
+
+
 @pytest.fixture(autouse=True)
 def fresh_settings() -> Iterator[None]:
     """Each test reads settings from its own environment."""

@@ -9,8 +9,6 @@ import pytest
 from glassmate.config import Settings
 from glassmate.runtime import Models
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture(scope="session")
 def models() -> Iterator[Models]:

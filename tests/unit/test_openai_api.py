@@ -225,3 +225,29 @@ def test_uploads_in_every_container_are_decoded(api: dict[str, Any], fmt: str) -
     data = encode_audio(tone(1.0, rate=48_000), fmt)
     result = api["client"].audio.transcriptions.create(model="whisper-1", file=(f"clip.{fmt}", data))
     assert result.text == "ok"
+
+
+def test_tool_call_arguments_that_are_not_json_are_a_400(api: dict[str, Any]) -> None:
+    messages = [
+        {"role": "user", "content": "Weather?"},
+        {"role": "assistant", "content": None,
+         "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "weather", "arguments": "{not json"}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": "sunny"},
+    ]  # fmt: skip
+    for model in ("glassmate", "qwen-test"):
+        with pytest.raises(openai.BadRequestError) as bad:
+            api["client"].chat.completions.create(model=model, messages=messages)  # type: ignore[arg-type]
+        assert bad.value.body["param"] == "messages.1.tool_calls.0"  # type: ignore[index]
+
+
+def test_the_integration_marker_selects_the_integration_tests() -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).parents[2]
+    collected = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", "integration", "-p", "no:cacheprovider",
+         str(root / "tests" / "integration")],
+        capture_output=True, text=True, cwd=root, check=False,
+    )  # fmt: skip
+    assert " collected" in collected.stdout and "no tests collected" not in collected.stdout, collected.stdout[-300:]

@@ -148,7 +148,8 @@ async def test_speech_during_a_response_cancels_it(server: dict[str, Any]) -> No
         later = await events_until(conn, "response.done")  # the answer to the interruption
     assert cancelled.status == "cancelled"
     assert cancelled.status_details.reason == "turn_detected"
-    # Audio of the cancelled answer that was still queued is dropped, not sent after the cancellation.
+    # That audio still queued for the cancelled answer is dropped is tested on the outbox itself (below): here the
+    # queue is first in, first out, so stale audio would arrive before this response.done, never after it.
     assert not [e for e in later if e.type == "response.output_audio.delta" and e.response_id == cancelled.id]
 
 
@@ -286,3 +287,24 @@ async def test_a_client_that_never_reads_is_dropped_and_others_are_served(
         assert not [t for t in asyncio.all_tasks() if (t.get_name() or "").startswith("sess_")]
     finally:
         sock.close()
+
+
+async def test_the_outbox_drops_a_cancelled_responses_queued_audio() -> None:
+    """What barge-in relies on: audio of a cancelled response still waiting to be sent is dropped; its other events
+    and other responses' audio are kept, in order."""
+    from glassmate.api.realtime import Outbox
+
+    box = Outbox(maxsize=16)
+    for event in [{"type": "response.output_audio.delta", "response_id": "old", "delta": "a"},
+                  {"type": "response.output_audio_transcript.delta", "response_id": "old", "delta": "t"},
+                  {"type": "response.output_audio.delta", "response_id": "new", "delta": "b"},
+                  {"type": "response.output_audio.delta", "response_id": "old", "delta": "c"},
+                  {"type": "response.done", "response": {"id": "old"}}]:  # fmt: skip
+        await box.put(event, limit_s=1)
+    box.drop_audio("old")
+    kept = [await box.get() for _ in range(3)]
+    assert [(e["type"], e.get("response_id")) for e in kept] == [
+        ("response.output_audio_transcript.delta", "old"),
+        ("response.output_audio.delta", "new"),
+        ("response.done", None),
+    ]

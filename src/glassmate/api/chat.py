@@ -8,6 +8,7 @@ Any other model id names the underlying LLM: plain chat, with the caller's tools
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -135,12 +136,25 @@ def _decode_data_url(url: str, max_bytes: int) -> bytes:
     return data
 
 
+def _arguments(raw: str, where: str) -> dict[str, Any]:
+    """A tool call's arguments: a JSON object, or a 400 that says which message holds the bad one."""
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise ApiError(400, f"{where}: the tool call's arguments must be a JSON object", code="invalid_request",
+                       param=where)  # fmt: skip
+    return value
+
+
 def _llm_messages(req: ChatRequest) -> list[ChatMessage]:
     out = []
-    for m in req.messages:
+    for i, m in enumerate(req.messages):
         role = "system" if m.role == "developer" else m.role
         calls = tuple(
-            ToolCall(c.id, c.function.name, json.loads(c.function.arguments or "{}")) for c in m.tool_calls or []
+            ToolCall(c.id, c.function.name, _arguments(c.function.arguments, f"messages.{i}.tool_calls.{j}"))
+            for j, c in enumerate(m.tool_calls or [])
         )
         out.append(ChatMessage(role, m.text(), tool_call_id=m.tool_call_id, tool_calls=calls))
     return out
@@ -286,7 +300,8 @@ async def _assistant(req: ChatRequest, services: Any) -> JSONResponse | Streamin
     if images:
         data = _decode_data_url(images[-1], services.settings.image.max_bytes)
         # Decoded now, with the API's limits, so a bad or oversized image is refused with its own error.
-        frame = Frame(data, int(time.time() * 1000), _pixels=load_image(data, services.settings.image), attached=True)
+        pixels = await asyncio.to_thread(load_image, data, services.settings.image)  # decoding: off the event loop
+        frame = Frame(data, int(time.time() * 1000), _pixels=pixels, attached=True)
     text = last.text().strip() or "What is this?"
     turn = Turn(text=text, language=detect_language(text), frame=frame, history=tuple(history),
                 transcript=transcript)  # fmt: skip

@@ -128,7 +128,7 @@ class Identifier:
                 continue
             if gtin is None:
                 continue
-            product = self.catalog.find(gtin)
+            product = await asyncio.to_thread(self.catalog.find, gtin)  # SQL: never on the event loop
             if product is None:
                 result.unknown_codes.append(gtin)
             elif all(c.product.gtin != gtin for c in result.candidates):
@@ -150,7 +150,7 @@ class Identifier:
             result.lines = text.lines
             result.price_here = read_price(text.lines, self.catalog.settings.currency)
             if not result.candidates:
-                result.candidates = text_candidates(self.catalog, text.lines)
+                result.candidates = await asyncio.to_thread(text_candidates, self.catalog, text.lines)
             result.timings_ms["text"] = (time.perf_counter() - start) * 1000
             best = result.best
             if seen and (best is None or (best.cue == "text" and best.confidence < self.catalog.settings.min_confidence
@@ -158,19 +158,16 @@ class Identifier:
                 others = [c for c in result.candidates if all(c.product.gtin != s.product.gtin for s in seen)]
                 result.candidates = seen + others
         if with_offers and result.best is not None:
-            result.offers = self.catalog.offers(result.best.product.gtin)
+            result.offers = await asyncio.to_thread(self.catalog.offers, result.best.product.gtin)
         return result
 
     async def _appearance(self, pixels: np.ndarray) -> list[Candidate]:
         """The package's artwork against the catalog's reference images."""
         index = await asyncio.to_thread(self.catalog.appearance)
         matches = await asyncio.to_thread(index.match, pixels)
-        found = []
-        for m in matches:
-            product = self.catalog.find(m.gtin)
-            if product is not None:
-                found.append(Candidate(product, "appearance", m.confidence))
-        return found
+        products = await asyncio.to_thread(lambda: [self.catalog.find(m.gtin) for m in matches])
+        pairs = zip(matches, products, strict=True)
+        return [Candidate(product, "appearance", m.confidence) for m, product in pairs if product is not None]
 
 
 MAX_SIDE = 2000  # a phone's 12-50 MP photo is read at this size: codes and text stay legible, time stays bounded
