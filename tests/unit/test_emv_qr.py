@@ -80,6 +80,8 @@ def _with_crc(body: str) -> str:
 
 
 BASE = "000201010211" + "26190015com.example.pay" + "52045812" + "5303978" + "5802DE" + "5904Cafe" + "6006Berlin"
+# A valid payload whose CRC has hex letters in it.
+LETTERED_CRC = next(p for i in range(100) if not (p := _with_crc(BASE + f"62070503{i:03d}"))[-4:].isdigit())
 BAD = [
     ("", "qr-empty"),
     ("hello", "qr-not-emv"),
@@ -94,28 +96,47 @@ BAD = [
     (_with_crc(BASE.replace("6006Berlin", "6009Berlin")), "qr-tlv-malformed"),  # swallows the next ID
     (_with_crc(BASE + "5A02XX"), "qr-tlv-malformed"),
     (_with_crc(BASE + "5802DE"), "qr-duplicate-field"),
-    (_with_crc(BASE.replace("52045812", "")), "qr-field-missing"),
     (_with_crc(BASE.replace("5303978", "")), "qr-field-missing"),
     (_with_crc(BASE.replace("5802DE", "")), "qr-field-missing"),
-    (_with_crc(BASE.replace("5904Cafe", "")), "qr-field-missing"),
-    (_with_crc(BASE.replace("6006Berlin", "")), "qr-field-missing"),
     (_with_crc(BASE.replace("26190015com.example.pay", "")), "qr-field-missing"),
     (_with_crc(BASE.replace("26190015com.example.pay", "26080104ABCD")), "qr-field-missing"),
     (_with_crc(BASE.replace("5303978", "5303999")), "qr-currency-unknown"),
-    (_with_crc(BASE + "540500.00"), "qr-amount-invalid"),
     (_with_crc(BASE + "5404-5.0"), "qr-amount-invalid"),
     (_with_crc(BASE + "54051.234"), "qr-amount-invalid"),  # more decimals than EUR has
     (_with_crc(BASE + "54031,5"), "qr-amount-invalid"),
-    (_with_crc(BASE.replace("010211", "010212")), "qr-field-missing"),  # dynamic without an amount
     (_with_crc(BASE.replace("010211", "010213")), "qr-field-invalid"),
-    (_with_crc(BASE.replace("52045812", "5204ABCD")), "qr-field-invalid"),
     (_with_crc(BASE.replace("5802DE", "5802de")), "qr-field-invalid"),
     (_with_crc(BASE + "550202"), "qr-field-missing"),  # a fixed fee without its value
     (_with_crc(BASE + "550209"), "qr-field-invalid"),
     (_with_crc(BASE + "5502035703150"), "qr-amount-invalid"),  # a 150 % fee
     (_with_crc(BASE + "62050199"), "qr-length-mismatch"),  # a template whose inside is malformed
     (_with_crc(BASE + "64060002ZH"), "qr-field-missing"),  # a language template without the name
+    (_with_crc(BASE + "54０１5"), "qr-tlv-malformed"),  # a full-width digit in a length (int() would raise)
+    (_with_crc(BASE + "5²045.00"), "qr-tlv-malformed"),  # a superscript digit in an ID
+    (_with_crc(BASE + "5404１.００"), "qr-amount-invalid"),  # EMV amounts are ASCII digits
+    (_with_crc(BASE + "5404١.٠٠"), "qr-amount-invalid"),  # Arabic-Indic digits
+    (LETTERED_CRC[:-4] + LETTERED_CRC[-4:].lower(), "qr-crc-mismatch"),  # the CRC is upper-case hex
 ]
+# Deviations real issuers make: accepted, each with the warning an app can show.
+TOLERATED = [
+    (_with_crc(BASE.replace("52045812", "")), "qr-mcc-missing"),  # PromptPay, VietQR, KHQR
+    (_with_crc(BASE.replace("52045812", "5204ABCD")), "qr-mcc-invalid"),
+    (_with_crc(BASE.replace("5904Cafe", "")), "qr-name-missing"),  # a personal PromptPay
+    (_with_crc(BASE.replace("6006Berlin", "")), "qr-city-missing"),  # PIX
+    (_with_crc(BASE.replace("5904Cafe", "5930" + "A" * 30)), "qr-name-long"),  # QRIS, PIX
+    (_with_crc(BASE.replace("6006Berlin", "6020" + "B" * 20)), "qr-city-long"),
+    (_with_crc(BASE + "540500.00"), "qr-amount-zero"),  # PIX: the payer enters the amount
+    (_with_crc(BASE.replace("010211", "010212")), "qr-dynamic-without-amount"),
+    (_with_crc(BASE + "6200"), "qr-empty-field"),  # PayNow, FPS
+    (_with_crc("000202" + BASE[6:]), "qr-format-version"),  # DuitNow
+]
+
+
+@pytest.mark.parametrize(("payload", "warning"), TOLERATED, ids=[w for _, w in TOLERATED])
+def test_deviations_of_real_issuers_are_accepted_with_a_warning(payload: str, warning: str) -> None:
+    qr = parse(payload)
+    assert warning in qr.warnings and qr.as_dict()["warnings"] == qr.warnings
+    assert qr.amount is None or qr.amount > 0
 
 
 @pytest.mark.parametrize(("payload", "code"), BAD, ids=[f"{i:02d}-{c}" for i, (_, c) in enumerate(BAD)])

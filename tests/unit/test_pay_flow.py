@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from openai import AsyncOpenAI
 
 from glassmate.api.app import create_app
 from glassmate.config import Settings
-from glassmate.payments.emv import build
+from glassmate.payments.emv import build, crc16
 from glassmate.providers.codes.zxing import ZXingScanner
 from glassmate.testing import FakeASR, fake_models
 from glassmate.testing.scenes import jpeg_bytes, render_qr_scene
@@ -297,3 +298,34 @@ async def test_the_amount_said_with_pay_this_fills_a_code_without_one(glasses: A
     assert "Pay 7 euros 25 to Kiosk Ost in Leipzig?" in said(asked)
     assert asked[-1].response.metadata["matched_by"] == "intent" and states(asked) == ["created"]
     assert app.state.services.payments.balances("device:glasses") == {"EUR": 10_000}
+
+
+async def test_a_real_promptpay_code_without_name_or_city_is_offered_by_its_scheme_and_account(glasses: Any) -> None:
+    """A personal PromptPay code (no merchant name, city or category, as Thai wallets print them) was refused; now
+    the card names the scheme and the account, and the amount is asked to be confirmed like any other."""
+    promptpay = "00020101021229370016A0000006770101110113006680111111153037645802TH540520.15630442BE"
+    client, _ = glasses([])
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.send(frame_event(promptpay))
+        shown = await until(conn, card("Pay PromptPay 0066801111111"))
+        spoken = await until(conn, lambda e: e.type == "response.done")
+    assert shown[-1].card["lines"][:2] == ["PromptPay", "20.15 THB"] and states(shown) == ["created"]
+    assert "Pay 20 THB 15 to PromptPay 0066801111111? Say confirm, or cancel." in said(spoken)
+
+
+async def test_a_code_with_a_non_ascii_digit_gets_one_warning_card_not_an_internal_error(glasses: Any) -> None:
+    body = "000201010211" + "26190015com.example.pay" + "5303978" + "5802DE" + "5904Cafe" + "5²045.00" + "6304"
+    client, _ = glasses([])
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.send(frame_event(body + crc16(body)))
+        warned = await until(conn, card("Not a valid payment code"))
+        await conn.send(frame_event(body + crc16(body)))  # still in view: no second card, no error
+        later = []
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(1.0):
+                async for ev in conn:
+                    later.append(ev)
+    assert warned[-1].card["lines"] == ["qr-tlv-malformed"]
+    assert not [e for e in warned + later if e.type == "error"] and not [e for e in later if e.type == "hud.card"]

@@ -21,7 +21,7 @@ def merchant_of(qr: EMVPayload) -> Merchant:
     number = next(iter(account.fields.values()), "")
     scheme = account.globally_unique_id or f"tag{account.tag}"
     key = f"{scheme}:{number}" if number else f"{scheme}:{qr.merchant_name}|{qr.merchant_city}"
-    return Merchant(key=key[:200], name=qr.merchant_name, city=qr.merchant_city, category=qr.merchant_category_code)
+    return Merchant(key=key[:200], name=qr.payee, city=qr.merchant_city, category=qr.merchant_category_code)
 
 
 def to_minor(value: Decimal, minor_units: int, *, where: str = "amount") -> int:

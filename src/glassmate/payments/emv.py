@@ -7,7 +7,13 @@ objects are templates holding TLV objects of their own (merchant account informa
 the CRC (63): CRC-16/CCITT-FALSE (polynomial 0x1021, initial value 0xFFFF) over everything before the CRC's
 value, including "6304", written as 4 upper-case hex digits.
 
-`parse` refuses anything malformed with a `QRPayloadError` whose `code` says what and whose message says where.
+`parse` is strict where money is at stake and tolerant where real issuers deviate from the letter of the spec.
+It refuses, with a `QRPayloadError` whose `code` says what and whose message says where: a wrong or lower-case CRC,
+broken TLV structure, a duplicate field, no merchant account, an unknown currency, a malformed amount or fee. It
+accepts, each with a warning code the app can show: the payload format "02" (DuitNow), no merchant category code
+(PromptPay, VietQR, KHQR), no merchant name or city (personal PromptPay), a name longer than 25 or a city longer
+than 15 characters (PIX, QRIS), a zero-length field (PayNow), an amount of 0 (PIX: the payer enters it), a dynamic
+code without an amount. It names the scheme of each merchant account from its globally unique ID.
 `build` writes a payload (with its CRC) from fields, for tests and demos.
 """
 
@@ -28,7 +34,18 @@ CURRENCIES = {
     "360": ("IDR", 2), "392": ("JPY", 0), "410": ("KRW", 0), "458": ("MYR", 2), "484": ("MXN", 2),
     "608": ("PHP", 2), "702": ("SGD", 2), "704": ("VND", 0), "756": ("CHF", 2), "764": ("THB", 2),
     "826": ("GBP", 2), "840": ("USD", 2), "901": ("TWD", 2), "978": ("EUR", 2), "986": ("BRL", 2),
+    "116": ("KHR", 2), "418": ("LAK", 2), "104": ("MMK", 2), "144": ("LKR", 2), "586": ("PKR", 2),
+    "050": ("BDT", 2), "524": ("NPR", 2), "784": ("AED", 2), "682": ("SAR", 2), "554": ("NZD", 2),
+    "404": ("KES", 2), "710": ("ZAR", 2),
 }  # fmt: skip
+# Globally unique IDs (sub-ID 00 of a merchant account template) of national schemes, matched case-insensitively
+# on their start: an AID (registered application provider ID + product) or a reverse domain name.
+SCHEMES = (
+    ("br.gov.bcb.pix", "PIX"), ("a000000677010111", "PromptPay"), ("a000000677010112", "PromptPay"),
+    ("a000000677010113", "PromptPay"), ("a000000677010114", "PromptPay"), ("a000000727", "VietQR"),
+    ("sg.paynow", "PayNow"), ("sg.com.nets", "NETS"), ("a0000006150001", "DuitNow"), ("id.co.qris", "QRIS"),
+    ("a000000524", "UPI"), ("hk.com.hkicl", "FPS"), ("kh.gov.nbc.bakong", "KHQR"), ("sg.sgqr", "SGQR"),
+)  # fmt: skip
 ADDITIONAL_DATA = {
     "01": "bill_number", "02": "mobile_number", "03": "store_label", "04": "loyalty_number",
     "05": "reference_label", "06": "customer_label", "07": "terminal_label", "08": "purpose",
@@ -63,20 +80,32 @@ def crc16(data: str) -> str:
     return f"{crc:04X}"
 
 
+def _ascii_digits(text: str) -> bool:
+    """Only 0-9 (str.isdigit also takes '²', '①' and other scripts' digits, which int() or Decimal then refuse)."""
+    return bool(text) and text.isascii() and text.isdigit()
+
+
 def tlv(payload: str, *, where: str = "payload") -> list[tuple[str, str]]:
-    """The (id, value) pairs of a TLV string, in order; refuses a malformed one."""
+    """The (id, value) pairs of a TLV string, in order; refuses a malformed one. A zero-length field is kept
+    (some issuers write one); `parse` warns about it."""
     items, i = [], 0
     while i < len(payload):
         head = payload[i : i + 4]
-        if len(head) < 4 or not head.isdigit():
+        if len(head) < 4 or not _ascii_digits(head):
             raise _fail("qr-tlv-malformed", f"{where}: expected a 2-digit ID and a 2-digit length at {i}, got {head!r}")
         tag, length = head[:2], int(head[2:])
         value = payload[i + 4 : i + 4 + length]
-        if length == 0 or len(value) < length:
+        if len(value) < length:
             raise _fail("qr-length-mismatch", f"{where}: field {tag} says {length} characters, {len(value)} remain")
         items.append((tag, value))
         i += 4 + length
     return items
+
+
+def scheme_of(globally_unique_id: str | None) -> str:
+    """The payment scheme a merchant account belongs to, by its globally unique ID ("EMVCo" when unknown)."""
+    gui = (globally_unique_id or "").strip().lower()
+    return next((name for prefix, name in SCHEMES if gui.startswith(prefix)), "EMVCo")
 
 
 @dataclass
@@ -84,6 +113,7 @@ class MerchantAccount:
     tag: str
     globally_unique_id: str | None  # sub-ID 00 of templates 26-51: an AID or a reverse domain name
     fields: dict[str, str] = field(default_factory=dict)  # the scheme's own sub-IDs
+    scheme: str = "EMVCo"  # PIX, PromptPay, VietQR, PayNow, ... from the globally unique ID
 
 
 @dataclass
@@ -91,7 +121,7 @@ class EMVPayload:
     payload_format: str
     initiation: str  # "static" (the payer types the amount) or "dynamic" (one payment, amount set)
     merchant_accounts: list[MerchantAccount]
-    merchant_category_code: str
+    merchant_category_code: str | None  # None: the code has none (PromptPay, VietQR, KHQR leave it out)
     currency_numeric: str
     currency: str
     minor_units: int
@@ -107,6 +137,23 @@ class EMVPayload:
     language: dict[str, str] = field(default_factory=dict)  # preference, merchant_name, merchant_city
     unreserved: dict[str, dict[str, str]] = field(default_factory=dict)
     crc: str = ""
+    # Where the code deviates from the letter of the spec in ways real issuers do (kebab-case codes): shown, not
+    # refused.
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def scheme(self) -> str:
+        """The scheme of the first merchant account a scheme is known for (an SGQR may carry several)."""
+        return next((a.scheme for a in self.merchant_accounts if a.scheme != "EMVCo"), "EMVCo")
+
+    @property
+    def payee(self) -> str:
+        """Who is paid, for the card and the voice: the merchant's name, else the scheme and the account."""
+        if self.merchant_name:
+            return self.merchant_name
+        account = self.merchant_accounts[0]
+        number = next((v for v in account.fields.values() if v), account.fields.get("id", ""))
+        return f"{self.scheme} {number}".strip()
 
     @property
     def amount_minor(self) -> int | None:
@@ -116,8 +163,9 @@ class EMVPayload:
         return {
             "payload_format": self.payload_format,
             "initiation": self.initiation,
+            "scheme": self.scheme,
             "merchant_accounts": [
-                {"tag": a.tag, "globally_unique_id": a.globally_unique_id, "fields": a.fields}
+                {"tag": a.tag, "globally_unique_id": a.globally_unique_id, "scheme": a.scheme, "fields": a.fields}
                 for a in self.merchant_accounts
             ],
             "merchant_category_code": self.merchant_category_code,
@@ -136,17 +184,18 @@ class EMVPayload:
             "language": self.language,
             "unreserved": self.unreserved,
             "crc": self.crc,
+            "warnings": self.warnings,
         }
 
 
-def _amount(value: str, tag: str, minor_units: int | None = None) -> Decimal:
-    if not re.fullmatch(r"\d+(\.\d*)?", value) or len(value) > 13:
+def _amount(value: str, tag: str, minor_units: int | None = None, *, zero_allowed: bool = False) -> Decimal:
+    if not re.fullmatch(r"[0-9]+(\.[0-9]*)?", value) or len(value) > 13:
         raise _fail("qr-amount-invalid", f"field {tag}: {value!r} is not an amount (digits and one '.')")
     try:
         amount = Decimal(value)
     except InvalidOperation:
         raise _fail("qr-amount-invalid", f"field {tag}: {value!r} is not an amount") from None
-    if amount <= 0:
+    if amount < 0 or (amount == 0 and not zero_allowed):
         raise _fail("qr-amount-invalid", f"field {tag}: the amount must be positive")
     if minor_units is not None and -amount.as_tuple().exponent > minor_units:  # type: ignore[operator]
         raise _fail("qr-amount-invalid", f"field {tag}: {value} has more decimals than the currency allows")
@@ -166,13 +215,16 @@ def parse(payload: str) -> EMVPayload:
         raise _fail("qr-too-long", f"the payload is {len(payload)} characters; EMV allows {MAX_PAYLOAD}")
     if is_wallet_link(payload):
         raise _fail("qr-wallet-link", "this is a payment app's link: open it in that app; it is not an EMV payload")
-    if not payload.startswith("000201"):
+    if not payload.startswith(("000201", "000202")):
         raise _fail("qr-not-emv", "not an EMV merchant QR payload (it must start with 000201)")
+    warnings: list[str] = []
+    if payload.startswith("000202"):
+        warnings.append("qr-format-version")  # DuitNow writes "02"; the spec's only version is "01"
     crc_at = payload.rfind("6304")
     if crc_at == -1 or crc_at != len(payload) - 8:
         raise _fail("qr-crc-missing", "the payload must end with its CRC (ID 63, 4 hex digits)")
     expected = crc16(payload[: crc_at + 4])
-    if payload[-4:].upper() != expected:
+    if payload[-4:] != expected:
         raise _fail("qr-crc-mismatch", f"the CRC is {payload[-4:]!r} but the payload's is {expected!r}: it was altered")
     items = tlv(payload)
     seen: dict[str, str] = {}
@@ -180,6 +232,8 @@ def parse(payload: str) -> EMVPayload:
         if tag in seen:
             raise _fail("qr-duplicate-field", f"field {tag} appears twice")
         seen[tag] = value
+        if not value and "qr-empty-field" not in warnings:
+            warnings.append("qr-empty-field")  # PayNow and FPS codes carry empty fields
     if items[-1][0] != "63":
         raise _fail("qr-crc-missing", "the CRC must be the last field")
 
@@ -193,26 +247,35 @@ def parse(payload: str) -> EMVPayload:
         number = int(tag)
         if 2 <= number <= 25:
             accounts.append(MerchantAccount(tag, None, {"id": value}))
-        elif 26 <= number <= 51:
+        elif 26 <= number <= 51 and value:
             sub = dict(tlv(value, where=f"field {tag}"))
-            accounts.append(MerchantAccount(tag, sub.pop("00", None), sub))
-            if accounts[-1].globally_unique_id is None:
+            gui = sub.pop("00", None)
+            if not gui:
                 raise _fail("qr-field-missing", f"field {tag}: a merchant account template needs its ID 00")
+            accounts.append(MerchantAccount(tag, gui, sub, scheme_of(gui)))
     if not accounts:
         raise _fail("qr-field-missing", "at least one merchant account (fields 02-51) is required")
     initiation = {"11": "static", "12": "dynamic"}.get(seen.get("01", "11"))
     if initiation is None:
         raise _fail("qr-field-invalid", f"field 01 (point of initiation) must be 11 or 12, not {seen['01']!r}")
-    mcc = need("52", "merchant category code")
-    if not re.fullmatch(r"\d{4}", mcc):
-        raise _fail("qr-field-invalid", f"field 52 (merchant category code) must be 4 digits, not {mcc!r}")
+    mcc = seen.get("52") or None
+    if mcc is None:
+        warnings.append("qr-mcc-missing")
+    elif not re.fullmatch(r"[0-9]{4}", mcc):
+        warnings.append("qr-mcc-invalid")
+        mcc = None
     numeric = need("53", "transaction currency")
     if numeric not in CURRENCIES:
         raise _fail("qr-currency-unknown", f"field 53: currency {numeric!r} is not an ISO 4217 code glassmate knows")
     currency, minor = CURRENCIES[numeric]
-    amount = _amount(seen["54"], "54", minor) if "54" in seen else None
+    amount = None
+    if seen.get("54"):
+        amount = _amount(seen["54"], "54", minor, zero_allowed=True)
+        if amount == 0:  # PIX writes 0 for "the payer enters the amount"
+            warnings.append("qr-amount-zero")
+            amount = None
     if initiation == "dynamic" and amount is None:
-        raise _fail("qr-field-missing", "a dynamic (one-payment) code must carry its amount (field 54)")
+        warnings.append("qr-dynamic-without-amount")  # the payer enters it, as for a static code
     tip = {None: None, "01": "prompt", "02": "fixed", "03": "percentage"}.get(seen.get("55"), "invalid")
     if tip == "invalid":
         raise _fail("qr-field-invalid", "field 55 (tip or convenience indicator) must be 01, 02 or 03")
@@ -223,28 +286,29 @@ def parse(payload: str) -> EMVPayload:
     country = need("58", "country code")
     if not re.fullmatch(r"[A-Z]{2}", country):
         raise _fail("qr-field-invalid", f"field 58 (country) must be an ISO 3166 alpha-2 code, not {country!r}")
-    name, city = need("59", "merchant name"), need("60", "merchant city")
-    if len(name) > 25 or len(city) > 15:
-        raise _fail("qr-field-invalid", "merchant name (59) may have 25 characters, city (60) 15")
+    name, city = seen.get("59", ""), seen.get("60", "")
+    deviations = {"qr-name-missing": not name, "qr-city-missing": not city, "qr-name-long": len(name) > 25,
+                  "qr-city-long": len(city) > 15}  # fmt: skip
+    warnings += [code for code, found in deviations.items() if found]
     additional: dict[str, str] = {}
     if "62" in seen:
         for sub_id, value in tlv(seen["62"], where="field 62"):
             additional[ADDITIONAL_DATA.get(sub_id, f"id_{sub_id}")] = value
     language: dict[str, str] = {}
-    if "64" in seen:
+    if seen.get("64"):
         sub = dict(tlv(seen["64"], where="field 64"))
         if "00" not in sub or "01" not in sub:
             raise _fail("qr-field-missing", "field 64 (language template) needs its language (00) and name (01)")
         language = {"preference": sub["00"], "merchant_name": sub["01"]}
         if "02" in sub:
             language["merchant_city"] = sub["02"]
-    unreserved = {tag: dict(tlv(value, where=f"field {tag}")) for tag, value in items if 80 <= int(tag) <= 99}
+    unreserved = {tag: dict(tlv(value, where=f"field {tag}")) for tag, value in items if 80 <= int(tag) <= 99 and value}
     return EMVPayload(
         payload_format=seen["00"], initiation=initiation, merchant_accounts=accounts, merchant_category_code=mcc,
         currency_numeric=numeric, currency=currency, minor_units=minor, amount=amount, tip=tip,
         convenience_fee=fee, convenience_percentage=percentage, country=country, merchant_name=name,
         merchant_city=city, postal_code=seen.get("61"), additional=additional, language=language,
-        unreserved=unreserved, crc=payload[-4:].upper(),
+        unreserved=unreserved, crc=payload[-4:], warnings=warnings,
     )  # fmt: skip
 
 

@@ -200,7 +200,7 @@ class PaymentFlow(Activity):
             return await self.cancel()
         if is_confirm(text):
             if pending.payment is None:
-                return self._t("amount_first", merchant=pending.qr.merchant_name)
+                return self._t("amount_first", merchant=pending.qr.payee)
             pending.said_confirm = True
             return await self._maybe_pay()
         amount = amount_from_speech(text, pending.qr.minor_units)
@@ -227,7 +227,7 @@ class PaymentFlow(Activity):
         self.pending = Pending(qr=qr, payload=payload, card_id=new_id("card"))
         if qr.amount_minor is None:
             await self._show_confirmation()
-            return self._t("how_much", merchant=qr.merchant_name)
+            return self._t("how_much", merchant=qr.payee)
         return await self._set_amount(qr.amount_minor)
 
     async def _set_amount(self, amount_minor: int) -> str:
@@ -364,27 +364,28 @@ class PaymentFlow(Activity):
     def _prompt(self) -> str:
         pending = self.pending
         assert pending is not None
-        name, city = pending.qr.merchant_name, pending.qr.merchant_city
+        name, city = pending.qr.payee, pending.qr.merchant_city
         if pending.payment is None:
             return self._t("how_much", merchant=name)
         amount = self._spoken(pending.payment.amount_minor, pending.qr)
         if pending.said_confirm:
             return self._t("now", step=self._second_step, amount=amount)
-        return self._t("ask", amount=amount, merchant=name, city=city)
+        return self._t("ask" if city else "ask_no_city", amount=amount, merchant=name, city=city)
 
     async def _show_confirmation(self, step: str | None = None) -> None:
         pending = self.pending
         assert pending is not None
         qr = pending.qr
+        where = [qr.merchant_city] if qr.merchant_city else [qr.scheme]
         if pending.payment is None:
-            lines = [qr.merchant_city, f"Amount in {qr.currency}?", "Say the amount, or cancel"]
+            lines = [*where, f"Amount in {qr.currency}?", "Say the amount, or cancel"]
         else:
-            lines = [qr.merchant_city, pending.amount_text]
+            lines = [*where, pending.amount_text]
             if qr.convenience_fee is not None or qr.convenience_percentage is not None:
                 lines.append("incl. the merchant's fee")
             lines.append(step or "Say “confirm”, or cancel")
         ttl = int(self.settings.confirm_ttl_s * 1000)
-        await self._card(f"Pay {qr.merchant_name}", lines, "pay", card_id=pending.card_id, ttl_ms=ttl, priority="high")
+        await self._card(f"Pay {qr.payee}", lines, "pay", card_id=pending.card_id, ttl_ms=ttl, priority="high")
 
     async def _card(self, title: str, lines: list[str], icon: str, *, card_id: str | None = None,
                     ttl_ms: int = 6000, priority: str = "normal") -> None:  # fmt: skip
