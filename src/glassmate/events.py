@@ -175,25 +175,38 @@ class ProtocolError(Exception):
         self.param = param
 
 
+ECHO_CHARS = 64  # at most this much of what a client sent is repeated in an error (a 14 MB 'type' is not echoed)
+
+
+def clip(text: str) -> str:
+    """A short prefix of client input, safe to send back: clipped, lone surrogates escaped."""
+    short = text if len(text) <= ECHO_CHARS else text[:ECHO_CHARS] + "…"
+    return short.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def parse_client_event(raw: str | bytes) -> BaseModel:
     """Validate one client message into its typed event."""
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ProtocolError("invalid-json", "the message is not valid JSON") from exc
+    except RecursionError as exc:  # "[[[[…" ten thousand deep
+        raise ProtocolError("invalid-json", "the message is nested too deeply") from exc
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         raise ProtocolError("invalid-event", "an event must be a JSON object with a string 'type'")
     event_id = data.get("event_id") if isinstance(data.get("event_id"), str) else None
-    model = CLIENT_EVENTS.get(data["type"])
+    event_id = clip(event_id) if event_id is not None else None
+    kind = data["type"]
+    model = CLIENT_EVENTS.get(kind)
     if model is None:
-        raise ProtocolError("unknown-event", f"unknown event type {data['type']!r}", event_id=event_id, param="type")
+        raise ProtocolError("unknown-event", f"unknown event type {clip(kind)!r}", event_id=event_id, param="type")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
+        where = clip(".".join(str(p) for p in first["loc"]))
         raise ProtocolError(
-            "invalid-event", f"{data['type']}: {where}: {first['msg']}", event_id=event_id, param=where or None
+            "invalid-event", f"{kind}: {where}: {clip(first['msg'])}", event_id=event_id, param=where or None
         ) from exc
 
 

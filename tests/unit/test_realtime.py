@@ -186,14 +186,48 @@ async def test_bad_events_get_errors_and_the_session_survives(server: dict[str, 
             (ev(type="response.cancel"), "response-cancel-not-active"),
             (ev(type="response.create"), "no-input"),
             (ev(type="device.state", battery={"level": 7}), "invalid-event"),
+            ("[" * 100_000 + "]" * 100_000, "invalid-json"),  # nested too deep for the parser
+            (ev(type="x" * 1_000_000), "unknown-event"),  # a huge type is not echoed back
+            (ev(type="input_image.append", image=b64(_png_header(50_000, 50_000)).decode()), "image-too-large"),
+            (ev(type="input_image.append", image=b64(_png(1, 400)).decode()), "image-unreadable"),  # a 1-pixel strip
         ]
         for message, code in cases:
             await ws.send(message)
-            reply = json.loads(await ws.recv())
+            raw = await ws.recv()
+            reply = json.loads(raw)
             assert reply["type"] == "error", message[:60]
             assert reply["error"]["code"] == code, (message[:60], reply)
+            assert len(raw) < 2_000  # never an echo of what was sent
+        # A lone surrogate in the wearer's typed words is echoed as an escape; the session keeps answering.
+        await ws.send('{"type": "conversation.item.create", "item": {"type": "message", "role": "user", '
+                      '"content": [{"type": "input_text", "text": "hi \\ud800 there"}]}}')  # fmt: skip
+        added = await ws.recv()
+        assert json.loads(added)["type"] == "conversation.item.added" and "\\ud800" in added
+        assert json.loads(await ws.recv())["type"] == "conversation.item.done"
         await ws.send(json.dumps({"type": "session.update", "session": {"instructions": "hi"}}))
         assert json.loads(await ws.recv())["type"] == "session.updated"
+
+
+def _png(width: int, height: int) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG whose header claims a size its data does not have (a decompression bomb's first bytes)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
 
 
 async def test_an_oversized_message_closes_only_that_connection(server: dict[str, Any]) -> None:

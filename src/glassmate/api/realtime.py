@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections import deque
@@ -37,6 +38,17 @@ POLICY_VIOLATION = 1008
 def _token(ws: WebSocket) -> str | None:
     # Browsers cannot set headers on a WebSocket: they pass the token as a query parameter.
     return bearer_token(ws.headers) or ws.query_params.get("token")
+
+
+def _json_text(data: dict[str, Any]) -> str:
+    """An event as JSON text. A lone surrogate (from a client's own text, echoed) cannot be sent as UTF-8: then the
+    event goes out with ASCII escapes, instead of killing the sender and silencing the session."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(data, separators=(",", ":"))
+    return text
 
 
 class Outbox:
@@ -128,7 +140,7 @@ async def realtime(ws: WebSocket) -> None:
             data = await outgoing.get()
             if data["type"] != "response.output_audio.delta":
                 log.debug("session %s → %s", session.id, data["type"])
-            await ws.send_json(data)
+            await ws.send_text(_json_text(data))
 
     async def incoming() -> AsyncIterator[BaseModel | ProtocolError]:
         limit = _RateLimit(EVENTS_PER_S, BURST)

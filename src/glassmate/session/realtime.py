@@ -11,7 +11,6 @@ import asyncio
 import base64
 import binascii
 import difflib
-import io
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
@@ -20,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import openai.types.realtime as rt
-from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel
 
 from glassmate.config import Settings, VADSettings
@@ -40,6 +38,7 @@ from glassmate.events import (
 from glassmate.events import (
     server_event as event,
 )
+from glassmate.imaging import image_size
 from glassmate.providers.translate.base import detect_language
 from glassmate.runtime import Models
 from glassmate.session.audio_input import RATE, InputAudio
@@ -330,16 +329,9 @@ class RealtimeSession:
                 event_id=ev.event_id,
             )
         try:
-            with Image.open(io.BytesIO(data)) as header:  # reads the header only
-                width, height = header.size
-        except (UnidentifiedImageError, OSError) as exc:
-            raise ProtocolError(
-                "image-unreadable", "the frame is not a JPEG or PNG image", event_id=ev.event_id
-            ) from exc
-        if width * height > limits.max_pixels:
-            raise ProtocolError(
-                "image-too-large", f"the frame is {width}x{height}: too many pixels", event_id=ev.event_id
-            )
+            image_size(data, limits)  # the header only: the pixels are decoded when a skill needs them
+        except GlassmateError as exc:
+            raise ProtocolError(exc.code, exc.message, event_id=ev.event_id) from exc
         self.frame = Frame(data, ev.captured_at_ms or int(time.time() * 1000))
         self.skills.on_frame(self.frame)
 
