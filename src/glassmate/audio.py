@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from glassmate.errors import AudioDecodeError, EmptyAudioError, SampleRateError
+from glassmate.errors import AudioDecodeError, AudioTooLongError, EmptyAudioError, SampleRateError
 
 MIN_RATE = 8_000
 MAX_RATE = 96_000
@@ -79,13 +79,15 @@ def wav_bytes(pcm16: bytes, sample_rate: int) -> bytes:
     return buf.getvalue()
 
 
-def decode_audio(data: bytes) -> Audio:
-    """Decode an audio file (wav, flac, ogg, mp3, webm, m4a…) into mono Audio at its own rate."""
+def decode_audio(data: bytes, *, max_seconds: float | None = None) -> Audio:
+    """Decode an audio file (wav, flac, ogg, mp3, webm, m4a…) into mono Audio at its own rate. With `max_seconds`,
+    a longer recording is refused before it is decoded (from the container's header) or, where the header does not
+    say, as soon as decoding passes the limit: 180 KB of FLAC can hold an hour of silence, 640 MB decoded."""
     if not data:
         raise EmptyAudioError("the audio file is empty (0 bytes)")
-    audio = _decode_soundfile(data)
+    audio = _decode_soundfile(data, max_seconds)
     if audio is None:
-        audio = _decode_av(data)
+        audio = _decode_av(data, max_seconds)
     if audio.samples.size == 0:
         raise EmptyAudioError("the audio file holds no samples")
     check_rate(audio.sample_rate)
@@ -94,17 +96,25 @@ def decode_audio(data: bytes) -> Audio:
     return audio
 
 
-def _decode_soundfile(data: bytes) -> Audio | None:
+def _too_long(seconds: float, max_seconds: float | None) -> None:
+    if max_seconds is not None and seconds > max_seconds:
+        raise AudioTooLongError(f"the audio is {seconds:.0f} s long; the limit is {max_seconds:.0f} s")
+
+
+def _decode_soundfile(data: bytes, max_seconds: float | None = None) -> Audio | None:
     import soundfile
 
     try:
+        info = soundfile.info(io.BytesIO(data))
+        if info.samplerate > 0:
+            _too_long(info.frames / info.samplerate, max_seconds)  # from the header: nothing decoded yet
         samples, rate = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError):
         return None
     return Audio(samples.mean(axis=1).astype(np.float32), int(rate))
 
 
-def _decode_av(data: bytes) -> Audio:
+def _decode_av(data: bytes, max_seconds: float | None = None) -> Audio:
     """Compressed formats that libsndfile does not read (mp3 in older builds, webm/opus, m4a)."""
     import av
 
@@ -112,18 +122,25 @@ def _decode_av(data: bytes) -> Audio:
         with av.open(io.BytesIO(data), mode="r") as container:
             if not container.streams.audio:
                 raise AudioDecodeError("the file has no audio stream")
+            if container.duration is not None:
+                _too_long(container.duration / 1_000_000, max_seconds)
             stream = container.streams.audio[0]
             rate = stream.codec_context.sample_rate or ASR_RATE
+            budget = None if max_seconds is None else int(max_seconds * rate)
             resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
             chunks: list[np.ndarray] = []
+            decoded = 0
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
                     chunks.append(out.to_ndarray().reshape(-1))
+                    decoded += len(chunks[-1])
+                if budget is not None and decoded > budget:  # a header that lied about the length
+                    _too_long(decoded / rate, max_seconds)
             for out in resampler.resample(None):
                 chunks.append(out.to_ndarray().reshape(-1))
-    except AudioDecodeError:
+    except (AudioDecodeError, AudioTooLongError):
         raise
-    except (av.error.FFmpegError, ValueError, OSError) as exc:
+    except Exception as exc:  # hostile bytes fail a decoder in many ways (a WAV with 0 bits per sample: None)
         raise AudioDecodeError(
             "the data is not an audio file glassmate can read (wav, flac, ogg, mp3, webm, m4a)"
         ) from exc

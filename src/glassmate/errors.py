@@ -36,6 +36,11 @@ class AudioDecodeError(BadInputError):
     code = "audio-unreadable"
 
 
+class AudioTooLongError(BadInputError):
+    code = "audio-too-long"
+    http_status = 413
+
+
 class EmptyAudioError(BadInputError):
     code = "audio-empty"
 

@@ -251,3 +251,61 @@ def test_the_integration_marker_selects_the_integration_tests() -> None:
         capture_output=True, text=True, cwd=root, check=False,
     )  # fmt: skip
     assert " collected" in collected.stdout and "no tests collected" not in collected.stdout, collected.stdout[-300:]
+
+
+def _silent_flac(seconds: int, rate: int = 8_000) -> bytes:
+    """`seconds` of silence as FLAC, written block by block (an hour is ~100 KB: the audio bomb)."""
+    import soundfile
+
+    buf = io.BytesIO()
+    block = np.zeros(rate * 60, dtype=np.int16)
+    with soundfile.SoundFile(buf, mode="w", samplerate=rate, channels=1, format="FLAC", subtype="PCM_16") as out:
+        for _ in range(seconds // 60):
+            out.write(block)
+    return buf.getvalue()
+
+
+def test_an_audio_bomb_is_refused_from_its_header_without_decoding(
+    api: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import soundfile
+
+    bomb = _silent_flac(3600)
+    assert len(bomb) < 1_000_000
+
+    def no_decoding(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the audio was decoded")
+
+    monkeypatch.setattr(soundfile, "read", no_decoding)
+    with pytest.raises(openai.APIStatusError) as refused:
+        api["client"].audio.transcriptions.create(model="whisper-1", file=("bomb.flac", bomb, "audio/flac"))
+    assert refused.value.status_code == 413 and refused.value.body["code"] == "audio-too-long"  # type: ignore[index]
+    health = httpx.get(f"{api['base']}/healthz", timeout=5)
+    assert health.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [({"language": "klingon"}, "invalid_language"), ({"prompt": "x" * 100_000}, "prompt_too_long")],
+)
+def test_transcription_options_that_are_the_callers_mistake_are_400(
+    api: dict[str, Any], fields: dict[str, str], code: str
+) -> None:
+    with pytest.raises(openai.BadRequestError) as bad:
+        api["client"].audio.transcriptions.create(model="whisper-1", file=("a.wav", wav_file(), "audio/wav"), **fields)  # type: ignore[arg-type]
+    assert bad.value.body["code"] == code  # type: ignore[index]
+
+
+def test_a_wav_with_zero_bits_per_sample_and_a_lone_surrogate_are_400(api: dict[str, Any]) -> None:
+    import struct
+
+    fmt = struct.pack("<HHIIHH", 1, 1, 16_000, 0, 0, 0)
+    data = b"\x00" * 100
+    wav = (b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt
+           + b"data" + struct.pack("<I", len(data)) + data)  # fmt: skip
+    with pytest.raises(openai.BadRequestError):
+        api["client"].audio.transcriptions.create(model="whisper-1", file=("zero.wav", wav, "audio/wav"))
+    body = '{"model": "glassmate", "messages": [{"role": "user", "content": "hi \\ud800"}]}'
+    reply = httpx.post(f"{api['base']}/v1/chat/completions", content=body,
+                       headers={"authorization": f"Bearer {api['key']}", "content-type": "application/json"})  # fmt: skip
+    assert reply.status_code == 400 and reply.json()["error"]["param"] == "messages.0.content"

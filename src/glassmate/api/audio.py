@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 import struct
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
@@ -13,11 +15,13 @@ from pydantic import BaseModel, Field
 
 from glassmate.api.common import ApiError, api_key
 from glassmate.audio import decode_audio, encode_audio, pcm16_to_audio
+from glassmate.events import clip
 from glassmate.providers.asr.base import TranscribeOptions, Transcript
 from glassmate.store.devices import DeviceRecord
 
 router = APIRouter()
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024  # OpenAI's limit too
+MAX_PROMPT_CHARS = 1_000
 ResponseFormat = Literal["json", "text", "srt", "vtt", "verbose_json"]
 
 
@@ -75,10 +79,18 @@ async def _transcribe(request: Request, file: UploadFile, task: str, language: s
     if response_format not in ("json", "text", "srt", "vtt", "verbose_json"):
         raise ApiError(400, f"response_format {response_format!r} is not one of json, text, srt, vtt, verbose_json",
                        code="invalid_response_format", param="response_format")  # fmt: skip
+    if language and not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z]{2,4})?", language):
+        raise ApiError(400, f"language must be an ISO 639-1 code such as 'en' or 'zh', not {clip(language)!r}",
+                       code="invalid_language", param="language")  # fmt: skip
+    if prompt and len(prompt) > MAX_PROMPT_CHARS:  # Whisper reads 224 tokens of it; a long one only costs time
+        raise ApiError(400, f"prompt may have at most {MAX_PROMPT_CHARS} characters", code="prompt_too_long",
+                       param="prompt")  # fmt: skip
     data = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise ApiError(413, "the file is larger than 25 MB", code="file_too_large", param="file")
-    audio = decode_audio(data)
+    # In a worker, within the ASR's length limit: an hour of silence packed into 180 KB of FLAC is refused from its
+    # header, not decoded on the event loop (every session would stall while it ran).
+    audio = await asyncio.to_thread(decode_audio, data, max_seconds=services.settings.asr.max_audio_s)
     words = "word" in granularities
     options = TranscribeOptions(language=language or None, prompt=prompt or None, word_timestamps=words, task=task)
     async with services.admission.slot("asr"):

@@ -244,6 +244,12 @@ async def chat_completions(
     req: ChatRequest, request: Request, _key: DeviceRecord = Depends(api_key)
 ) -> JSONResponse | StreamingResponse:
     services = request.app.state.services
+    for i, message in enumerate(req.messages):
+        try:
+            message.text().encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate ("\ud800"): no model can read it
+            raise ApiError(400, f"messages.{i}: the text is not valid Unicode (a lone surrogate)",
+                           code="invalid_request", param=f"messages.{i}.content") from exc  # fmt: skip
     known = {m["id"] for m in model_list(services)} - {"whisper-1", "tts-1"}
     if req.model not in known:
         raise ApiError(404, f"the model {req.model!r} does not exist; see GET /v1/models", code="model_not_found",
