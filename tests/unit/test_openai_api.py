@@ -306,6 +306,6 @@ def test_a_wav_with_zero_bits_per_sample_and_a_lone_surrogate_are_400(api: dict[
     with pytest.raises(openai.BadRequestError):
         api["client"].audio.transcriptions.create(model="whisper-1", file=("zero.wav", wav, "audio/wav"))
     body = '{"model": "glassmate", "messages": [{"role": "user", "content": "hi \\ud800"}]}'
-    reply = httpx.post(f"{api['base']}/v1/chat/completions", content=body,
-                       headers={"authorization": f"Bearer {api['key']}", "content-type": "application/json"})  # fmt: skip
+    headers = {"authorization": f"Bearer {api['key']}", "content-type": "application/json"}
+    reply = httpx.post(f"{api['base']}/v1/chat/completions", content=body, headers=headers)
     assert reply.status_code == 400 and reply.json()["error"]["param"] == "messages.0.content"
