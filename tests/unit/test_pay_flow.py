@@ -329,3 +329,23 @@ async def test_a_code_with_a_non_ascii_digit_gets_one_warning_card_not_an_intern
                     later.append(ev)
     assert warned[-1].card["lines"] == ["qr-tlv-malformed"]
     assert not [e for e in warned + later if e.type == "error"] and not [e for e in later if e.type == "hud.card"]
+
+
+async def test_a_wallet_with_a_pin_is_never_paid_with_the_button_alone(glasses: Any) -> None:
+    """The security probe's finding: with a PIN set (and the gesture configured), REST demanded the PIN but the
+    glasses paid after "confirm" and a long press. One rule now: a wallet with a PIN needs it, everywhere."""
+    client, app = glasses(["Confirm."])  # confirm_with is "gesture"
+    app.state.services.pins.set("device:glasses", "2468")
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.send(frame_event(CAFE))
+        await until(conn, lambda e: e.type == "response.done")
+        await send_audio(conn, utterance())
+        asked = await until(conn, lambda e: e.type == "response.done")
+        assert "enter your PIN" in said(asked)
+        await conn.send({"type": "device.button", "button": "long_press"})
+        refused = await until(conn, lambda e: e.type == "response.done")
+        assert said(refused) == "Enter your PIN to pay."
+        await conn.send({"type": "payment.confirm", "pin": "2468"})
+        paid = await until(conn, card("Paid"))
+    assert states(paid) == ["settled"]

@@ -129,7 +129,7 @@ async def create_payment(
 async def _check_pin(services: Any, owner: str, pin: str | None) -> None:
     """The wallet's PIN, when the settings ask for one or the wallet has one."""
     pins = services.pins
-    if services.settings.payments.confirm_with == "pin" or await asyncio.to_thread(pins.has_pin, owner):
+    if await asyncio.to_thread(pins.required, owner, services.settings.payments.confirm_with):
         await asyncio.to_thread(pins.verify, owner, pin)
 
 

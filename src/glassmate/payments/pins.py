@@ -65,6 +65,11 @@ class PinStore:
         with self.sessions() as s:
             return s.get(WalletPin, owner) is not None
 
+    def required(self, owner: str, confirm_with: str) -> bool:
+        """The one rule, for REST and glasses alike: a payment needs the PIN when the settings say so or the wallet
+        has one (a wallet with a PIN is never paid with the button alone)."""
+        return confirm_with == "pin" or self.has_pin(owner)
+
     def verify(self, owner: str, pin: str | None) -> None:
         """Nothing if `pin` is this owner's PIN; otherwise a PaymentError (pin-required, pin-not-set, pin-locked,
         pin-wrong). Every wrong attempt is counted before the answer goes out."""

@@ -57,6 +57,7 @@ class Pending:
     payment: Payment | None = None  # created in the ledger once the amount is known
     said_confirm: bool = False
     second_factor: bool = False  # the gesture, or the right PIN
+    pin_required: bool = False  # PinStore.required: the settings ask for a PIN, or the wallet has one
     expiry: asyncio.Task[None] | None = None
 
     @property
@@ -224,7 +225,11 @@ class PaymentFlow(Activity):
             self._seen[_digest(payload)] = time.monotonic()  # warned once, not at every frame
             await self._card("Not a valid payment code", [exc.code], "warning")
             return self._t("invalid")
-        self.pending = Pending(qr=qr, payload=payload, card_id=new_id("card"))
+        pin_required = self.settings.confirm_with == "pin" or (
+            self.pins is not None
+            and await asyncio.to_thread(self.pins.required, self.owner, self.settings.confirm_with)
+        )
+        self.pending = Pending(qr=qr, payload=payload, card_id=new_id("card"), pin_required=pin_required)
         if qr.amount_minor is None:
             await self._show_confirmation()
             return self._t("how_much", merchant=qr.payee)
@@ -264,7 +269,7 @@ class PaymentFlow(Activity):
             return
         if payment_id is not None and payment_id != pending.payment.id:
             raise PaymentConflict("that is not the payment on the card", code="payment-mismatch")
-        if self.settings.confirm_with == "pin":
+        if pending.pin_required:
             if self.pins is None:
                 return
             try:
@@ -304,7 +309,8 @@ class PaymentFlow(Activity):
         merchant = payment.merchant
         lines = [payment.amount_text(), f"{merchant.name} · {merchant.city}", f"Ref {payment.id[-10:]}"]
         await self._card("Paid", lines, "check", card_id=pending.card_id, ttl_ms=8000)
-        log.info("payment %s settled by voice+%s for %s", payment.id, self.settings.confirm_with, self.owner)
+        second = "pin" if pending.pin_required else "gesture"
+        log.info("payment %s settled by voice+%s for %s", payment.id, second, self.owner)
         return self._t("paid", amount=self._spoken(payment.amount_minor, pending.qr), merchant=merchant.name)
 
     async def cancel(self, *, quiet: bool = False, expired: bool = False) -> str:
@@ -348,7 +354,8 @@ class PaymentFlow(Activity):
 
     @property
     def _second_step(self) -> str:
-        return self._t("pin" if self.settings.confirm_with == "pin" else "button")
+        pin = self.pending.pin_required if self.pending is not None else self.settings.confirm_with == "pin"
+        return self._t("pin" if pin else "button")
 
     def _spoken(self, minor: int, qr: EMVPayload) -> str:
         return spoken_amount(minor, qr.currency, qr.minor_units, self.language)
