@@ -349,3 +349,18 @@ async def test_a_wallet_with_a_pin_is_never_paid_with_the_button_alone(glasses: 
         await conn.send({"type": "payment.confirm", "pin": "2468"})
         paid = await until(conn, card("Paid"))
     assert states(paid) == ["settled"]
+
+
+async def test_a_device_revoked_while_its_payment_waits_pays_nothing(glasses: Any) -> None:
+    client, app = glasses(["Confirm."])
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.send(frame_event(CAFE))
+        await until(conn, lambda e: e.type == "response.done")
+        await send_audio(conn, utterance())
+        await until(conn, lambda e: e.type == "response.done")
+        await asyncio.to_thread(app.state.services.devices.revoke, "glasses")
+        await conn.send({"type": "device.button", "button": "long_press"})
+        refused = await until(conn, lambda e: e.type == "response.done")
+    assert "revoked; nothing was paid" in said(refused)
+    assert app.state.services.payments.balances("device:glasses") == {"EUR": 10_000}

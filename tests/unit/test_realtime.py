@@ -342,3 +342,20 @@ async def test_the_outbox_drops_a_cancelled_responses_queued_audio() -> None:
         ("response.output_audio.delta", "new"),
         ("response.done", None),
     ]
+
+
+async def test_revoking_a_device_ends_its_open_session(server: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The security probe's finding: a revoked device kept paying through the session it already had open."""
+    import glassmate.api.realtime as realtime_api
+
+    monkeypatch.setattr(realtime_api, "REVOCATION_CHECK_S", 0.2)
+    url = server["base"].replace("http", "ws") + f"/v1/realtime?token={server['token']}"
+    async with websockets.connect(url) as ws:
+        assert json.loads(await ws.recv())["type"] == "session.created"
+        await asyncio.to_thread(server["app"].state.services.devices.revoke, "test-glasses")
+        async with asyncio.timeout(5):
+            told = json.loads(await ws.recv())
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await ws.recv()
+    assert told["type"] == "error" and told["error"]["code"] == "token-revoked"
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008

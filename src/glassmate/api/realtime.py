@@ -32,6 +32,7 @@ EVENTS_PER_S = 200  # sustained; a device sends ~10-50 audio appends a second
 BURST = 400
 OUTGOING_QUEUE = 512  # events; about 50 s of audio deltas
 SLOW_CLIENT_S = 15.0
+REVOCATION_CHECK_S = 5.0  # an open session learns this soon that its device was revoked (`glassmate devices revoke`)
 POLICY_VIOLATION = 1008
 
 
@@ -72,6 +73,11 @@ class Outbox:
             item = self._items.popleft()
             self._changed.notify_all()
             return item
+
+    async def drained(self) -> None:
+        """Until every queued event was taken by the sender."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: not self._items)
 
     def drop_audio(self, response_id: str) -> None:
         """Forget the queued audio deltas of a response (called when it is cancelled)."""
@@ -114,15 +120,30 @@ async def realtime(ws: WebSocket) -> None:
         return
     await ws.accept()
     outgoing = Outbox(maxsize=OUTGOING_QUEUE)
-    too_slow = asyncio.Event()
+    ended = asyncio.Event()  # the server ends the session: the client reads nothing, or its device was revoked
+    why: list[str] = []
+
+    def end(reason: str) -> None:
+        if not ended.is_set():
+            why.append(reason)
+            ended.set()
 
     async def send(data: dict[str, Any]) -> None:
         try:
             await outgoing.put(data, limit_s=SLOW_CLIENT_S)
         except TimeoutError:
             log.warning("device %s does not read its events; ending its session", device.name)
-            too_slow.set()
+            end("slow-client")
             raise asyncio.CancelledError from None
+
+    async def watch_revocation() -> None:
+        while True:
+            await asyncio.sleep(REVOCATION_CHECK_S)
+            if not await asyncio.to_thread(services.devices.is_active, device.name):
+                log.warning("device %s was revoked; ending its session", device.name)
+                await outgoing.put(error_event("token-revoked", "this device's token was revoked"), limit_s=1.0)
+                end("token-revoked")
+                return
 
     session = RealtimeSession(
         models=services.models,
@@ -174,23 +195,27 @@ async def realtime(ws: WebSocket) -> None:
 
     sender = asyncio.create_task(pump_out())
     running = asyncio.create_task(session.run(incoming()))
-    slow_watch = asyncio.create_task(too_slow.wait())
+    end_watch = asyncio.create_task(ended.wait())
+    revocation = asyncio.create_task(watch_revocation())
     try:
-        await asyncio.wait({running, slow_watch}, return_when=asyncio.FIRST_COMPLETED)
-        if too_slow.is_set():
+        await asyncio.wait({running, end_watch}, return_when=asyncio.FIRST_COMPLETED)
+        if ended.is_set():
             running.cancel()  # frees the models now; the socket goes once its buffers drain
         await asyncio.gather(running, return_exceptions=False)
     except (WebSocketDisconnect, RuntimeError) as exc:  # RuntimeError: sending on a socket the client closed
         log.info("session %s: connection lost (%s)", session.id, type(exc).__name__)
     except asyncio.CancelledError:
-        if not too_slow.is_set():
+        if not ended.is_set():
             raise
     finally:
-        for task in (sender, slow_watch, running):
+        if ended.is_set() and why[0] == "token-revoked":  # let the error event out before the close frame
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(outgoing.drained(), timeout=1.0)
+        for task in (sender, end_watch, running, revocation):
             task.cancel()
-        await asyncio.gather(sender, slow_watch, running, return_exceptions=True)
+        await asyncio.gather(sender, end_watch, running, revocation, return_exceptions=True)
         if ws.client_state == WebSocketState.CONNECTED:
-            code, reason = (POLICY_VIOLATION, "slow-client") if too_slow.is_set() else (1000, "")
+            code, reason = (POLICY_VIOLATION, why[0]) if ended.is_set() else (1000, "")
             # A client that does not read may never take the close frame either: do not wait for it.
             with contextlib.suppress(TimeoutError, RuntimeError):
                 await asyncio.wait_for(ws.close(code=code, reason=reason), timeout=1.0)

@@ -86,6 +86,12 @@ class CredentialRegistry:
                 s.commit()
             return _record(device)
 
+    def is_active(self, name: str) -> bool:
+        """Whether `name` still holds a credential that was not revoked (checked again by open sessions)."""
+        with self.db.session() as s:
+            device = s.scalar(select(self.model).where(self.model.name == name))
+            return device is not None and device.revoked_at is None
+
     def authenticate(self, token: str | None) -> DeviceRecord:
         """The holder of `token`; AuthError if there is none or it was revoked."""
         if not token or not token.startswith(self.prefix):

@@ -73,8 +73,9 @@ class PaymentFlow(Activity):
     skill = "pay"
 
     def __init__(self, *, port: Port, codes: CodeScanner, provider: PaymentProvider | None, pins: PinStore | None,
-                 settings: PaymentSettings) -> None:  # fmt: skip
+                 settings: PaymentSettings, device_active: Callable[[str], bool] | None = None) -> None:  # fmt: skip
         self.port = port
+        self.device_active = device_active  # checked again right before paying: a revoked device pays nothing
         self.codes = codes
         self.provider = provider
         self.pins = pins
@@ -295,7 +296,11 @@ class PaymentFlow(Activity):
     async def _pay(self) -> str:
         pending = self.pending
         assert pending is not None and pending.payment is not None and self.provider is not None
-        self._end(pending)
+        name = self.port.device_name
+        if self.device_active is not None and name and not await asyncio.to_thread(self.device_active, name):
+            log.warning("a payment of revoked device %s was refused", name)
+            await self.cancel(quiet=True)
+            return self._t("revoked")
         try:
             payment = await asyncio.to_thread(self.provider.confirm, pending.payment.id, owner=self.owner)
         except PaymentDeclined as exc:

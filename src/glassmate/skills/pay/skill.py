@@ -25,8 +25,10 @@ class PaySkill(Skill):
         services = env.services
         self.flow: PaymentFlow | None = None
         if env.port is not None:
+            devices = getattr(services, "devices", None)
             self.flow = PaymentFlow(port=env.port, codes=env.models.codes, provider=getattr(services, "payments", None),
-                                    pins=getattr(services, "pins", None), settings=env.settings.payments)  # fmt: skip
+                                    pins=getattr(services, "pins", None), settings=env.settings.payments,
+                                    device_active=devices.is_active if devices is not None else None)  # fmt: skip
 
     def on_frame(self, frame: Frame) -> None:
         if self.flow is not None:
