@@ -135,6 +135,7 @@ class ServerSettings(_Frozen):
     rate_burst: int = 30
     max_waiting: int = 8
     max_request_bytes: int = 26 * 1024 * 1024
+    api_docs: bool = False  # /docs (Swagger UI) loads scripts from a CDN: off by default
     # uvicorn's WebSocket implementation for /v1/realtime ("auto" is websockets' sans-I/O one).
     websocket_impl: Literal["auto", "websockets", "websockets-sansio"] = "auto"
 

@@ -201,6 +201,8 @@ BAD: list[tuple[str, Case, int, str]] = [
     ("static code, no amount", lambda a: a.pay(STATIC), 400, "amount-required"),
     ("negative amount", lambda a: a.pay(STATIC, amount="-5.00"), 400, "amount-invalid"),
     ("zero amount", lambda a: a.pay(STATIC, amount="0.00"), 400, "amount-invalid"),
+    ("full-width digits", lambda a: a.pay(STATIC, amount="１.００"), 400, "amount-invalid"),
+    ("Arabic-Indic digits", lambda a: a.pay(STATIC, amount="١.٠٠"), 400, "amount-invalid"),
     ("too precise", lambda a: a.pay(STATIC, amount="1.234"), 400, "amount-invalid"),
     ("yen has no cents", lambda a: a.pay(YEN, amount="150.5"), 400, "amount-invalid"),
     ("words for an amount", lambda a: a.pay(STATIC, amount="ten"), 400, "amount-invalid"),

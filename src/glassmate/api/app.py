@@ -13,7 +13,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -25,6 +24,7 @@ from glassmate import __version__
 from glassmate.api.audio import router as audio_router
 from glassmate.api.chat import router as chat_router
 from glassmate.api.common import Admission, ApiError, KeyRateLimiter, error_response
+from glassmate.api.guard import RequestGuard
 from glassmate.api.payments import router as payments_router
 from glassmate.api.products import router as products_router
 from glassmate.api.realtime import router as realtime_router
@@ -114,7 +114,11 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
         services.devices.db.dispose()
         ledger.dispose()
 
-    app = FastAPI(title="glassmate", version=__version__, lifespan=lifespan)
+    # /docs loads its scripts from a CDN (it breaks offline, and would run third-party code on the origin that keeps
+    # the device token): off unless asked for. The OpenAPI document stays at /openapi.json.
+    docs = "/docs" if settings.server.api_docs else None
+    app = FastAPI(title="glassmate", version=__version__, lifespan=lifespan, docs_url=docs, redoc_url=None)
+    app.add_middleware(RequestGuard, max_bytes=settings.server.max_request_bytes)
     app.state.services = services
     app.include_router(realtime_router)
     app.include_router(chat_router)
@@ -138,14 +142,6 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return error_response(exc.status_code, str(exc.detail), "not_found" if exc.status_code == 404 else "http_error")
-
-    @app.middleware("http")
-    async def limit_size(request: Request, call_next: Any) -> Any:
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > settings.server.max_request_bytes:
-            limit = settings.server.max_request_bytes // (1024 * 1024)
-            return error_response(413, f"the request is larger than {limit} MB", "request_too_large")
-        return await call_next(request)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str | bool]:

@@ -8,6 +8,7 @@ import hashlib
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from glassmate.events import clip
 from glassmate.payments.emv import EMVPayload
 from glassmate.payments.provider import Merchant, PaymentError, PaymentRequest
 
@@ -37,13 +38,14 @@ def to_minor(value: Decimal, minor_units: int, *, where: str = "amount") -> int:
 
 
 def parse_amount(text: str, minor_units: int) -> int:
-    """A decimal amount as a client sends it ("12.50") → minor units."""
-    if not re.fullmatch(r"\d{1,12}(\.\d{1,4})?", text.strip()):
-        raise PaymentError(f"{text!r} is not an amount (digits, one '.')", code="amount-invalid")
+    """A decimal amount as a client sends it ("12.50") → minor units. ASCII digits only: Python's Decimal would
+    also read "１.００" and "١.٠٠", which no payment system writes."""
+    if not re.fullmatch(r"[0-9]{1,12}(\.[0-9]{1,4})?", text.strip()):
+        raise PaymentError(f"{clip(text)!r} is not an amount (digits 0-9, one '.')", code="amount-invalid")
     try:
         return to_minor(Decimal(text.strip()), minor_units)
     except InvalidOperation as exc:
-        raise PaymentError(f"{text!r} is not an amount", code="amount-invalid") from exc
+        raise PaymentError(f"{clip(text)!r} is not an amount", code="amount-invalid") from exc
 
 
 def total_minor(qr: EMVPayload, amount_minor: int) -> int:
