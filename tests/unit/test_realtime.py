@@ -359,3 +359,16 @@ async def test_revoking_a_device_ends_its_open_session(server: dict[str, Any], m
                 await ws.recv()
     assert told["type"] == "error" and told["error"]["code"] == "token-revoked"
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+
+
+async def test_the_outbox_is_bounded_by_bytes_as_well_as_by_count() -> None:
+    from glassmate.api.realtime import Outbox
+
+    box = Outbox(maxsize=512, max_bytes=10_000)
+    await box.put({"type": "response.output_audio.delta", "delta": "a" * 6_000}, limit_s=1)
+    with pytest.raises(TimeoutError):  # 12 KB would be queued: the sender must wait for the reader
+        await box.put({"type": "response.output_audio.delta", "delta": "b" * 6_000}, limit_s=0.2)
+    await box.get()
+    await box.put({"type": "response.output_audio.delta", "delta": "b" * 6_000}, limit_s=1)  # room again
+    big = Outbox(maxsize=512, max_bytes=10_000)
+    await big.put({"type": "x", "delta": "c" * 50_000}, limit_s=1)  # one oversized event still goes out alone

@@ -31,6 +31,7 @@ MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 EVENTS_PER_S = 200  # sustained; a device sends ~10-50 audio appends a second
 BURST = 400
 OUTGOING_QUEUE = 512  # events; about 50 s of audio deltas
+OUTGOING_BYTES = 8 * 1024 * 1024  # and at most this much of them: a reader that stalls cannot pin gigabytes
 SLOW_CLIENT_S = 15.0
 REVOCATION_CHECK_S = 5.0  # an open session learns this soon that its device was revoked (`glassmate devices revoke`)
 POLICY_VIOLATION = 1008
@@ -52,25 +53,39 @@ def _json_text(data: dict[str, Any]) -> str:
     return text
 
 
+def _size(event: dict[str, Any]) -> int:
+    """About how many bytes an event takes to send: its text fields (audio deltas are the big ones), plus framing."""
+    return 256 + sum(len(v) for v in event.values() if isinstance(v, str))
+
+
 class Outbox:
     """The events waiting to be sent to one client: bounded, and able to drop a cancelled response's audio
     that has not gone out yet (barge-in must silence the glasses at once, not after a queue of speech)."""
 
-    def __init__(self, *, maxsize: int) -> None:
+    def __init__(self, *, maxsize: int, max_bytes: int = OUTGOING_BYTES) -> None:
         self.maxsize = maxsize
+        self.max_bytes = max_bytes
         self._items: deque[dict[str, Any]] = deque()
+        self._bytes = 0
         self._changed = asyncio.Condition()
 
+    def _room(self, size: int) -> bool:
+        # Bounded by count and by bytes; one event larger than the byte bound still goes out alone.
+        return len(self._items) < self.maxsize and (not self._items or self._bytes + size <= self.max_bytes)
+
     async def put(self, item: dict[str, Any], *, limit_s: float) -> None:
+        size = _size(item)
         async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: len(self._items) < self.maxsize), limit_s)
+            await asyncio.wait_for(self._changed.wait_for(lambda: self._room(size)), limit_s)
             self._items.append(item)
+            self._bytes += size
             self._changed.notify_all()
 
     async def get(self) -> dict[str, Any]:
         async with self._changed:
             await self._changed.wait_for(lambda: bool(self._items))
             item = self._items.popleft()
+            self._bytes -= _size(item)
             self._changed.notify_all()
             return item
 
@@ -87,6 +102,7 @@ class Outbox:
             if not (e["type"] == "response.output_audio.delta" and e.get("response_id") == response_id)
         ]
         self._items = deque(kept)
+        self._bytes = sum(_size(e) for e in kept)
 
 
 class _RateLimit:
