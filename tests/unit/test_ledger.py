@@ -285,3 +285,32 @@ def test_the_ledger_commands(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
         db.execute("UPDATE ledger_accounts SET balance = balance + 100 WHERE kind = 'wallet'")
     broken = runner.invoke(app, ["ledger", "verify"])
     assert broken.exit_code == 1 and "entries sum to 2500" in broken.output
+
+
+def test_each_pin_lock_lasts_twice_as_long_and_wrong_pins_are_audited(ledger: Ledger) -> None:
+    """The security probe's finding: the lock reset after each 5 minutes with no escalation (a 4-digit PIN falls to
+    scripted guessing in about 12 days), and failed PINs left no trace."""
+    from datetime import UTC, datetime, timedelta
+
+    from glassmate.store.ledger import WalletPin
+
+    pins = PinStore(ledger=ledger)
+    pins.set("device:glasses", "4321")
+    locks = []
+    for _ in range(3):
+        for _ in range(3):
+            with pytest.raises(PinError):
+                pins.verify("device:glasses", "0000")
+        with pytest.raises(PinLocked) as locked:
+            pins.verify("device:glasses", "4321")
+        locks.append(locked.value.retry_after_s)
+        with ledger.sessions() as s, s.begin():  # the lock runs out
+            s.get(WalletPin, "device:glasses").locked_until = datetime.now(UTC) - timedelta(seconds=1)
+    lock_s = ledger.settings.pin_lock_s
+    assert [round(x / lock_s) for x in locks] == [1, 2, 4]
+    pins.verify("device:glasses", "4321")  # the right PIN, unlocked: the count starts again
+    with ledger.sessions() as s:
+        records = [r for (r,) in s.execute(text("SELECT record FROM ledger_audit ORDER BY seq"))]
+    wrong = [r for r in records if '"pin-wrong"' in r]
+    assert len(wrong) == 9 and not any("0000" in r or "4321" in r for r in records)
+    assert ledger.verify().items == []  # the chain still verifies with the new kind of record

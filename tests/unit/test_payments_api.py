@@ -268,3 +268,8 @@ def test_a_payment_whose_answer_was_lost_is_returned_on_retry_not_charged_again(
     assert retried.status_code == 200 and retried.headers["idempotent-replayed"] == "true"
     assert retried.json()["id"] == calls[0] == calls[1]
     assert api.balance() == 20_000 - 450 and not ledger.verify()
+
+
+def test_a_locked_wallet_says_when_to_try_again(api: Api) -> None:
+    locked = _wrong_pin(api, 4)
+    assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0

@@ -131,7 +131,10 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
     async def glassmate_error(_request: Request, exc: GlassmateError) -> JSONResponse:
         if isinstance(exc, ApiError):
             return error_response(exc.http_status, exc.message, exc.code, exc.param, exc.headers)
-        return error_response(exc.http_status, exc.message, exc.code)
+        retry = getattr(exc, "retry_after_s", 0)  # a locked wallet says when to try again
+        return error_response(
+            exc.http_status, exc.message, exc.code, headers={"retry-after": str(retry)} if retry else None
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -137,6 +137,11 @@ class Ledger:
             head = s.execute(select(LedgerHead).where(LedgerHead.id == 1).with_for_update()).scalar_one()
             yield _Tx(s, head)
 
+    def audit_event(self, action: str, *, actor: str, data: dict[str, Any] | None = None) -> None:
+        """Append an event that is not a payment's (a wrong PIN) to the hash-chained audit log."""
+        with self._tx() as tx:
+            tx.audit(action, actor=actor, data=data)
+
     # -- the provider interface -----------------------------------------------------------------------------
 
     def create(self, request: PaymentRequest, *, ttl_s: float) -> Payment:

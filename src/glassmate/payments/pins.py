@@ -41,6 +41,9 @@ def _aware(when: datetime | None) -> datetime | None:
     return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
 
 
+MAX_LOCK_S = 24 * 3600.0
+
+
 class PinStore:
     """The PINs of wallet owners, with lock-out after `pin_max_failures` wrong attempts in a row."""
 
@@ -81,19 +84,23 @@ class PinStore:
             locked_until = _aware(row.locked_until)
             if locked_until is not None and locked_until > now:
                 wait = int((locked_until - now).total_seconds()) + 1
-                raise PinLocked(f"too many wrong PINs; try again in {wait} s")
+                raise PinLocked(f"too many wrong PINs; try again in {wait} s", retry_after_s=wait)
             if not pin:
                 raise PinError("this payment needs the wallet's PIN", code="pin-required")
             if PIN_FORMAT.fullmatch(pin) and check_pin(pin, row.pin_hash):
                 row.failures, row.locked_until = 0, None
                 return
+            # `failures` counts every wrong PIN since the last right one, across locks: each lock lasts twice as
+            # long as the one before (5 min, 10, 20, … up to a day), so scripted guessing gets nowhere.
             row.failures += 1
-            left = self.settings.pin_max_failures - row.failures
-            if left <= 0:
-                row.failures = 0
-                row.locked_until = now + timedelta(seconds=self.settings.pin_lock_s)
-                message = f"wrong PIN; the wallet is locked for {int(self.settings.pin_lock_s)} s"
+            max_failures = self.settings.pin_max_failures
+            left = max_failures - row.failures % max_failures
+            if row.failures % max_failures == 0:
+                lock_s = min(self.settings.pin_lock_s * 2 ** (row.failures // max_failures - 1), MAX_LOCK_S)
+                row.locked_until = now + timedelta(seconds=lock_s)
+                message = f"wrong PIN; the wallet is locked for {int(lock_s)} s"
             else:
                 message = f"wrong PIN; {left} attempt{'s' if left != 1 else ''} left"
-        # Raised after the transaction committed, so the failure counts.
+        # Raised after the transaction committed, so the failure counts; and audited, without the PIN.
+        self.ledger.audit_event("pin-wrong", actor=owner)
         raise PinError(message, code="pin-wrong")

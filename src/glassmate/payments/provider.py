@@ -57,6 +57,10 @@ class PinLocked(PaymentError):
     code = "pin-locked"
     http_status = 429
 
+    def __init__(self, message: str, *, retry_after_s: int = 0) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s  # sent as Retry-After
+
 
 @dataclass(frozen=True)
 class Merchant:
