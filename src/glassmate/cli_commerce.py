@@ -150,7 +150,7 @@ def ledger_verify() -> None:
 @ledger_app.command("balance")
 def ledger_balance(owner: Annotated[str, typer.Argument(help="A device name, or device:NAME / key:NAME.")]) -> None:
     """A wallet's balances."""
-    from glassmate.payments.ledger import MINOR_UNITS
+    from glassmate.money import MINOR_UNITS
 
     balances = _ledger(_settings()).balances(_owner(owner))
     if not balances:
@@ -167,8 +167,8 @@ def ledger_fund(
     currency: Annotated[str, typer.Argument(help="ISO 4217 code, e.g. EUR.")] = "EUR",
 ) -> None:
     """Top up a wallet (money from outside: the ledger's funding account)."""
+    from glassmate.money import MINOR_UNITS
     from glassmate.payments.checkout import parse_amount
-    from glassmate.payments.ledger import MINOR_UNITS
 
     currency = currency.upper()
     try:

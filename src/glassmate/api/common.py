@@ -7,7 +7,6 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request
@@ -39,10 +38,23 @@ def error_response(status: int, message: str, code: str, param: str | None = Non
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-@dataclass
-class _Bucket:
-    tokens: float
-    stamp: float = field(default_factory=time.monotonic)
+class TokenBucket:
+    """`rate` tokens a second, at most `burst` saved up: the one rate limiter (API keys, realtime events)."""
+
+    def __init__(self, *, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens = float(burst)
+        self.stamp = time.monotonic()
+
+    def take(self) -> float:
+        """0 when a token was taken; otherwise the seconds until one will be there."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1:
+            return (1 - self.tokens) / self.rate
+        self.tokens -= 1
+        return 0.0
 
 
 class KeyRateLimiter:
@@ -51,18 +63,15 @@ class KeyRateLimiter:
     def __init__(self, *, per_minute: int, burst: int) -> None:
         self.rate = per_minute / 60.0
         self.burst = burst
-        self._buckets: dict[int, _Bucket] = {}
+        self._buckets: dict[int, TokenBucket] = {}
 
     def check(self, key_id: int) -> None:
-        now = time.monotonic()
-        bucket = self._buckets.setdefault(key_id, _Bucket(float(self.burst), now))
-        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.stamp) * self.rate)
-        bucket.stamp = now
-        if bucket.tokens < 1:
-            wait = max(1, round((1 - bucket.tokens) / self.rate))
+        bucket = self._buckets.setdefault(key_id, TokenBucket(rate=self.rate, burst=self.burst))
+        wait_s = bucket.take()
+        if wait_s:
+            wait = max(1, round(wait_s))
             raise ApiError(429, f"rate limit reached; retry in {wait} s", code="rate_limit_exceeded",
                            headers={"retry-after": str(wait)})  # fmt: skip
-        bucket.tokens -= 1
 
 
 class Ticket:

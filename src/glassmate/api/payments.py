@@ -24,9 +24,9 @@ from pydantic import BaseModel, Field
 
 from glassmate.api.common import ApiError, api_key, bearer_token
 from glassmate.errors import GlassmateError
+from glassmate.money import MINOR_UNITS
 from glassmate.payments.checkout import parse_amount, payment_request
 from glassmate.payments.emv import parse
-from glassmate.payments.ledger import MINOR_UNITS
 from glassmate.payments.provider import Payment, PaymentDeclined
 from glassmate.store.devices import DeviceRecord
 

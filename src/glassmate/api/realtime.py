@@ -19,7 +19,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel
 from starlette.websockets import WebSocketState
 
-from glassmate.api.common import bearer_token
+from glassmate.api.common import TokenBucket, bearer_token
 from glassmate.errors import GlassmateError
 from glassmate.events import ProtocolError, error_event, parse_client_event
 from glassmate.session.realtime import RealtimeSession
@@ -105,24 +105,6 @@ class Outbox:
         self._bytes = sum(_size(e) for e in kept)
 
 
-class _RateLimit:
-    """A token bucket over incoming events."""
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst = rate, burst
-        self.tokens = float(burst)
-        self.stamp = time.monotonic()
-
-    def allow(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
-
-
 @router.websocket("/v1/realtime")
 async def realtime(ws: WebSocket) -> None:
     services = ws.app.state.services
@@ -180,7 +162,7 @@ async def realtime(ws: WebSocket) -> None:
             await ws.send_text(_json_text(data))
 
     async def incoming() -> AsyncIterator[BaseModel | ProtocolError]:
-        limit = _RateLimit(EVENTS_PER_S, BURST)
+        limit = TokenBucket(rate=EVENTS_PER_S, burst=BURST)
         warned = 0.0
         appends = 0
         while True:
@@ -191,7 +173,7 @@ async def realtime(ws: WebSocket) -> None:
             if len(raw) > MAX_MESSAGE_BYTES:
                 yield ProtocolError("message-too-large", f"a message may be at most {MAX_MESSAGE_BYTES} bytes")
                 continue
-            if not limit.allow():
+            if limit.take():
                 if time.monotonic() - warned > 1.0:  # one warning a second, not one per dropped event
                     warned = time.monotonic()
                     yield ProtocolError("rate-limited", f"more than {EVENTS_PER_S} events a second; events dropped")

@@ -25,19 +25,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from glassmate.errors import BadInputError
+from glassmate.money import CURRENCIES
 
 MAX_PAYLOAD = 512  # EMVCo's limit
 
-# ISO 4217 numeric → (alpha code, minor units), for the currencies QR payment schemes use.
-CURRENCIES = {
-    "036": ("AUD", 2), "124": ("CAD", 2), "156": ("CNY", 2), "344": ("HKD", 2), "356": ("INR", 2),
-    "360": ("IDR", 2), "392": ("JPY", 0), "410": ("KRW", 0), "458": ("MYR", 2), "484": ("MXN", 2),
-    "608": ("PHP", 2), "702": ("SGD", 2), "704": ("VND", 0), "756": ("CHF", 2), "764": ("THB", 2),
-    "826": ("GBP", 2), "840": ("USD", 2), "901": ("TWD", 2), "978": ("EUR", 2), "986": ("BRL", 2),
-    "116": ("KHR", 2), "418": ("LAK", 2), "104": ("MMK", 2), "144": ("LKR", 2), "586": ("PKR", 2),
-    "050": ("BDT", 2), "524": ("NPR", 2), "784": ("AED", 2), "682": ("SAR", 2), "554": ("NZD", 2),
-    "404": ("KES", 2), "710": ("ZAR", 2),
-}  # fmt: skip
 # Globally unique IDs (sub-ID 00 of a merchant account template) of national schemes, matched case-insensitively
 # on their start: an AID (registered application provider ID + product) or a reverse domain name.
 SCHEMES = (

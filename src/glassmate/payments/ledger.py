@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from glassmate.config import PaymentSettings
-from glassmate.payments.emv import CURRENCIES
+from glassmate.money import MINOR_UNITS, converted
 from glassmate.payments.provider import (
     Merchant,
     Payment,
@@ -52,7 +52,6 @@ from glassmate.store.ledger import (
 )
 
 log = logging.getLogger("glassmate.payments")
-MINOR_UNITS = {code: units for code, units in CURRENCIES.values()}
 GENESIS = hashlib.sha256(b"glassmate ledger genesis").hexdigest()
 FUNDING = "external"  # the owner of the funding accounts
 
@@ -308,8 +307,7 @@ class Ledger:
             raise PaymentError("the amount must be positive", code="amount-invalid")
 
     def _in_limit_currency(self, amount_minor: int, currency: str) -> float | None:
-        rate = self.rates.get(currency)
-        return None if rate is None else amount_minor / 10 ** MINOR_UNITS[currency] * rate
+        return converted(amount_minor, currency, self.rates)
 
     def _authorise_and_settle(self, tx: _Tx, row: LedgerPayment, *, actor: str) -> None:
         """Hold the money (authorised), then pay the merchant (settled); or record why it is declined."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from glassmate.money import currency_name
 from glassmate.text import normalise
 
 PAY = re.compile(
@@ -43,11 +44,6 @@ ZH_AMOUNT = re.compile(
 ZH_DECIMAL = re.compile(rf"(?P<yuan>{ZH_NUMBER})(?:点|\.)(?P<frac>[零一二两三四五六七八九\d]{{1,2}})(?:块|元|圆)?钱?")
 CURRENCY_WORDS = r"euros?|eur|dollars?|usd|pounds?|gbp|yuan|rmb|cny|kuai|yen|jpy|francs?|chf|bucks?|franken"
 MINOR_WORDS = r"cents?|pence|p|fen|jiao|rappen"
-SPOKEN_CURRENCY = {
-    "en": {"EUR": "euros", "USD": "dollars", "GBP": "pounds", "CNY": "yuan", "JPY": "yen", "CHF": "francs"},
-    "zh": {"EUR": "欧元", "USD": "美元", "GBP": "英镑", "CNY": "元", "JPY": "日元", "CHF": "瑞士法郎"},
-    "de": {"EUR": "Euro", "USD": "Dollar", "GBP": "Pfund", "CNY": "Yuan", "JPY": "Yen", "CHF": "Franken"},
-}
 
 
 def is_pay_request(text: str) -> bool:
@@ -217,7 +213,7 @@ def amount_from_speech(text: str, minor_units: int) -> int | None:
 
 def spoken_amount(minor: int, currency: str, minor_units: int, language: str = "en") -> str:
     """'4 euros 50', '4欧元50', '4 Euro 50' (what a voice reads well; '4.50 EUR' is read digit by digit)."""
-    name = SPOKEN_CURRENCY.get(language, SPOKEN_CURRENCY["en"]).get(currency, currency)
+    name = currency_name(currency, language)
     sep = "" if language == "zh" else " "
     if minor_units == 0:
         return f"{minor}{sep}{name}"

@@ -25,13 +25,13 @@ from sqlalchemy import String, case, cast, func, or_, select
 
 from glassmate.config import ProductSettings
 from glassmate.errors import BadInputError, NotFoundError
+from glassmate.money import MINOR_UNITS, converted
 from glassmate.products.appearance import AppearanceIndex
 from glassmate.products.gtin import InvalidGTINError, normalise
 from glassmate.store.catalog import Merchant, Offer, Product
 from glassmate.store.db import Database
 
 # ISO 4217 minor units of the currencies glassmate knows (the rest are refused, not guessed).
-MINOR_UNITS = {"EUR": 2, "USD": 2, "GBP": 2, "CHF": 2, "CNY": 2, "HKD": 2, "SGD": 2, "JPY": 0, "KRW": 0}
 UNITS = {"g": ("g", 1.0), "kg": ("g", 1000.0), "ml": ("ml", 1.0), "l": ("ml", 1000.0), "piece": ("piece", 1.0)}
 
 
@@ -367,10 +367,10 @@ class Catalog:
 
     def to_home(self, minor: int, currency: str) -> float:
         """An amount in minor units of `currency`, in the compared currency's major units."""
-        rate = self.settings.rates.get(currency)
-        if rate is None:
+        amount = converted(minor, currency, self.settings.rates)
+        if amount is None:
             raise BadInputError(f"no exchange rate configured for {currency}", code="currency-unknown")
-        return minor / 10 ** MINOR_UNITS[currency] * rate
+        return amount
 
     def unit_price(self, product: Product, price: float) -> tuple[float | None, str]:
         base, factor = UNITS.get(product.unit, ("piece", 1.0))

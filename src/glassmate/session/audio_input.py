@@ -11,10 +11,10 @@ from typing import Literal
 
 import numpy as np
 
-from glassmate.audio import Audio, pcm16_to_audio
+from glassmate.audio import ASR_RATE, Audio, pcm16_to_audio
 from glassmate.providers.vad.base import VADEvent, VADStream
 
-RATE = 16_000
+RATE = ASR_RATE  # what the VAD and the ASR take
 MAX_UTTERANCE_S = 30.0  # a turn longer than this is ended by force, so memory stays bounded
 CHUNK_MIN_S = 1.2  # shorter chunks transcribe badly; wait for the next pause
 CHUNK_MAX_S = 8.0  # speech with no pause this long is cut anyway (at its quietest moment), so captions keep up

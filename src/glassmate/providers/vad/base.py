@@ -7,9 +7,10 @@ from typing import Literal, Protocol
 
 import numpy as np
 
+from glassmate.audio import ASR_RATE
 from glassmate.config import VADSettings
 
-VAD_RATE = 16_000
+VAD_RATE = ASR_RATE  # Silero takes 16 kHz, like Whisper: one constant (glassmate.audio)
 
 
 @dataclass(frozen=True)

@@ -7,17 +7,13 @@ from collections.abc import AsyncGenerator
 from contextlib import aclosing
 
 from glassmate.agent.prompt import SceneContext, answer
+from glassmate.money import currency_name
 from glassmate.products.catalog import Catalog, PricedOffer
 from glassmate.products.identify import Identification, Identifier
 from glassmate.skills.base import Card, Output, Skill, SkillPolicy
 from glassmate.skills.read_text.skill import frame_in_view, scene_in_view
 from glassmate.skills.tools import ToolContext, tool
 
-CURRENCY_WORDS = {
-    "en": {"EUR": "euros", "USD": "dollars", "GBP": "pounds", "CNY": "yuan", "CHF": "francs", "JPY": "yen"},
-    "zh": {"EUR": "欧元", "USD": "美元", "GBP": "英镑", "CNY": "元", "CHF": "瑞士法郎", "JPY": "日元"},
-    "de": {"EUR": "Euro", "USD": "Dollar", "GBP": "Pfund", "CNY": "Yuan", "CHF": "Franken", "JPY": "Yen"},
-}
 TEXTS = {
     "en": {
         "unknown": "I can't tell which product this is. Try showing me its barcode.",
@@ -65,10 +61,8 @@ TEXTS = {
 
 
 def money(amount: float, currency: str, language: str = "en") -> str:
-    words = CURRENCY_WORDS.get(language, CURRENCY_WORDS["en"])
-    if language == "zh":
-        return f"{amount:.2f}{words.get(currency, currency)}"
-    return f"{amount:.2f} {words.get(currency, currency)}"
+    name = currency_name(currency, language)
+    return f"{amount:.2f}{name}" if language == "zh" else f"{amount:.2f} {name}"
 
 
 def summary(found: Identification, catalog: Catalog, language: str = "en") -> tuple[str, Card | None]:
