@@ -273,3 +273,22 @@ def test_a_payment_whose_answer_was_lost_is_returned_on_retry_not_charged_again(
 def test_a_locked_wallet_says_when_to_try_again(api: Api) -> None:
     locked = _wrong_pin(api, 4)
     assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
+
+
+def test_concurrent_requests_with_one_key_pay_once_and_only_one_says_so(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The security probe's finding: 20 concurrent requests with one Idempotency-Key were charged once, but 9
+    answered 201 (new) and the log said "settled" 9 times. Which call paid is now decided under the ledger's lock."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    caplog.set_level("INFO", logger="glassmate.payments")
+    before = api.balance()
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        replies = list(pool.map(lambda _: api.pay(key="same-key"), range(20)))
+    statuses = sorted(r.status_code for r in replies)
+    assert statuses == [200] * 19 + [201]
+    assert all(r.headers.get("idempotent-replayed") == "true" for r in replies if r.status_code == 200)
+    assert len({r.json()["id"] for r in replies}) == 1
+    assert api.balance() == before - 450
+    assert sum("settled" in r.getMessage() for r in caplog.records if r.name == "glassmate.payments") == 1

@@ -110,20 +110,22 @@ async def create_payment(
     earlier = await asyncio.to_thread(ledger.find, owner, key)
     if not req.confirm:
         payment = await asyncio.to_thread(ledger.create, pay_request, ttl_s=services.settings.payments.confirm_ttl_s)
-        return _paid(payment, replayed=earlier is not None)
-    # Paid now: a new request, or one created earlier with confirm: false. Anything else is a retry.
-    paying_now = earlier is None or earlier.state == "created"
-    if paying_now:
+        return _paid(payment, replayed=payment.replayed)
+    # The PIN is asked unless this is a retry of a payment already made (a retry only reads its answer).
+    if earlier is None or earlier.state == "created":
         await _check_pin(services, owner, req.pin)
     try:
         payment = await asyncio.to_thread(ledger.pay, pay_request)
     except PaymentDeclined as exc:
-        log.info("payment %s declined (%s) for %s", exc.payment.id, exc.code, owner)
+        if not exc.payment.replayed:
+            log.info("payment %s declined (%s) for %s", exc.payment.id, exc.code, owner)
         return _declined(exc)
-    if paying_now:
+    # Whether this call paid is the ledger's word, taken under its lock: of 20 concurrent requests with one key,
+    # one answers 201 and logs the payment, the others answer 200 with Idempotent-Replayed.
+    if not payment.replayed:
         log.info("payment %s %s %s to %s by %s", payment.id, payment.state, payment.amount_text(),
                  payment.merchant.key, owner)  # fmt: skip
-    return _paid(payment, replayed=not paying_now)
+    return _paid(payment, replayed=payment.replayed)
 
 
 async def _check_pin(services: Any, owner: str, pin: str | None) -> None:

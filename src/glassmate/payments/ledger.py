@@ -19,7 +19,7 @@ import logging
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -148,7 +148,7 @@ class Ledger:
         with self._tx() as tx:
             existing = tx.by_key(request)
             if existing is not None:
-                return self._view(tx.s, existing)
+                return replace(self._view(tx.s, existing), replayed=True)
             row = tx.new_payment(request, expires_at=utcnow() + timedelta(seconds=ttl_s))
             return self._view(tx.s, row)
 
@@ -173,12 +173,13 @@ class Ledger:
         self._check_request(request)
         with self._tx() as tx:
             row = tx.by_key(request)
+            replayed = row is not None and row.state != "created"
             if row is None:
                 row = tx.new_payment(request, expires_at=None)
                 self._authorise_and_settle(tx, row, actor=request.owner)
             elif row.state == "created":  # created for confirmation, then paid through this call
                 self._authorise_and_settle(tx, row, actor=request.owner)
-            view = self._view(tx.s, row)
+            view = replace(self._view(tx.s, row), replayed=replayed)
         if view.state == "declined":  # now or the first time: a retry gets the same answer
             raise _declined(view)
         return view

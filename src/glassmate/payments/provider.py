@@ -111,6 +111,9 @@ class Payment:
     reference: str | None = None
     refunded_minor: int = 0
     refunds: tuple[Refund, ...] = field(default=())
+    # The call that returned this view found the work done by an earlier call with the same idempotency key
+    # (decided under the ledger's lock, so concurrent retries agree on which one did it).
+    replayed: bool = False
 
     def amount_text(self, minor: int | None = None) -> str:
         """'12.50 EUR'."""
