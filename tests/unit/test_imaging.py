@@ -45,3 +45,18 @@ def test_truncated_png_is_refused() -> None:
     data = _encode(Image.new("RGB", (200, 200), "red"))
     with pytest.raises(ImageDecodeError):
         load_image(data[: len(data) // 2])
+
+
+def test_a_large_jpeg_is_decoded_at_a_reduced_scale_when_asked() -> None:
+    """libjpeg's draft mode: a 4000x3000 photo asked for at 1000 px is decoded at 1/2-1/8 scale, never in full."""
+    import io
+
+    from PIL import Image
+
+    from glassmate.imaging import load_image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (4000, 3000), (200, 30, 30)).save(buf, format="JPEG", quality=80)
+    pixels = load_image(buf.getvalue(), max_side=1000)
+    assert max(pixels.shape[:2]) <= 2000 and pixels.shape[2] == 3  # at most half the width: never decoded whole
+    assert load_image(buf.getvalue()).shape[:2] == (3000, 4000)

@@ -8,7 +8,6 @@ Any other model id names the underlying LLM: plain chat, with the caller's tools
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import json
@@ -23,9 +22,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from glassmate.api.common import ApiError, api_key, model_list
+from glassmate.api.common import ApiError, api_key, decode_image, model_list
 from glassmate.errors import GlassmateError
-from glassmate.imaging import load_image
+from glassmate.products.identify import MAX_SIDE
 from glassmate.providers.llm.base import (
     ChatMessage,
     ChatResult,
@@ -306,7 +305,7 @@ async def _assistant(req: ChatRequest, services: Any) -> JSONResponse | Streamin
     if images:
         data = _decode_data_url(images[-1], services.settings.image.max_bytes)
         # Decoded now, with the API's limits, so a bad or oversized image is refused with its own error.
-        pixels = await asyncio.to_thread(load_image, data, services.settings.image)  # decoding: off the event loop
+        pixels = await decode_image(services, data, max_side=MAX_SIDE)  # in a worker, one decode at a time
         frame = Frame(data, int(time.time() * 1000), _pixels=pixels, attached=True)
     text = last.text().strip() or "What is this?"
     turn = Turn(text=text, language=detect_language(text), frame=frame, history=tuple(history),

@@ -9,10 +9,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import numpy as np
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from glassmate.errors import GlassmateError
+from glassmate.imaging import image_size, load_image
 from glassmate.store.devices import DeviceRecord
 
 OPENAI_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
@@ -124,6 +126,14 @@ class Admission:
     async def slot(self, kind: str) -> AsyncIterator[None]:
         async with self.ticket(kind):
             yield
+
+
+async def decode_image(services: Any, data: bytes, *, max_side: int | None = None) -> np.ndarray:
+    """A client's image as pixels: its header checked first, then decoded in a worker, one decode at a time
+    (admission "image"), so that a burst of large photos cannot take the server's memory all at once."""
+    await asyncio.to_thread(image_size, data, services.settings.image)
+    async with services.admission.slot("image"):
+        return await asyncio.to_thread(load_image, data, services.settings.image, max_side=max_side)
 
 
 def bearer_token(headers: Any) -> str | None:

@@ -8,11 +8,10 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, UploadFile
 
-from glassmate.api.common import ApiError, api_key
-from glassmate.imaging import load_image
+from glassmate.api.common import ApiError, api_key, decode_image
 from glassmate.products.catalog import trend
 from glassmate.products.gtin import display
-from glassmate.products.identify import Identifier
+from glassmate.products.identify import MAX_SIDE, Identifier
 from glassmate.store.devices import DeviceRecord
 
 router = APIRouter()
@@ -42,7 +41,7 @@ async def identify(image: UploadFile, request: Request, _key: DeviceRecord = Dep
     data = await image.read(limit + 1)
     if len(data) > limit:
         raise ApiError(413, f"the image is larger than {limit // 1_000_000} MB", code="image-too-large", param="image")
-    pixels = await asyncio.to_thread(load_image, data, services.settings.image)
+    pixels = await decode_image(services, data, max_side=MAX_SIDE)
     identifier = Identifier(catalog=services.catalog, ocr=services.models.ocr, codes=services.models.codes)
     async with services.admission.slot("ocr"):
         found = await identifier.identify(pixels)
