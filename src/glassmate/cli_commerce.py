@@ -170,10 +170,21 @@ def ledger_fund(
     from glassmate.money import MINOR_UNITS
     from glassmate.payments.checkout import parse_amount
 
+    from glassmate.store import ApiKeyRegistry, Database, DeviceRegistry
+
     currency = currency.upper()
+    wallet = _owner(owner)
+    kind, name = wallet.split(":", 1)
+    settings = _settings()
+    registry = (ApiKeyRegistry if kind == "key" else DeviceRegistry)(db=Database(url=settings.db_url))
+    if not registry.is_active(name):  # money for a wallet nobody can pay from is money lost
+        what = "API key" if kind == "key" else "device"
+        out.print(f"[red]error[/red] no {what} named {escape(name)} (glassmate {'keys' if kind == 'key' else 'devices'} "
+                  "add NAME)", emoji=False)  # fmt: skip
+        raise typer.Exit(2)
     try:
         minor = parse_amount(amount, MINOR_UNITS.get(currency, 2))
-        balances = _ledger(_settings()).fund(_owner(owner), minor, currency)
+        balances = _ledger(settings).fund(wallet, minor, currency)
     except GlassmateError as exc:
         raise _fail(exc) from exc
     units = MINOR_UNITS[currency]

@@ -271,6 +271,9 @@ def test_the_ledger_commands(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
 
     runner = CliRunner()
     monkeypatch.setenv("GLASSMATE_HOME", str(tmp_path))
+    nobody = runner.invoke(app, ["ledger", "fund", "glasses", "25.00", "EUR"])
+    assert nobody.exit_code == 2 and "no device named glasses" in nobody.output  # not a wallet anyone holds
+    assert runner.invoke(app, ["devices", "add", "glasses"]).exit_code == 0
     funded = runner.invoke(app, ["ledger", "fund", "glasses", "25.00", "EUR"])
     assert funded.exit_code == 0 and "device:glasses: 25.00 EUR" in funded.output, funded.output
     assert runner.invoke(app, ["ledger", "fund", "glasses", "1.001"]).exit_code != 0
