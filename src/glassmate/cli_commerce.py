@@ -169,7 +169,6 @@ def ledger_fund(
     """Top up a wallet (money from outside: the ledger's funding account)."""
     from glassmate.money import MINOR_UNITS
     from glassmate.payments.checkout import parse_amount
-
     from glassmate.store import ApiKeyRegistry, Database, DeviceRegistry
 
     currency = currency.upper()
