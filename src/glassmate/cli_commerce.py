@@ -177,9 +177,8 @@ def ledger_fund(
     settings = _settings()
     registry = (ApiKeyRegistry if kind == "key" else DeviceRegistry)(db=Database(url=settings.db_url))
     if not registry.is_active(name):  # money for a wallet nobody can pay from is money lost
-        what = "API key" if kind == "key" else "device"
-        out.print(f"[red]error[/red] no {what} named {escape(name)} (glassmate {'keys' if kind == 'key' else 'devices'} "
-                  "add NAME)", emoji=False)  # fmt: skip
+        what, command = ("API key", "keys") if kind == "key" else ("device", "devices")
+        out.print(f"[red]error[/red] no {what} named {escape(name)} (glassmate {command} add NAME)", emoji=False)
         raise typer.Exit(2)
     try:
         minor = parse_amount(amount, MINOR_UNITS.get(currency, 2))
