@@ -136,6 +136,10 @@ class ServerSettings(_Frozen):
     max_waiting: int = 8
     max_request_bytes: int = 26 * 1024 * 1024
     api_docs: bool = False  # /docs (Swagger UI) loads scripts from a CDN: off by default
+    # Browsers send the page's origin with a WebSocket: only the server's own page (and these) may open a session
+    # with a device's token, so another site cannot use a token the browser holds.
+    allowed_origins: tuple[str, ...] = ()
+    max_sessions_per_device: int = Field(default=4, ge=1)
     # uvicorn's WebSocket implementation for /v1/realtime ("auto" is websockets' sans-I/O one).
     websocket_impl: Literal["auto", "websockets", "websockets-sansio"] = "auto"
 

@@ -372,3 +372,25 @@ async def test_the_outbox_is_bounded_by_bytes_as_well_as_by_count() -> None:
     await box.put({"type": "response.output_audio.delta", "delta": "b" * 6_000}, limit_s=1)  # room again
     big = Outbox(maxsize=512, max_bytes=10_000)
     await big.put({"type": "x", "delta": "c" * 50_000}, limit_s=1)  # one oversized event still goes out alone
+
+
+async def test_another_sites_page_cannot_open_a_session_and_a_device_has_few(server: dict[str, Any]) -> None:
+    """The security probe's finding 12: no Origin check on the WebSocket, no limit on sessions per device."""
+    url = server["base"].replace("http", "ws") + f"/v1/realtime?token={server['token']}"
+    async with websockets.connect(url, origin="https://evil.example") as ws:  # type: ignore[arg-type]
+        refused = json.loads(await ws.recv())
+    assert refused["error"]["code"] == "origin-not-allowed"
+    async with websockets.connect(url, origin=server["base"]) as ws:  # type: ignore[arg-type]  # its own page
+        assert json.loads(await ws.recv())["type"] == "session.created"
+    opened = [await websockets.connect(url) for _ in range(4)]
+    try:
+        for ws in opened:
+            assert json.loads(await ws.recv())["type"] == "session.created"
+        async with websockets.connect(url) as fifth:
+            assert json.loads(await fifth.recv())["error"]["code"] == "too-many-sessions"
+    finally:
+        for ws in opened:
+            await ws.close()
+    await asyncio.sleep(0.3)
+    async with websockets.connect(url) as again:  # closed sessions give their places back
+        assert json.loads(await again.recv())["type"] == "session.created"

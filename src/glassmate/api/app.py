@@ -8,9 +8,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 
@@ -60,6 +61,7 @@ class Services:
     ledger: Ledger  # glassmate's own database of wallets: demo money, PINs, audit (`glassmate ledger`)
     pins: PinStore
     warm: bool = False  # models loaded and the LLM's system prompt cached
+    open_sessions: Counter[str] = field(default_factory=Counter)  # realtime sessions per device name
     warm_error: str | None = None
 
 

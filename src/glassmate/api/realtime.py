@@ -14,6 +14,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel
@@ -105,17 +106,44 @@ class Outbox:
         self._bytes = sum(_size(e) for e in kept)
 
 
+def _origin_allowed(ws: WebSocket, allowed: tuple[str, ...]) -> bool:
+    """No Origin (glasses, SDKs) or the server's own page, or one the settings allow."""
+    origin = ws.headers.get("origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc == ws.headers.get("host", "") or origin.rstrip("/") in allowed
+
+
+async def _refuse(ws: WebSocket, code: str, message: str) -> None:
+    # Accept, say why, close: a browser cannot read the reason of a refused handshake.
+    await ws.accept()
+    await ws.send_json(error_event(code, message))
+    await ws.close(code=POLICY_VIOLATION, reason=code)
+
+
 @router.websocket("/v1/realtime")
 async def realtime(ws: WebSocket) -> None:
     services = ws.app.state.services
+    server = services.settings.server
+    if not _origin_allowed(ws, server.allowed_origins):
+        await _refuse(ws, "origin-not-allowed", "this page's origin may not open glassmate sessions")
+        return
     try:
         device = await asyncio.to_thread(services.devices.authenticate, _token(ws))
     except GlassmateError as exc:
-        # Accept, say why, close: a browser cannot read the reason of a refused handshake.
-        await ws.accept()
-        await ws.send_json(error_event(exc.code, exc.message))
-        await ws.close(code=POLICY_VIOLATION, reason=exc.code)
+        await _refuse(ws, exc.code, exc.message)
         return
+    if services.open_sessions[device.name] >= server.max_sessions_per_device:
+        await _refuse(ws, "too-many-sessions", f"this device has {server.max_sessions_per_device} sessions open")
+        return
+    services.open_sessions[device.name] += 1
+    try:
+        await _serve(ws, services, device)
+    finally:
+        services.open_sessions[device.name] -= 1
+
+
+async def _serve(ws: WebSocket, services: Any, device: Any) -> None:
     await ws.accept()
     outgoing = Outbox(maxsize=OUTGOING_QUEUE)
     ended = asyncio.Event()  # the server ends the session: the client reads nothing, or its device was revoked
