@@ -257,7 +257,7 @@ def test_a_bug_in_a_tool_is_logged_and_never_sent_as_a_traceback(
         api["client"].chat.completions.create(
             model="glassmate", messages=[{"role": "user", "content": "What's the forecast for Oslo?"}]
         )
-    assert failed.value.body["code"] == "internal_error" and "secret" not in str(failed.value.body)  # type: ignore[index]
+    assert failed.value.body["code"] == "internal-error" and "secret" not in str(failed.value.body)  # type: ignore[index]
     assert "secret internals" in caplog.text  # the traceback is in the server's log
     stream = api["client"].chat.completions.create(
         model="glassmate", messages=[{"role": "user", "content": "What's the forecast for Oslo?"}], stream=True

@@ -45,7 +45,7 @@ def test_a_streamed_body_without_credentials_is_refused_before_it_is_read(served
 def test_a_streamed_body_past_the_limit_is_413_with_credentials_too(served: dict[str, Any]) -> None:
     headers = {"authorization": f"Bearer {served['key']}", "content-type": "application/json"}
     reply = httpx.post(f"{served['base']}/v1/translate", content=chunks(5 * LIMIT), headers=headers, timeout=30)
-    assert reply.status_code == 413 and reply.json()["error"]["code"] == "request_too_large"
+    assert reply.status_code == 413 and reply.json()["error"]["code"] == "request-too-large"
 
 
 def test_every_answer_carries_the_security_headers_and_docs_are_off(served: dict[str, Any]) -> None:

@@ -286,7 +286,7 @@ def test_an_audio_bomb_is_refused_from_its_header_without_decoding(
 
 @pytest.mark.parametrize(
     ("fields", "code"),
-    [({"language": "klingon"}, "invalid_language"), ({"prompt": "x" * 100_000}, "prompt_too_long")],
+    [({"language": "klingon"}, "invalid-language"), ({"prompt": "x" * 100_000}, "prompt-too-long")],
 )
 def test_transcription_options_that_are_the_callers_mistake_are_400(
     api: dict[str, Any], fields: dict[str, str], code: str

@@ -196,8 +196,8 @@ BAD: list[tuple[str, Case, int, str]] = [
     ("unknown currency", lambda a: a.pay(_with_crc(BASE.replace("5303978", "5303999"))), 400, "qr-currency-unknown"),
     ("not a payment code", lambda a: a.pay("https://example.com/menu"), 400, "qr-not-emv"),
     ("wallet app link", lambda a: a.pay("https://qr.alipay.com/fkx12345"), 400, "qr-wallet-link"),
-    ("empty payload", lambda a: a.pay(""), 400, "invalid_request"),
-    ("oversized payload", lambda a: a.pay("0" * 5000), 400, "invalid_request"),
+    ("empty payload", lambda a: a.pay(""), 400, "invalid-request"),
+    ("oversized payload", lambda a: a.pay("0" * 5000), 400, "invalid-request"),
     ("static code, no amount", lambda a: a.pay(STATIC), 400, "amount-required"),
     ("negative amount", lambda a: a.pay(STATIC, amount="-5.00"), 400, "amount-invalid"),
     ("zero amount", lambda a: a.pay(STATIC, amount="0.00"), 400, "amount-invalid"),
@@ -212,7 +212,7 @@ BAD: list[tuple[str, Case, int, str]] = [
     ("not enough money", lambda a: a.pay(token=a.key), 402, "insufficient-funds"),
     ("currency without a rate", lambda a: a.pay(BAHT), 402, "currency-unsupported"),
     ("confirm missing", lambda a: a.call("POST", "/v1/payments", key="x", json={"qr": DYNAMIC}), 400,
-     "invalid_request"),
+     "invalid-request"),
     ("no idempotency key", lambda a: a.pay(key=None), 400, "idempotency-key-missing"),
     ("idempotency key too long", lambda a: a.pay(key="k" * 300), 400, "idempotency-key-invalid"),
     ("idempotency key reused", _reused_key, 409, "idempotency-key-reused"),
@@ -230,7 +230,7 @@ BAD: list[tuple[str, Case, int, str]] = [
      "invalid_api_key"),
     ("revoked device", _revoked, 401, "invalid_api_key"),
     ("malformed JSON", lambda a: a.call("POST", "/v1/payments", key="j", content=b"{not json",
-                                         headers={"content-type": "application/json"}), 400, "invalid_request"),
+                                         headers={"content-type": "application/json"}), 400, "invalid-request"),
     ("unknown payment", lambda a: a.call("GET", "/v1/payments/pay_nope"), 404, "payment-not-found"),
 ]  # fmt: skip
 

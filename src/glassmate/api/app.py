@@ -142,11 +142,11 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
         where = ".".join(str(p) for p in first["loc"] if p not in ("body", "query"))
-        return error_response(400, f"{where or 'request'}: {first['msg']}", "invalid_request", where or None)
+        return error_response(400, f"{where or 'request'}: {first['msg']}", "invalid-request", where or None)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return error_response(exc.status_code, str(exc.detail), "not_found" if exc.status_code == 404 else "http_error")
+        return error_response(exc.status_code, str(exc.detail), "not-found" if exc.status_code == 404 else "http-error")
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str | bool]:

@@ -78,16 +78,16 @@ async def _transcribe(request: Request, file: UploadFile, task: str, language: s
     services = request.app.state.services
     if response_format not in ("json", "text", "srt", "vtt", "verbose_json"):
         raise ApiError(400, f"response_format {response_format!r} is not one of json, text, srt, vtt, verbose_json",
-                       code="invalid_response_format", param="response_format")  # fmt: skip
+                       code="invalid-response-format", param="response_format")  # fmt: skip
     if language and not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z]{2,4})?", language):
         raise ApiError(400, f"language must be an ISO 639-1 code such as 'en' or 'zh', not {clip(language)!r}",
-                       code="invalid_language", param="language")  # fmt: skip
+                       code="invalid-language", param="language")  # fmt: skip
     if prompt and len(prompt) > MAX_PROMPT_CHARS:  # Whisper reads 224 tokens of it; a long one only costs time
-        raise ApiError(400, f"prompt may have at most {MAX_PROMPT_CHARS} characters", code="prompt_too_long",
+        raise ApiError(400, f"prompt may have at most {MAX_PROMPT_CHARS} characters", code="prompt-too-long",
                        param="prompt")  # fmt: skip
     data = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ApiError(413, "the file is larger than 25 MB", code="file_too_large", param="file")
+        raise ApiError(413, "the file is larger than 25 MB", code="file-too-large", param="file")
     # In a worker, within the ASR's length limit: an hour of silence packed into 180 KB of FLAC is refused from its
     # header, not decoded on the event loop (every session would stall while it ran).
     audio = await asyncio.to_thread(decode_audio, data, max_seconds=services.settings.asr.max_audio_s)
@@ -158,7 +158,7 @@ MEDIA = {"mp3": "audio/mpeg", "opus": "audio/ogg", "aac": "audio/aac", "flac": "
 async def speech(req: SpeechRequest, request: Request, _key: DeviceRecord = Depends(api_key)) -> Response:
     services = request.app.state.services
     if not req.input.strip():  # checked now: once the audio streams, an error can no longer be an HTTP status
-        raise ApiError(400, "input is empty", code="empty_input", param="input")
+        raise ApiError(400, "input is empty", code="empty-input", param="input")
     language = "en"
     voice = "espeak" if req.voice.startswith("espeak") else None
 
@@ -186,5 +186,5 @@ async def speech(req: SpeechRequest, request: Request, _key: DeviceRecord = Depe
         encoded = encode_audio(pcm16_to_audio(pcm, PCM_RATE), req.response_format)
     except Exception as exc:  # an FFmpeg build without that encoder
         raise ApiError(400, f"this server cannot encode {req.response_format}; use wav, pcm or flac",
-                       code="unsupported_response_format", param="response_format") from exc  # fmt: skip
+                       code="unsupported-response-format", param="response_format") from exc  # fmt: skip
     return Response(encoded, media_type=MEDIA[req.response_format])

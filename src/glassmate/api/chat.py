@@ -131,7 +131,7 @@ def _decode_data_url(url: str, max_bytes: int) -> bytes:
         raise ApiError(400, "the image data URL is not valid base64", code="invalid_image_url",
                        param="messages") from exc  # fmt: skip
     if len(data) > max_bytes:
-        raise ApiError(413, "the image is too large", code="image_too_large", param="messages")
+        raise ApiError(413, "the image is too large", code="image-too-large", param="messages")
     return data
 
 
@@ -142,7 +142,7 @@ def _arguments(raw: str, where: str) -> dict[str, Any]:
     except ValueError:
         value = None
     if not isinstance(value, dict):
-        raise ApiError(400, f"{where}: the tool call's arguments must be a JSON object", code="invalid_request",
+        raise ApiError(400, f"{where}: the tool call's arguments must be a JSON object", code="invalid-request",
                        param=where)  # fmt: skip
     return value
 
@@ -215,7 +215,7 @@ async def _sse(
         return
     except Exception:  # a bug: logged here, never sent as a traceback
         log.exception("chat stream failed")
-        error = {"message": "something went wrong on the server", "type": "server_error", "code": "internal_error"}
+        error = {"message": "something went wrong on the server", "type": "server_error", "code": "internal-error"}
         yield f"data: {json.dumps({'error': error})}\n\n"
         return
     calls = tool_calls()
@@ -248,7 +248,7 @@ async def chat_completions(
             message.text().encode("utf-8")
         except UnicodeEncodeError as exc:  # a lone surrogate ("\ud800"): no model can read it
             raise ApiError(400, f"messages.{i}: the text is not valid Unicode (a lone surrogate)",
-                           code="invalid_request", param=f"messages.{i}.content") from exc  # fmt: skip
+                           code="invalid-request", param=f"messages.{i}.content") from exc  # fmt: skip
     known = {m["id"] for m in model_list(services)} - {"whisper-1", "tts-1"}
     if req.model not in known:
         raise ApiError(404, f"the model {req.model!r} does not exist; see GET /v1/models", code="model_not_found",
@@ -287,7 +287,7 @@ async def _assistant(req: ChatRequest, services: Any) -> JSONResponse | Streamin
     back as a `tool` message."""
     users = [m for m in req.messages if m.role == "user"]
     if not users or not (users[-1].text().strip() or users[-1].images()):
-        raise ApiError(400, "the last user message has no text or image", code="empty_message", param="messages")
+        raise ApiError(400, "the last user message has no text or image", code="empty-message", param="messages")
     last = users[-1]
     at = req.messages.index(last)
     history: list[Exchange] = []
@@ -340,7 +340,7 @@ async def _assistant(req: ChatRequest, services: Any) -> JSONResponse | Streamin
         raise
     except Exception as exc:  # a bug in a skill: logged here, never sent as a traceback
         log.exception("the %s route failed", route.skill)
-        raise ApiError(500, "something went wrong on the server", code="internal_error") from exc
+        raise ApiError(500, "something went wrong on the server", code="internal-error") from exc
     calls = list(ctx.trace.caller_calls)
     result = ChatResult(text=text_out, tool_calls=calls, finish_reason="tool_calls" if calls else "stop")
     return JSONResponse(_completion("glassmate", result, extra()))

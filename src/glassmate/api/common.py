@@ -117,7 +117,7 @@ class Admission:
     def ticket(self, kind: str) -> Ticket:
         """Take a place in the queue of `kind` now, or raise 503 if it is full."""
         if self._waiting.get(kind, 0) >= self.max_waiting:
-            raise ApiError(503, f"the {kind} model is busy; retry shortly", code="server_busy",
+            raise ApiError(503, f"the {kind} model is busy; retry shortly", code="server-busy",
                            headers={"retry-after": "2"})  # fmt: skip
         self._waiting[kind] = self._waiting.get(kind, 0) + 1
         return Ticket(self, kind)

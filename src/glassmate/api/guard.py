@@ -19,7 +19,7 @@ SECURITY_HEADERS = [
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
-TOO_LARGE = "request_too_large"  # the code this API has always answered (OpenAI defines none)
+TOO_LARGE = "request-too-large"
 
 
 class RequestGuard:

@@ -1,0 +1,126 @@
+"""Every error code glassmate answers, declared in one place (a test checks that the code names no other).
+
+glassmate's own codes are kebab-case. OpenAI's own codes are kept, snake_case, only where OpenAI's API defines
+them for the same condition: clients written for its SDK match on them.
+"""
+
+from __future__ import annotations
+
+OPENAI = {
+    "invalid_api_key": "the API key (or device token) is missing, unknown or revoked",
+    "model_not_found": "the model named in the request does not exist",
+    "rate_limit_exceeded": "too many requests from this key: wait for Retry-After",
+    "invalid_image_url": "an image URL that is not a data: URL, or not valid base64",
+}
+
+GLASSMATE = {
+    # requests
+    "invalid-request": "the request does not match the API's schema (param says where)",
+    "request-too-large": "the request body passed the size limit (counted as it streams)",
+    "not-found": "no such route or object",
+    "http-error": "another HTTP-level refusal",
+    "server-busy": "too many requests wait for this model: retry after Retry-After",
+    "internal-error": "a bug on the server: logged there, never described to the client",
+    "empty-message": "a chat's last user message has no text or image",
+    "empty-input": "text to speak is empty",
+    "invalid-response-format": "a response_format the endpoint does not offer",
+    "unsupported-response-format": "an audio format the server cannot write",
+    "invalid-language": "a language that is not an ISO 639-1 code",
+    "prompt-too-long": "a transcription prompt over 1,000 characters",
+    "file-too-large": "an upload over 25 MB",
+    "file-unreadable": "a file the command line cannot read",
+    "bad-input": "input glassmate cannot use",
+    "text-empty": "empty text where text is needed",
+    "text-too-long": "text over the limit",
+    "language-unsupported": "a language the translator does not know",
+    "config-invalid": "a setting that is not valid",
+    # realtime protocol
+    "invalid-json": "a message that is not JSON (or nested too deep)",
+    "invalid-event": "an event that does not match its schema",
+    "unknown-event": "an event type glassmate does not know",
+    "invalid-session": "a session.update that does not validate",
+    "invalid-audio": "audio that is not base64 PCM16",
+    "audio-chunk-too-large": "one append over 1 MB",
+    "input-audio-buffer-commit-empty": "a commit of less than 100 ms of audio",
+    "invalid-image": "an image that is not base64",
+    "message-too-large": "a WebSocket message over 16 MB",
+    "rate-limited": "more than 200 events a second",
+    "no-input": "response.create with nothing to respond to",
+    "response-cancel-not-active": "response.cancel with no response running",
+    "unsupported-item": "a conversation item glassmate does not take",
+    "unauthorized": "no valid device token",
+    "token-revoked": "the device's token was revoked",
+    "origin-not-allowed": "a browser page of another origin",
+    "too-many-sessions": "the device has as many sessions open as allowed",
+    "slow-client": "the client stopped reading its events (close reason)",
+    # media
+    "audio-unreadable": "bytes that are not an audio file glassmate can read",
+    "audio-empty": "audio without samples",
+    "audio-sample-rate": "a sample rate outside 8-48 kHz",
+    "audio-too-long": "audio longer than the ASR's limit (refused from the header)",
+    "image-unreadable": "bytes that are not an image, or one thinner than 8 pixels",
+    "image-too-large": "an image over the byte or pixel limit (decompression bombs included)",
+    "codes-format-unknown": "a barcode format zxing does not know",
+    # models and providers
+    "model-error": "a model failed",
+    "model-missing": "a model file is not prepared (glassmate models prepare)",
+    "model-corrupt": "a model file does not match its sha256",
+    "model-load-failed": "a model file could not be loaded",
+    "provider-error": "a provider failed",
+    "provider-unreachable": "a remote endpoint cannot be reached",
+    "provider-timeout": "a remote endpoint did not answer in time",
+    "provider-auth": "a remote endpoint refused the credentials",
+    # skills and tools
+    "tool-error": "a tool could not do what was asked (the wearer hears why)",
+    "tool-arguments": "the LLM's arguments do not match the tool's schema",
+    "tool-timeout": "a tool took longer than its policy allows",
+    "tool-unknown": "the LLM named a tool that does not exist",
+    "needs-glasses": "the tool works only in a session on the glasses",
+    "no-frame": "no recent camera frame",
+    # devices
+    "device-error": "a device registry error",
+    "device-exists": "a device or key with that name exists",
+    "device-name-invalid": "a device name that is not allowed",
+    "device-unknown": "no device or key with that name",
+    # products
+    "gtin-invalid": "a barcode number that is not a valid GTIN",
+    "product-not-found": "no product with that GTIN",
+    "currency-unknown": "a currency without a configured exchange rate",
+    # payments
+    "payment-error": "a payment that cannot go ahead",
+    "payment-declined": "the payment was declined (insufficient funds, a limit)",
+    "payment-conflict": "the payment is in a state that does not allow this",
+    "payment-mismatch": "the confirmation names another payment than the open one",
+    "payment-not-found": "no payment with that id for this caller",
+    "amount-invalid": "an amount that is not positive ASCII digits with the currency's decimals",
+    "amount-required": "a code without an amount, and none given",
+    "amount-mismatch": "a dynamic code's amount cannot be changed",
+    "currency-unsupported": "a currency the ledger does not keep",
+    "refund-too-large": "a refund over what is left to refund",
+    "idempotency-key-missing": "a payment or refund without an Idempotency-Key",
+    "idempotency-key-invalid": "an Idempotency-Key that is not 1-200 printable characters",
+    "idempotency-key-reused": "the same key with another request",
+    "wallet-not-yours": "a caller pays only from its own wallet",
+    "pin-required": "the wallet needs its PIN",
+    "pin-wrong": "a wrong PIN",
+    "pin-not-set": "the wallet has no PIN",
+    "pin-invalid": "a PIN that is not 4-8 digits",
+    "pin-locked": "too many wrong PINs: wait for Retry-After",
+    # merchant QR codes (EMV)
+    "qr-invalid": "not a valid merchant QR payload",
+    "qr-empty": "an empty payload",
+    "qr-too-long": "a payload over 512 characters",
+    "qr-not-emv": "not an EMV merchant payload",
+    "qr-wallet-link": "a wallet app's own link, to open in that app",
+    "qr-crc-missing": "no CRC as the last field",
+    "qr-crc-mismatch": "the CRC does not match: the code was altered",
+    "qr-tlv-malformed": "a field's ID or length is not two ASCII digits",
+    "qr-length-mismatch": "a field runs past the end",
+    "qr-duplicate-field": "a field appears twice",
+    "qr-field-missing": "a required field is missing",
+    "qr-field-invalid": "a field's value is not allowed",
+    "qr-currency-unknown": "a currency glassmate does not know",
+    "qr-amount-invalid": "an amount that is not ASCII digits and one '.'",
+}
+
+ALL = {**OPENAI, **GLASSMATE}
