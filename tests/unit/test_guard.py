@@ -42,6 +42,12 @@ def test_a_streamed_body_without_credentials_is_refused_before_it_is_read(served
     assert reply.status_code == 401 and reply.json()["error"]["code"] == "invalid_api_key"
 
 
+def test_a_streamed_body_with_an_unknown_token_is_refused_before_it_is_read(served: dict[str, Any]) -> None:
+    headers = {"authorization": "Bearer sk-gm-not-a-key", "content-type": "application/json"}
+    reply = httpx.post(f"{served['base']}/v1/translate", content=chunks(50 * LIMIT), headers=headers, timeout=30)
+    assert reply.status_code == 401
+
+
 def test_a_streamed_body_past_the_limit_is_413_with_credentials_too(served: dict[str, Any]) -> None:
     headers = {"authorization": f"Bearer {served['key']}", "content-type": "application/json"}
     reply = httpx.post(f"{served['base']}/v1/translate", content=chunks(5 * LIMIT), headers=headers, timeout=30)

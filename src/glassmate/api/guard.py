@@ -1,13 +1,15 @@
-"""What every HTTP request passes before any route reads its body: a request to the API without a bearer token is
-refused at once (a 300 MB upload is not read to be told 401), the bytes of a body are counted as they arrive
-(a chunked upload has no Content-Length to check), and every response carries the security headers."""
+"""What every HTTP request passes before any route reads its body: a request to the API without a current API key
+or device token is refused at once (a 300 MB upload is not read to be told 401), the bytes of a body are counted
+as they arrive (a chunked upload has no Content-Length to check), and every response carries the security
+headers."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import MutableMapping
 from typing import Any
 
-from glassmate.api.common import error_response
+from glassmate.api.common import bearer_token, error_response
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -20,6 +22,15 @@ BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
 TOO_LARGE = "request-too-large"
+
+
+async def _known(scope: dict[str, Any], token: str) -> bool:
+    """A current API key or device token (the route's own check then says which it accepts)."""
+    services = scope["app"].state.services
+    for registry in (services.api_keys, services.devices):
+        if await asyncio.to_thread(registry.holds, token):
+            return True
+    return False
 
 
 class RequestGuard:
@@ -49,8 +60,10 @@ class RequestGuard:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         limit = self.max_bytes // (1024 * 1024)
         if scope["method"] in BODY_METHODS and scope["path"].startswith("/v1/"):
-            if not headers.get("authorization", "").lower().startswith("bearer "):
-                response = error_response(401, "missing credentials: send Authorization: Bearer …", "invalid_api_key")
+            token = bearer_token(headers)
+            if not token or not await _known(scope, token):
+                response = error_response(401, "missing or unknown credentials: send Authorization: Bearer …",
+                                          "invalid_api_key")  # fmt: skip
                 await response(scope, receive, send_secured)
                 return
             length = headers.get("content-length", "")

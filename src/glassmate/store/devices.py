@@ -92,6 +92,15 @@ class CredentialRegistry:
             device = s.scalar(select(self.model).where(self.model.name == name))
             return device is not None and device.revoked_at is None
 
+    def holds(self, token: str) -> bool:
+        """Whether `token` is a current credential of this registry (a read: no last-seen update)."""
+        if not token.startswith(self.prefix):
+            return False
+        wanted = hash_token(token)
+        with self.db.session() as s:
+            found = s.scalar(select(self.model).where(self.model.token_hash == wanted))
+            return found is not None and found.revoked_at is None and hmac.compare_digest(found.token_hash, wanted)
+
     def authenticate(self, token: str | None) -> DeviceRecord:
         """The holder of `token`; AuthError if there is none or it was revoked."""
         if not token or not token.startswith(self.prefix):
