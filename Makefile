@@ -29,6 +29,7 @@ bench: setup-test
 	.venv/bin/python bench/api.py
 	.venv/bin/python bench/payments.py
 	.venv/bin/python bench/agent.py
+	.venv/bin/python bench/hostile.py
 
 lock:
 	.venv/bin/pip freeze --exclude-editable | grep -v '^glassmate' > requirements/constraints.txt.new

@@ -22,11 +22,12 @@ class Served:
     base: str  # http://127.0.0.1:PORT
     secret: str  # the device token or API key
     pid: int
+    device: str | None = None  # a device token too, when asked for (with credential="keys")
 
 
 @contextmanager
 def glassmate_server(
-    *, credential: str, log: Path | None = None, env: dict[str, str] | None = None
+    *, credential: str, log: Path | None = None, env: dict[str, str] | None = None, with_device: bool = False
 ) -> Iterator[Served]:
     """Start `glassmate serve` with a fresh database and `glassmate <credential> add bench` (devices or keys)."""
     glassmate = str(Path(sys.executable).with_name("glassmate"))
@@ -35,6 +36,10 @@ def glassmate_server(
         secret = subprocess.run(
             [glassmate, credential, "add", "bench"], env=full_env, capture_output=True, text=True, check=True
         ).stdout.strip()
+        device = None
+        if with_device:
+            device = subprocess.run([glassmate, "devices", "add", "bench-glasses"], env=full_env, capture_output=True,
+                                    text=True, check=True).stdout.strip()  # fmt: skip
         port = free_port()
         out = log.open("w") if log else subprocess.DEVNULL
         verbose = ["--verbose"] if log else []
@@ -53,7 +58,7 @@ def glassmate_server(
                 time.sleep(0.5)
             else:
                 raise RuntimeError("glassmate serve did not get warm in 120 s")
-            yield Served(base, secret, server.pid)
+            yield Served(base, secret, server.pid, device)
         finally:
             server.terminate()
             server.wait(timeout=30)

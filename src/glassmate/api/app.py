@@ -146,7 +146,8 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return error_response(exc.status_code, str(exc.detail), "not-found" if exc.status_code == 404 else "http-error")
+        code = {404: "not-found", 400: "invalid-request"}.get(exc.status_code, "http-error")  # 400: a body not parsed
+        return error_response(exc.status_code, str(exc.detail), code)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str | bool]:
