@@ -13,39 +13,19 @@ import base64
 import io
 import json
 import platform
-import struct
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
 import websockets
 
+from glassmate.testing.hostile import png_header, silent_flac
 from served import glassmate_server
 
 OUT = Path(__file__).parent / "out"
-
-
-def silent_flac(seconds: int, rate: int = 8_000) -> bytes:
-    import soundfile
-
-    buf = io.BytesIO()
-    with soundfile.SoundFile(buf, mode="w", samplerate=rate, channels=1, format="FLAC", subtype="PCM_16") as out:
-        for _ in range(seconds // 60):
-            out.write(np.zeros(rate * 60, dtype=np.int16))
-    return buf.getvalue()
-
-
-def png_header(width: int, height: int) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
 
 
 def big_png(side: int) -> bytes:

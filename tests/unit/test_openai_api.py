@@ -21,6 +21,7 @@ from glassmate.config import Settings
 from glassmate.providers.asr.base import Segment, Transcript, Word
 from glassmate.providers.llm.base import ToolCall
 from glassmate.testing import FakeASR, FakeCodeScanner, FakeOCR, ScriptedLLM, fake_models, tone
+from glassmate.testing.hostile import silent_flac
 from glassmate.testing.scenes import jpeg_bytes, render_label
 from glassmate.testing.server import serve_in_thread
 
@@ -253,24 +254,12 @@ def test_the_integration_marker_selects_the_integration_tests() -> None:
     assert " collected" in collected.stdout and "no tests collected" not in collected.stdout, collected.stdout[-300:]
 
 
-def _silent_flac(seconds: int, rate: int = 8_000) -> bytes:
-    """`seconds` of silence as FLAC, written block by block (an hour is ~100 KB: the audio bomb)."""
-    import soundfile
-
-    buf = io.BytesIO()
-    block = np.zeros(rate * 60, dtype=np.int16)
-    with soundfile.SoundFile(buf, mode="w", samplerate=rate, channels=1, format="FLAC", subtype="PCM_16") as out:
-        for _ in range(seconds // 60):
-            out.write(block)
-    return buf.getvalue()
-
-
 def test_an_audio_bomb_is_refused_from_its_header_without_decoding(
     api: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import soundfile
 
-    bomb = _silent_flac(3600)
+    bomb = silent_flac(3600)
     assert len(bomb) < 1_000_000
 
     def no_decoding(*args: Any, **kwargs: Any) -> Any:

@@ -21,6 +21,7 @@ from openai import AsyncOpenAI
 from glassmate.api.app import create_app
 from glassmate.config import Settings
 from glassmate.testing import FakeASR, ScriptedLLM, fake_models, silence, tone
+from glassmate.testing.hostile import png_header
 from glassmate.testing.server import serve_in_thread
 
 
@@ -188,7 +189,7 @@ async def test_bad_events_get_errors_and_the_session_survives(server: dict[str, 
             (ev(type="device.state", battery={"level": 7}), "invalid-event"),
             ("[" * 100_000 + "]" * 100_000, "invalid-json"),  # nested too deep for the parser
             (ev(type="x" * 1_000_000), "unknown-event"),  # a huge type is not echoed back
-            (ev(type="input_image.append", image=b64(_png_header(50_000, 50_000)).decode()), "image-too-large"),
+            (ev(type="input_image.append", image=b64(png_header(50_000, 50_000)).decode()), "image-too-large"),
             (ev(type="input_image.append", image=b64(_png(1, 400)).decode()), "image-unreadable"),  # a 1-pixel strip
         ]
         for message, code in cases:
@@ -216,18 +217,6 @@ def _png(width: int, height: int) -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", (width, height)).save(buf, format="PNG")
     return buf.getvalue()
-
-
-def _png_header(width: int, height: int) -> bytes:
-    """A PNG whose header claims a size its data does not have (a decompression bomb's first bytes)."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
 
 
 async def test_an_oversized_message_closes_only_that_connection(server: dict[str, Any]) -> None:
