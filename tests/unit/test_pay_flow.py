@@ -274,13 +274,15 @@ async def test_a_chinese_wearer_is_answered_in_chinese_and_pays_with_a_chinese_c
         await conn.send(frame_event(CAFE))
         offered = await until(conn, lambda e: e.type == "response.done")
         assert "向Berlin的Cafe Lisboa支付4欧元50吗？" in said(offered)
+        shown = next(e.card for e in offered if e.type == "hud.card")  # the card speaks Chinese too
+        assert shown["title"] == "付款给Cafe Lisboa" and shown["lines"][-1] == "请说“确认”或取消"
         await send_audio(conn, utterance())
         asked = await until(conn, lambda e: e.type == "response.done")
         assert (
             "现在请按住按钮来支付4欧元50。" in said(asked) and asked[-1].response.metadata["matched_by"] == "activity"
         )
         await conn.send({"type": "device.button", "button": "long_press"})
-        await until(conn, card("Paid"))
+        await until(conn, card("已付款"))
         receipt = await until(conn, lambda e: e.type == "response.done")
     assert "已向Cafe Lisboa支付4欧元50。" in said(receipt)
     assert app.state.services.payments.balances("device:glasses") == {"EUR": 10_000 - 450}

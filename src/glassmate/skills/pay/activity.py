@@ -217,14 +217,14 @@ class PaymentFlow(Activity):
                 return self._prompt()
             await self.cancel(quiet=True)
         if is_wallet_link(payload):
-            await self._card("Wallet app code", ["Open it in the payment app;", "it cannot be paid here."], "warning")
+            await self._card(self._t("card_wallet"), self._t("card_wallet_lines").split("|"), "warning")
             return self._t("wallet_link")
         try:
             qr = parse(payload)
         except QRPayloadError as exc:
             log.info("refused a payment code: %s", exc.code)  # the code, never the payload
             self._seen[_digest(payload)] = time.monotonic()  # warned once, not at every frame
-            await self._card("Not a valid payment code", [exc.code], "warning")
+            await self._card(self._t("card_invalid"), [exc.code], "warning")
             return self._t("invalid")
         pin_required = self.settings.confirm_with == "pin" or (
             self.pins is not None
@@ -250,7 +250,7 @@ class PaymentFlow(Activity):
             request = payment_request(pending.qr, pending.payload, owner=self.owner, key=key, amount_minor=amount_minor)
             payment = await asyncio.to_thread(self.provider.create, request, ttl_s=self.settings.confirm_ttl_s)
         except PaymentError as exc:
-            await self._card("Cannot pay this amount", [exc.message], "warning")
+            await self._card(self._t("card_cannot"), [exc.message], "warning")
             return self._t("cannot", reason=exc.message)
         pending.payment = payment
         pending.card_id = new_id("card")
@@ -289,7 +289,7 @@ class PaymentFlow(Activity):
         if not pending.said_confirm:
             return self._t("say_confirm")
         if not pending.second_factor:
-            await self._show_confirmation(step=f"Now {self._second_step} to pay")
+            await self._show_confirmation(step=self._t("card_now", step=self._second_step))
             return self._prompt()
         return await self._pay()
 
@@ -305,15 +305,15 @@ class PaymentFlow(Activity):
             payment = await asyncio.to_thread(self.provider.confirm, pending.payment.id, owner=self.owner)
         except PaymentDeclined as exc:
             await self._updated(exc.payment)
-            await self._card("Payment declined", [exc.payment.amount_text(), exc.message], "warning")
+            await self._card(self._t("card_declined"), [exc.payment.amount_text(), exc.message], "warning")
             return self._t("declined", reason=exc.message.removeprefix("declined: "))
         except PaymentConflict as exc:
-            await self._card("Payment not made", [exc.message], "warning")
+            await self._card(self._t("card_not_made"), [exc.message], "warning")
             return self._t("expired_before") if exc.code == "payment-expired" else exc.message
         await self._updated(payment)
         merchant = payment.merchant
         lines = [payment.amount_text(), f"{merchant.name} · {merchant.city}", f"Ref {payment.id[-10:]}"]
-        await self._card("Paid", lines, "check", card_id=pending.card_id, ttl_ms=8000)
+        await self._card(self._t("card_paid"), lines, "check", card_id=pending.card_id, ttl_ms=8000)
         second = "pin" if pending.pin_required else "gesture"
         log.info("payment %s settled by voice+%s for %s", payment.id, second, self.owner)
         return self._t("paid", amount=self._spoken(payment.amount_minor, pending.qr), merchant=merchant.name)
@@ -330,8 +330,8 @@ class PaymentFlow(Activity):
                     self.provider.cancel, pending.payment.id, owner=self.owner, expired=expired
                 )
                 await self._updated(payment)
-        title = "Payment expired" if expired else "Payment cancelled"
-        await self._card(title, ["Nothing was paid."], "warning", card_id=pending.card_id, ttl_ms=4000)
+        title = self._t("card_expired" if expired else "card_cancelled")
+        await self._card(title, [self._t("card_nothing_paid")], "warning", card_id=pending.card_id, ttl_ms=4000)
         if quiet:
             return ""
         return self._t("expired") if expired else self._t("cancelled")
@@ -390,14 +390,16 @@ class PaymentFlow(Activity):
         qr = pending.qr
         where = [qr.merchant_city] if qr.merchant_city else [qr.scheme]
         if pending.payment is None:
-            lines = [*where, f"Amount in {qr.currency}?", "Say the amount, or cancel"]
+            lines = [*where, self._t("card_amount", currency=qr.currency), self._t("card_say_amount")]
         else:
             lines = [*where, pending.amount_text]
             if qr.convenience_fee is not None or qr.convenience_percentage is not None:
-                lines.append("incl. the merchant's fee")
-            lines.append(step or "Say “confirm”, or cancel")
+                lines.append(self._t("card_fee"))
+            lines.append(step or self._t("card_say_confirm"))
         ttl = int(self.settings.confirm_ttl_s * 1000)
-        await self._card(f"Pay {qr.payee}", lines, "pay", card_id=pending.card_id, ttl_ms=ttl, priority="high")
+        await self._card(
+            self._t("card_pay", payee=qr.payee), lines, "pay", card_id=pending.card_id, ttl_ms=ttl, priority="high"
+        )
 
     async def _card(self, title: str, lines: list[str], icon: str, *, card_id: str | None = None,
                     ttl_ms: int = 6000, priority: str = "normal") -> None:  # fmt: skip

@@ -1,5 +1,5 @@
-"""What the payment flow says, in the wearer's language (Chinese, English, German); amounts come from
-`payments.speech.spoken_amount`."""
+"""What the payment flow says and shows on its cards, in the wearer's language (Chinese, English, German); amounts
+come from `payments.speech.spoken_amount`."""
 
 from __future__ import annotations
 
@@ -32,6 +32,23 @@ TEXTS: dict[str, dict[str, str]] = {
         "pin-required": "Enter your PIN to pay.",
         "pin-not-set": "This wallet has no PIN yet; set one with glassmate pay pin.",
         "pin-locked": "Too many wrong PINs; the payment was cancelled.",
+        # HUD cards (40 characters a line at most)
+        "card_wallet": "Wallet app code",
+        "card_wallet_lines": "Open it in the payment app;|it cannot be paid here.",
+        "card_invalid": "Not a valid payment code",
+        "card_cannot": "Cannot pay this amount",
+        "card_now": "Now {step} to pay",
+        "card_declined": "Payment declined",
+        "card_not_made": "Payment not made",
+        "card_paid": "Paid",
+        "card_nothing_paid": "Nothing was paid.",
+        "card_expired": "Payment expired",
+        "card_cancelled": "Payment cancelled",
+        "card_amount": "Amount in {currency}?",
+        "card_say_amount": "Say the amount, or cancel",
+        "card_fee": "incl. the merchant's fee",
+        "card_say_confirm": "Say “confirm”, or cancel",
+        "card_pay": "Pay {payee}",
     },
     "zh": {
         "not_set_up": "这个服务器没有开通支付。",
@@ -59,6 +76,23 @@ TEXTS: dict[str, dict[str, str]] = {
         "pin-required": "请输入密码付款。",
         "pin-not-set": "这个钱包还没有设置密码。",
         "pin-locked": "密码错误次数太多，付款已取消。",
+        # HUD cards (40 characters a line at most)
+        "card_wallet": "支付应用的码",
+        "card_wallet_lines": "请在支付应用里打开；|这里不能支付。",
+        "card_invalid": "不是有效的付款码",
+        "card_cannot": "不能支付这个金额",
+        "card_now": "现在请{step}来付款",
+        "card_declined": "付款被拒绝",
+        "card_not_made": "没有付款",
+        "card_paid": "已付款",
+        "card_nothing_paid": "没有付款。",
+        "card_expired": "付款已过期",
+        "card_cancelled": "付款已取消",
+        "card_amount": "金额（{currency}）？",
+        "card_say_amount": "请说金额，或取消",
+        "card_fee": "含商家手续费",
+        "card_say_confirm": "请说“确认”或取消",
+        "card_pay": "付款给{payee}",
     },
     "de": {
         "not_set_up": "Zahlungen sind auf diesem Server nicht eingerichtet.",
@@ -86,6 +120,23 @@ TEXTS: dict[str, dict[str, str]] = {
         "pin-required": "Gib deine PIN ein, um zu zahlen.",
         "pin-not-set": "Diese Geldbörse hat noch keine PIN.",
         "pin-locked": "Zu viele falsche PINs; die Zahlung wurde abgebrochen.",
+        # HUD cards (40 characters a line at most)
+        "card_wallet": "Code einer Bezahl-App",
+        "card_wallet_lines": "In der Bezahl-App öffnen;|hier nicht bezahlbar.",
+        "card_invalid": "Kein gültiger Zahlungscode",
+        "card_cannot": "Betrag nicht zahlbar",
+        "card_now": "Jetzt {step}",
+        "card_declined": "Zahlung abgelehnt",
+        "card_not_made": "Nicht bezahlt",
+        "card_paid": "Bezahlt",
+        "card_nothing_paid": "Es wurde nichts bezahlt.",
+        "card_expired": "Zahlung abgelaufen",
+        "card_cancelled": "Zahlung abgebrochen",
+        "card_amount": "Betrag in {currency}?",
+        "card_say_amount": "Betrag sagen oder abbrechen",
+        "card_fee": "inkl. Händlergebühr",
+        "card_say_confirm": "„Bestätigen“ sagen oder abbrechen",
+        "card_pay": "{payee} bezahlen",
     },
 }
 
