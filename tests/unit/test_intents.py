@@ -238,3 +238,8 @@ def test_skip_words_never_appear_inside_templates() -> None:
                             or (f"{word}|" in template.casefold())
                         ), f"{klass.name} {language}: {template!r} needs the skip word {word!r}"
     assert yaml  # the intent files are YAML
+
+
+def test_every_intent_names_a_tool_of_its_skills() -> None:
+    """An intent whose name is not a tool would never match (the matcher skips it): refused at check time."""
+    fake_skills().intents.check()

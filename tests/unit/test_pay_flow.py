@@ -64,6 +64,15 @@ async def until(conn: Any, test: Any, limit_s: float = 10) -> list[Any]:
     raise AssertionError(f"the session ended first: {[e.type for e in seen]}")
 
 
+async def offer_then_speak(conn: Any, payload: str) -> list[Any]:
+    """A payment code comes into view and is offered; then the wearer speaks (the next scripted transcript).
+    The events of the answer to the words."""
+    await conn.send(frame_event(payload))
+    await until(conn, lambda e: e.type == "response.done")
+    await send_audio(conn, utterance())
+    return await until(conn, lambda e: e.type == "response.done")
+
+
 def card(title: str) -> Any:
     return lambda ev: ev.type == "hud.card" and ev.card["title"] == title
 
@@ -163,10 +172,7 @@ async def test_pin_confirmation_with_a_wrong_pin_first(glasses: Any, caplog: pyt
     app.state.services.pins.set("device:glasses", "2468")
     async with client.realtime.connect(model="glassmate") as conn:
         await conn.recv()
-        await conn.send(frame_event(CAFE))
-        await until(conn, lambda e: e.type == "response.done")
-        await send_audio(conn, utterance())
-        asked = await until(conn, lambda e: e.type == "response.done")
+        asked = await offer_then_speak(conn, CAFE)
         assert "enter your PIN" in said(asked)
         await conn.send({"type": "payment.confirm", "pin": "1111"})
         wrong = await until(conn, lambda e: e.type == "response.done")
@@ -243,10 +249,7 @@ async def test_confirm_goes_to_the_payment_in_translation_mode(glasses: Any) -> 
     client, _app = glasses(["Confirm."])
     async with client.realtime.connect(model="glassmate") as conn:
         await start_translating(conn, other_language="de")
-        await conn.send(frame_event(CAFE))
-        await until(conn, lambda e: e.type == "response.done")
-        await send_audio(conn, utterance())
-        asked = await until(conn, lambda e: e.type == "response.done")
+        asked = await offer_then_speak(conn, CAFE)
     assert "hold the button" in said(asked) and asked[-1].response.metadata["route"] == "pay"
     assert not any(e.type == "hud.caption" and e.kind == "translation" for e in asked)
 
@@ -340,10 +343,7 @@ async def test_a_wallet_with_a_pin_is_never_paid_with_the_button_alone(glasses: 
     app.state.services.pins.set("device:glasses", "2468")
     async with client.realtime.connect(model="glassmate") as conn:
         await conn.recv()
-        await conn.send(frame_event(CAFE))
-        await until(conn, lambda e: e.type == "response.done")
-        await send_audio(conn, utterance())
-        asked = await until(conn, lambda e: e.type == "response.done")
+        asked = await offer_then_speak(conn, CAFE)
         assert "enter your PIN" in said(asked)
         await conn.send({"type": "device.button", "button": "long_press"})
         refused = await until(conn, lambda e: e.type == "response.done")
@@ -357,10 +357,7 @@ async def test_a_device_revoked_while_its_payment_waits_pays_nothing(glasses: An
     client, app = glasses(["Confirm."])
     async with client.realtime.connect(model="glassmate") as conn:
         await conn.recv()
-        await conn.send(frame_event(CAFE))
-        await until(conn, lambda e: e.type == "response.done")
-        await send_audio(conn, utterance())
-        await until(conn, lambda e: e.type == "response.done")
+        await offer_then_speak(conn, CAFE)
         await asyncio.to_thread(app.state.services.devices.revoke, "glasses")
         await conn.send({"type": "device.button", "button": "long_press"})
         refused = await until(conn, lambda e: e.type == "response.done")

@@ -75,7 +75,7 @@ class ToolIndex:
     def __init__(self, *, embedder: Embedder, examples: dict[str, tuple[str, ...]]) -> None:
         self.embedder = embedder
         self.examples = examples
-        self._key = tuple(sorted(examples.items()))
+        self._key = tuple(examples.items())  # in the tools' order, which a session's skills keep
 
     async def _vectors(self) -> _Vectors:
         per_embedder = _cache.setdefault(self.embedder, {})

@@ -13,6 +13,7 @@ from glassmate.products.identify import Identification, Identifier
 from glassmate.skills.base import Card, Output, Skill, SkillPolicy
 from glassmate.skills.read_text.skill import frame_in_view, scene_in_view
 from glassmate.skills.tools import ToolContext, tool
+from glassmate.store.catalog import Product
 
 TEXTS = {
     "en": {
@@ -70,9 +71,8 @@ def summary(found: Identification, catalog: Catalog, language: str = "en") -> tu
     texts = TEXTS.get(language, TEXTS["en"])
     best, currency = found.best, catalog.settings.currency
 
-    def name(product: object) -> str:
-        zh = getattr(product, "name_zh", "")
-        return zh if language == "zh" and zh else str(getattr(product, "name_en", ""))
+    def name(product: Product) -> str:
+        return product.name_zh if language == "zh" and product.name_zh else product.name_en
 
     if best is None:
         return texts["unknown"], None

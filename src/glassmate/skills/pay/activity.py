@@ -22,16 +22,16 @@ import logging
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from glassmate.config import PaymentSettings
 from glassmate.errors import GlassmateError
-from glassmate.events import HudCardEvent, PaymentUpdatedEvent, new_id, server_event
+from glassmate.events import PaymentUpdatedEvent, new_id, server_event
 from glassmate.payments.checkout import payment_request
 from glassmate.payments.emv import EMVPayload, QRPayloadError, is_wallet_link, parse
 from glassmate.payments.provider import Payment, PaymentConflict, PaymentDeclined, PaymentError, PaymentProvider
 from glassmate.payments.speech import amount_from_speech, is_cancel, is_confirm, is_pay_request, spoken_amount
-from glassmate.skills.base import LANGUAGES, Activity, Output, SkillPolicy, Turn
+from glassmate.skills.base import LANGUAGES, Activity, Card, Output, SkillPolicy, Turn
 from glassmate.skills.pay.texts import text
 from glassmate.skills.tools import ToolContext
 
@@ -402,10 +402,8 @@ class PaymentFlow(Activity):
         )
 
     async def _card(self, title: str, lines: list[str], icon: str, *, card_id: str | None = None,
-                    ttl_ms: int = 6000, priority: str = "normal") -> None:  # fmt: skip
-        card = {"id": card_id or new_id("card"), "title": title[:40], "lines": [line[:40] for line in lines],
-                "icon": icon, "ttl_ms": ttl_ms, "priority": priority}  # fmt: skip
-        await self.port.emit(server_event(HudCardEvent, card=card))
+                    ttl_ms: int = 6000, priority: Literal["normal", "high"] = "normal") -> None:  # fmt: skip
+        await self.port.show(Card(title, lines, icon=icon, id=card_id, ttl_ms=ttl_ms, priority=priority))
 
     async def _updated(self, payment: Payment) -> None:
         await self.port.emit(server_event(PaymentUpdatedEvent, payment=payment.as_dict()))
