@@ -115,6 +115,7 @@ async def held_out(models: Models, catalog: Catalog, per_condition: int) -> dict
                     "condition": condition, "gtin": product["gtin"], "ms": round(ms, 1), "cue_ms": round(stage, 1),
                     "found": best.product.gtin if best else None, "cue": best.cue if best else None,
                     "correct": bool(best and best.product.gtin == normalise(product["gtin"])),
+                    "sure": bool(best and best.confidence >= catalog.settings.min_confidence),
                 })  # fmt: skip
     report: dict[str, Any] = {}
     for cue, rows in results.items():
@@ -123,6 +124,8 @@ async def held_out(models: Models, catalog: Catalog, per_condition: int) -> dict
         report[cue] = {
             "n": len(rows),
             "top1": round(sum(r["correct"] for r in rows) / len(rows), 3),
+            "sure_correct": round(sum(r["correct"] and r["sure"] for r in rows) / len(rows), 3),
+            "sure_wrong": round(sum(r["sure"] and not r["correct"] for r in rows) / len(rows), 3),
             "cue_p50_ms": pct(stage, 0.5),
             "cue_p95_ms": pct(stage, 0.95),
             "card_p50_ms": pct(times, 0.5),
@@ -133,6 +136,109 @@ async def held_out(models: Models, catalog: Catalog, per_condition: int) -> dict
             "cue_used": {str(k): sum(r["cue"] == k for r in rows) for k in ("barcode", "text", "appearance", None)},
         }
     return report
+
+
+async def out_of_catalog(models: Models, tmp: Path, per_condition: int) -> dict[str, Any]:
+    """Photos of products the catalog does not have: every 8th demo product is left out of a second catalog (its
+    siblings, same brand or same name in another flavour or size, stay in: the hardest look-alikes), plus the
+    real photos of opencv-doc (books with their barcodes, street scenes with text). Any "sure" answer is a
+    confident wrong one."""
+    rows = demo.products()
+    missing = rows[::8]
+    kept = [r for r in rows if r not in missing]
+    catalog = Catalog(Database(url=f"sqlite:///{tmp}/partial.db"), ProductSettings())
+    catalog.import_rows({"products": kept})
+    identifier = Identifier(catalog=catalog, ocr=models.ocr, codes=models.codes)
+    rng = random.Random(11)
+    answers: dict[str, list[dict[str, Any]]] = {"text": [], "barcode": [], "real": []}
+    for product in missing[: per_condition * 4]:
+        package = demo.render_package(product)
+        for cue, view in (("text", package[:360]), ("barcode", package)):
+            found = await identifier.identify(photograph(view, rng.choice(CONDITIONS), rng), with_offers=False)
+            answers[cue].append(_answer(found, catalog, product["name_en"]))
+    for path in REAL_PHOTOS:
+        if path.exists():
+            pixels = np.ascontiguousarray(cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB))
+            found = await identifier.identify(pixels, with_offers=False)
+            answers["real"].append(_answer(found, catalog, path.name))
+    report: dict[str, Any] = {}
+    for kind, found in answers.items():
+        report[kind] = {"n": len(found), "sure_wrong": sum(a["sure"] for a in found),
+                        "unsure": sum(a["said"] == "unsure" for a in found),
+                        "dont_know": sum(a["said"] == "dont-know" for a in found),
+                        "sure_examples": [a for a in found if a["sure"]][:5]}  # fmt: skip
+    everything = [a for found in answers.values() for a in found]
+    report["sure_wrong_rate"] = round(sum(a["sure"] for a in everything) / max(1, len(everything)), 3)
+    return report
+
+
+def _answer(found: Any, catalog: Catalog, shown: str) -> dict[str, Any]:
+    best = found.best
+    sure = bool(best and best.confidence >= catalog.settings.min_confidence)
+    said = "sure" if sure else "unsure" if best else "dont-know"
+    return {"shown": shown, "said": said, "sure": sure, "answer": best.product.name_en if best else None,
+            "confidence": best.confidence if best else None, "unknown_codes": found.unknown_codes}  # fmt: skip
+
+
+# Real photos (not rendered by us) from Debian's opencv-doc package (`apt-get install opencv-doc`; OpenCV's
+# samples and tutorials, Apache 2.0): four books' EAN-13 codes photographed on a table, and scenes with text.
+OPENCV_DOC = Path("/usr/share/doc/opencv-doc")
+BARCODE_PHOTO = OPENCV_DOC / "opencv4/html/4_barcodes.jpg"
+BARCODE_TRUTH = {"tl": "9787564350840", "tr": "9783319200064", "bl": "9787118081473", "br": "9787122276124"}
+REAL_PHOTOS = (
+    [BARCODE_PHOTO]
+    + [OPENCV_DOC / f"examples/text/scenetext0{i}.jpg" for i in range(1, 7)]
+    + [OPENCV_DOC / f"examples/data/{name}.jpg" for name in ("fruits", "building", "stuff", "text_defocus")]
+)
+
+
+async def barcodes(models: Models) -> dict[str, Any]:
+    """Product barcodes in a real photo (opencv-doc's four books, one book per quarter of the photo), as taken and
+    smaller, blurred, darker and compressed as a glasses camera at arm's length would give them: read by a plain
+    zxing-cpp scan, then with the second looks (products.barcode_effort_ms)."""
+    if not BARCODE_PHOTO.exists():
+        return {"skipped": f"{BARCODE_PHOTO} is missing: apt-get install opencv-doc"}
+    photo = cv2.cvtColor(cv2.imread(str(BARCODE_PHOTO)), cv2.COLOR_BGR2RGB)
+    h, w = photo.shape[:2]
+    quarters = {"tl": photo[: h // 2, : w // 2], "tr": photo[: h // 2, w // 2 :],
+                "bl": photo[h // 2 :, : w // 2], "br": photo[h // 2 :, w // 2 :]}  # fmt: skip
+    effort = ProductSettings().barcode_effort_ms
+    formats = ("EAN13", "EAN8", "UPCA", "UPCE", "QRCode")
+    rows = []
+    for name, quarter in quarters.items():
+        for condition in ("as-taken", "smaller-0.8", "smaller-0.7", "blur-0.8", "blur-1.2", "dark", "jpeg-30"):
+            image = quarter.copy()
+            if condition.startswith("smaller"):
+                f = float(condition.split("-")[1])
+                image = cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+            elif condition.startswith("blur"):
+                image = cv2.GaussianBlur(image, (0, 0), float(condition.split("-")[1]))
+            elif condition == "dark":
+                image = np.clip(image.astype(np.float32) * 0.3 + np.random.default_rng(1).normal(0, 3, image.shape),
+                                0, 255).astype(np.uint8)  # fmt: skip
+            elif condition == "jpeg-30":
+                _, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 30])
+                image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+            image = np.ascontiguousarray(image)
+            start = time.perf_counter()
+            plain = await models.codes.scan(image, formats)
+            plain_ms = (time.perf_counter() - start) * 1000
+            start = time.perf_counter()
+            harder = plain or await models.codes.scan(image, formats, effort_ms=effort)
+            harder_ms = (time.perf_counter() - start) * 1000
+            rows.append({"photo": name, "condition": condition, "plain": [c.text for c in plain],
+                         "harder": [c.text for c in harder], "plain_ms": round(plain_ms, 1),
+                         "extra_ms": round(harder_ms if not plain else 0.0, 1)})  # fmt: skip
+    truth = {r["photo"]: BARCODE_TRUTH[r["photo"]] for r in rows}
+    return {
+        "n": len(rows),
+        "plain_read": sum(truth[r["photo"]] in r["plain"] for r in rows),
+        "harder_read": sum(truth[r["photo"]] in r["harder"] for r in rows),
+        "wrong_codes": sum(any(t != truth[r["photo"]] for t in r["harder"]) for r in rows),
+        "extra_ms_p50": pct([r["extra_ms"] for r in rows if not r["plain"]], 0.5),
+        "extra_ms_max": max((r["extra_ms"] for r in rows), default=0.0),
+        "rows": rows,
+    }
 
 
 def scale(n: int) -> dict[str, Any]:
@@ -189,6 +295,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         demo.write_images(rows, Path(tmp) / "images")  # the reference images for appearance matching
         catalog.import_rows({"products": rows, "offers": demo.offers(rows), "merchants": demo.MERCHANTS})
         report: dict[str, Any] = {"held_out": await held_out(models, catalog, args.per_condition)}
+        report["out_of_catalog"] = await out_of_catalog(models, Path(tmp), args.per_condition)
+    report["barcodes"] = await barcodes(models)
     await models.aclose()
     if args.scale:
         report["scale"] = scale(args.scale)
@@ -210,6 +318,16 @@ def main() -> None:
         print(f"  {cue:<8} n={r['n']:<4} top-1 {r['top1']:.1%}   cue p50 {r['cue_p50_ms']} / p95 {r['cue_p95_ms']} ms"
               f"   frame → card p50 {r['card_p50_ms']} / p95 {r['card_p95_ms']} ms")  # fmt: skip
         print(f"           by condition {r['by_condition']}")
+        print(f"           said sure: right {r['sure_correct']:.1%}, wrong {r['sure_wrong']:.1%}")
+    o = report["out_of_catalog"]
+    print(f"  not in the catalog: said sure (wrong) {o['sure_wrong_rate']:.1%}; "
+          + ", ".join(f"{k} n={o[k]['n']} sure={o[k]['sure_wrong']} unsure={o[k]['unsure']} "
+                      f"don't-know={o[k]['dont_know']}" for k in ("text", "barcode", "real")))  # fmt: skip
+    b = report["barcodes"]
+    if "n" in b:
+        print(f"  real barcode photo, {b['n']} views: plain zxing {b['plain_read']}, with second looks "
+              f"{b['harder_read']} (wrong codes {b['wrong_codes']}); extra p50 {b['extra_ms_p50']} ms, "
+              f"max {b['extra_ms_max']} ms")  # fmt: skip
     if "scale" in report:
         s = report["scale"]
         print(f"  scale: {s['products']:,} products (loaded in {s['load_s']} s): GTIN look-up p50 "

@@ -10,8 +10,10 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(espeak-ng tesseract-ocr libsndfile1 libgl1 libglib2.0-0 make fonts-wqy-microhei chromium)
 # --test: also what only the tests need. postgresql: the ledger's tests run against a real server that they start
 # (Debian's package also sets up a system cluster, which a machine that only runs glassmate does not need).
+# opencv-doc: OpenCV's samples, real photos that this team did not take (books' barcodes, street text) for the
+# product tests and bench/products.py (a 96 MB download).
 if [ "${1:-}" = "--test" ]; then
-  APT_PACKAGES+=(postgresql)
+  APT_PACKAGES+=(postgresql opencv-doc)
 fi
 # llama.cpp's native build crashes on these CPUs (an AMX code path): build for a fixed AVX2 baseline.
 LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"

@@ -111,6 +111,8 @@ class ProductSettings(_Frozen):
     currency: str = "EUR"
     rates: dict[str, float] = {"EUR": 1.0, "CNY": 0.13, "USD": 0.92, "GBP": 1.17, "CHF": 1.05, "JPY": 0.0061}
     min_confidence: float = 0.6  # below this the assistant says it is not sure and offers the candidates
+    min_text_confidence: float = 0.25  # a text match below this is no candidate: "I don't know this product"
+    barcode_effort_ms: float = 60.0  # second looks for a barcode the plain scan missed (providers/codes/enhance.py)
 
 
 class PaymentSettings(_Frozen):

@@ -196,6 +196,8 @@ class Catalog:
         self.settings = settings or ProductSettings()
         self._appearance: AppearanceIndex | None = None
         self._appearance_lock = threading.Lock()
+        self._frequencies: dict[str, int] = {}  # term -> products that use it (textmatch); cleared on import
+        self._size: int | None = None
 
     def appearance(self) -> AppearanceIndex:
         """The reference images' features, built on first use (seconds for the demo catalog) and after imports."""
@@ -231,6 +233,7 @@ class Catalog:
         merchants: list[MerchantRow] = valid["merchants"]
         offers: list[OfferRow] = valid["offers"]
         self._appearance = None  # reference images may change
+        self._forget_frequencies()
         with self.db.session() as session, session.begin():
             for p in products:
                 session.merge(Product(**p.model_dump()))
@@ -317,6 +320,7 @@ class Catalog:
         if self._fts():
             with self.db.engine.begin() as connection:
                 self._index_names(connection)
+        self._forget_frequencies()
 
     def search_names(self, words: Sequence[str], limit: int = 100) -> list[Product]:
         """The products whose brand or names contain the most of `words` (the pre-filter for fuzzy matching)."""
@@ -354,6 +358,55 @@ class Catalog:
         matched = sum(hits[1:], hits[0]).label("matched")
         with self.db.session() as session:
             return list(session.scalars(select(Product).order_by(matched.desc(), Product.gtin).limit(limit)))
+
+    def _forget_frequencies(self) -> None:
+        self._frequencies = {}
+        self._size = None
+
+    def size(self) -> int:
+        """The number of products (cached until the next import)."""
+        if self._size is None:
+            self._size = self.count()
+        return self._size
+
+    def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
+        """How many products use each of `terms` (products/textmatch.py's terms: Latin words, Chinese character
+        pairs, `size:500ml`). Latin words come from the full-text index's vocabulary on SQLite, the others from
+        a count; each answer is cached until the next import."""
+        terms = list(terms)
+        wanted = [t for t in dict.fromkeys(terms) if t not in self._frequencies]
+        latin = [t for t in wanted if re.fullmatch(r"[a-z][a-z']*", t)]
+        found: dict[str, int] = {}
+        if latin and self._fts():
+            with self.db.engine.begin() as connection:
+                self._ensure_fts(connection)
+                connection.exec_driver_sql(
+                    "CREATE VIRTUAL TABLE IF NOT EXISTS products_vocab USING fts5vocab(products_fts, 'row')"
+                )
+                for start in range(0, len(latin), 500):
+                    chunk = latin[start : start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    rows = connection.exec_driver_sql(
+                        f"SELECT term, doc FROM products_vocab WHERE term IN ({marks})", tuple(chunk)
+                    )
+                    found.update({term: int(doc) for term, doc in rows})
+            found.update({t: found.get(t, 0) for t in latin})
+        with self.db.session() as session:
+            for term in wanted:
+                if term in found:
+                    continue
+                if term.startswith("size:"):
+                    amount, unit = re.fullmatch(r"size:([\d.]+)(ml|g)", term).groups()  # type: ignore[union-attr]
+                    where: Any = (Product.quantity == float(amount)) & (Product.unit == unit)
+                elif re.fullmatch(r"[a-z][a-z']*", term):
+                    like = f"%{term}%"
+                    where = or_(Product.brand.ilike(like), Product.name_en.ilike(like),
+                                cast(Product.aliases, String).ilike(like))  # fmt: skip
+                else:
+                    where = or_(Product.name_zh.like(f"%{term}%"), cast(Product.aliases, String).like(f"%{term}%"))
+                found[term] = int(session.scalar(select(func.count()).select_from(Product).where(where)) or 0)
+        self._frequencies.update(found)
+        return {t: self._frequencies.get(t, 0) for t in terms}
 
     def all_products(self) -> list[Product]:
         with self.db.session() as session:

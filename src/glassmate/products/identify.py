@@ -1,8 +1,8 @@
 """What product is in this frame, and what does it cost here? A cascade of cues, cheapest and surest first:
 
 1. codes: an EAN-13/EAN-8/UPC-A/UPC-E barcode, or a GS1 Digital Link QR code, gives the GTIN: an exact match;
-2. text: OCR of the package or shelf tag, fuzzy-matched (rapidfuzz) against brands and names in English and
-   Chinese;
+2. text: OCR of the package or shelf tag, matched on its distinctive words (brand, rare name words, size:
+   products/textmatch.py) against names in English and Chinese;
 3. appearance: when neither is sure, the package's artwork against the catalog's reference images (ORB +
    RANSAC homography, products/appearance.py).
 
@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from rapidfuzz import fuzz
 
+from glassmate.products import textmatch
 from glassmate.products.catalog import Catalog, PricedOffer
 from glassmate.products.gtin import InvalidGTINError, from_digital_link, normalise
 from glassmate.providers.codes.base import CodeScanner
@@ -93,17 +93,15 @@ def _words(lines: list[TextLine]) -> list[str]:
 
 
 def text_candidates(catalog: Catalog, lines: list[TextLine], limit: int = 5) -> list[Candidate]:
-    """Fuzzy-match what the OCR read against the catalog's names, brands first as a cheap filter."""
-    seen = " ".join(line.text for line in lines if line.confidence >= 0.5 and line.text.upper() != "DEMODATA")
+    """The catalog's products that the text in view names, weighed by how distinctive the words read are
+    (products/textmatch.py); those below `products.min_text_confidence` are not offered at all."""
+    seen = " ".join(line.text for line in lines if line.confidence >= 0.5)
     if len(seen.strip()) < 3:
         return []
-    scored = []
-    for product in catalog.search_names(_words(lines)):
-        best = max(fuzz.token_set_ratio(seen.lower(), name.lower()) for name in product.names())
-        brand = fuzz.partial_ratio(product.brand.lower(), seen.lower())
-        scored.append((0.75 * best + 0.25 * brand, product))
-    scored.sort(key=lambda s: (-s[0], s[1].gtin))
-    return [Candidate(p, "text", round(score / 100, 3)) for score, p in scored[:limit]]
+    pool = catalog.search_names(_words(lines), limit=40)
+    ranked = textmatch.rank(seen, pool, catalog_size=catalog.size(), document_frequency=catalog.document_frequencies)
+    floor = catalog.settings.min_text_confidence
+    return [Candidate(m.product, "text", round(m.confidence, 3)) for m in ranked[:limit] if m.confidence >= floor]
 
 
 class Identifier:
@@ -116,7 +114,8 @@ class Identifier:
         pixels = _bounded(pixels)
         result = Identification()
         start = time.perf_counter()
-        for code in await self.codes.scan(pixels, PRODUCT_FORMATS):
+        effort = self.catalog.settings.barcode_effort_ms
+        for code in await self.codes.scan(pixels, PRODUCT_FORMATS, effort_ms=effort):
             try:
                 if code.format == "QRCode":
                     gtin = from_digital_link(code.text)
@@ -134,9 +133,13 @@ class Identifier:
             elif all(c.product.gtin != gtin for c in result.candidates):
                 result.candidates.append(Candidate(product, cue, BARCODE_CONFIDENCE))
         result.timings_ms["codes"] = (time.perf_counter() - start) * 1000
+        if result.unknown_codes and not result.candidates:
+            # A product code the catalog lacks names a product the catalog lacks: no guess from its text or
+            # artwork (those would name a look-alike with confidence), only "I don't know this product".
+            return result
         # Without a code, the artwork next (tens of milliseconds): a package it recognises beyond doubt needs
         # no OCR. Otherwise the text: OCR (also for a shelf price, "the price here", when a code identified the
-        # product), fuzzy-matched against the names; the artwork's guess wins only where the text is unsure.
+        # product), matched on its distinctive words; the artwork's guess wins only where the text is unsure.
         seen: list[Candidate] = []
         if not result.candidates:
             start = time.perf_counter()

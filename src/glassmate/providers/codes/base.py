@@ -66,13 +66,24 @@ def check_formats(formats: Iterable[str]) -> tuple[str, ...]:
 class CodeScanner(Provider):
     """Scan for codes. Asking for fewer formats is much faster (QR alone ~15x faster than all)."""
 
-    async def scan(self, image: np.ndarray, formats: Iterable[str] = DEFAULT_FORMATS) -> list[Code]:
+    async def scan(
+        self, image: np.ndarray, formats: Iterable[str] = DEFAULT_FORMATS, *, effort_ms: float = 0.0
+    ) -> list[Code]:
+        """The codes in `image`. When the plain scan finds none, up to `effort_ms` more go to second looks at the
+        frame (crops, upscaling, sharpening, local thresholds: providers/codes/enhance.py) for 1-D codes."""
         check_rgb(image)
         chosen = check_formats(formats)
         with self._measure("scan") as metrics:
             codes = await self._scan_impl(image, chosen)
+            if not codes and effort_ms > 0:
+                codes = await self._scan_harder(image, chosen, effort_ms / 1000)
+                metrics.extra["harder"] = True
             metrics.extra["found"] = len(codes)
         return codes
 
     async def _scan_impl(self, image: np.ndarray, formats: tuple[str, ...]) -> list[Code]:
         raise NotImplementedError
+
+    async def _scan_harder(self, image: np.ndarray, formats: tuple[str, ...], budget_s: float) -> list[Code]:
+        """Backends that can look harder do so here within `budget_s`; by default they cannot."""
+        return []

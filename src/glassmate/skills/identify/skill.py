@@ -18,6 +18,7 @@ from glassmate.store.catalog import Product
 TEXTS = {
     "en": {
         "unknown": "I can't tell which product this is. Try showing me its barcode.",
+        "not_in_catalog": "I don't know this product. Its barcode number is {code}.",
         "unsure": "I'm not sure. It could be {names}.",
         "or": " or ",
         "this_is": "This is {name}.",
@@ -32,6 +33,7 @@ TEXTS = {
     },
     "zh": {
         "unknown": "我认不出这是什么产品。请把条形码对准我。",
+        "not_in_catalog": "我不认识这个产品。它的条形码是{code}。",
         "unsure": "我不确定，可能是{names}。",
         "or": "或",
         "this_is": "这是{name}。",
@@ -46,6 +48,7 @@ TEXTS = {
     },
     "de": {
         "unknown": "Ich erkenne das Produkt nicht. Zeig mir bitte den Strichcode.",
+        "not_in_catalog": "Dieses Produkt kenne ich nicht. Die Strichcodenummer ist {code}.",
         "unsure": "Ich bin nicht sicher. Es könnte {names} sein.",
         "or": " oder ",
         "this_is": "Das ist {name}.",
@@ -74,6 +77,9 @@ def summary(found: Identification, catalog: Catalog, language: str = "en") -> tu
     def name(product: Product) -> str:
         return product.name_zh if language == "zh" and product.name_zh else product.name_en
 
+    if best is None and found.unknown_codes:
+        code = found.unknown_codes[0].lstrip("0").rjust(13, "0")  # as printed: EAN-13 (UPC-A with a leading 0)
+        return texts["not_in_catalog"].format(code=code), Card("?", [code], icon="product")
     if best is None:
         return texts["unknown"], None
     if best.confidence < catalog.settings.min_confidence:
@@ -122,7 +128,7 @@ class IdentifySkill(Skill):
             pixels = await frame_in_view(ctx)
             identifier = Identifier(catalog=catalog, ocr=ctx.models.ocr, codes=ctx.models.codes)
             found = await identifier.identify(pixels)
-            if found.best is not None:
+            if found.best is not None or found.unknown_codes:
                 sentence, card = summary(found, catalog, ctx.language)
                 if card is not None:
                     yield card
