@@ -1,7 +1,8 @@
 """Walking routes on the map: the wearer and the destination snapped to the walkable graph, the shortest path by
 Dijkstra (scipy.sparse.csgraph, searched only as far as a detour could make sense), and its maneuvers.
 
-Why scipy: bench/navigation.py compares it with networkx's A* on the same graph (figures in bench/RESULTS.md).
+scipy is the first choice, not yet a measured one: the comparison with igraph and networkx's A* on Helsinki and
+a 250,000-node grid (bench/navigation.py) is still to be written (issue 14).
 """
 
 from __future__ import annotations
