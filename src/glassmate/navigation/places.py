@@ -4,17 +4,15 @@ wearer's last position."""
 
 from __future__ import annotations
 
-import functools
 import math
-import unicodedata
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz
 
 from glassmate.errors import BadInputError
 from glassmate.navigation.mapdata import MapData, Place, haversine_m
+from glassmate.text import fold
 
 MIN_SCORE = 75.0  # the rapidfuzz score (0..100) below which a name is no match
 PART_OF_NAME = 0.9  # a query whose words are all in a longer name ("Tuomiokirkko") scores below the whole name
@@ -55,23 +53,6 @@ CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     "market": ("market", "market hall", "市场", "农贸市场", "markt", "markthalle", "kauppahalli"),
     "bar": ("bar", "pub", "酒吧", "kneipe"),
 }
-
-
-@functools.cache
-def _simplified() -> Any:
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def fold(text: str) -> str:
-    """Casefolded, accents dropped, spaces squeezed, Chinese in simplified characters: "Café  Ekberg" → "cafe
-    ekberg", "赫爾辛基座堂" → "赫尔辛基座堂"."""
-    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    folded = " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
-    if any("\u3400" <= c <= "\u9fff" for c in folded):
-        folded = str(_simplified().convert(folded))
-    return folded
 
 
 _FILLERS = (

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
 from glassmate.store.catalog import Product
+from glassmate.text import fold
 
 _SIZE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(ml|cl|l|kg|g)(?![a-z])", re.IGNORECASE)
 _LATIN = re.compile(r"[a-z][a-z']+")
@@ -49,15 +49,9 @@ def size_term(quantity: float, unit: str) -> str | None:
     return f"size:{quantity * factor:g}{base}"
 
 
-def _fold(text: str) -> str:
-    """Casefold and drop accents (the catalog's full-text index does the same): "Café" reads as "cafe"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def terms(text: str) -> tuple[set[str], set[str]]:
     """(Latin words and sizes, Chinese character pairs and sizes) in `text`."""
-    folded = _fold(unicodedata.normalize("NFKC", text))
+    folded = fold(text)  # casefolded, no accents (as the catalog's full-text index), simplified Chinese
     sizes = set()
     for amount, unit in _SIZE.findall(folded):
         term = size_term(float(amount.replace(",", ".")), unit)
