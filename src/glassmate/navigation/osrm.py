@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from glassmate.navigation.maneuvers import Step
+from glassmate.navigation.mapdata import haversine_m
 from glassmate.navigation.router import Route
 
 # OSRM has no "cross": a crossing is a "continue" (straight on over the road); glassmate marks it in `crossing`.
@@ -114,6 +115,4 @@ def response(route: Route, start: tuple[float, float], end: tuple[float, float],
 
 
 def _snap(asked: tuple[float, float], got: tuple[float, float]) -> float:
-    from glassmate.navigation.mapdata import haversine_m
-
     return float(haversine_m(asked[0], asked[1], got[0], got[1]))

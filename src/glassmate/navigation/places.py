@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from glassmate.errors import BadInputError
 from glassmate.navigation.mapdata import MapData, Place, haversine_m
@@ -102,9 +102,9 @@ class PlaceIndex:
         self.lat = np.array([p.lat for p in data.places])
         self.lon = np.array([p.lon for p in data.places])
         # Every name of every place, folded, with the place's index: the haystack of a name search.
-        self.names: list[tuple[str, int]] = [
-            (fold(name), i) for i, p in enumerate(data.places) for name in dict.fromkeys(p.names.values())
-        ]
+        names = [(fold(name), i) for i, p in enumerate(data.places) for name in dict.fromkeys(p.names.values())]
+        self._folded = [name for name, _ in names]
+        self._owner = np.array([i for _, i in names], dtype=np.int64)
 
     def _distances(self, near: tuple[float, float] | None) -> np.ndarray | None:
         if near is None or not len(self.places):
@@ -124,15 +124,18 @@ class PlaceIndex:
                 picks.sort(key=lambda i: distances[i])
             return [Found(self.places[i], 100.0, None if distances is None else float(distances[i]), True)
                     for i in picks[:limit]]  # fmt: skip
-        best: dict[int, float] = {}
+        # Every name scored at once in rapidfuzz's C loop; a place scores by its best-matching name.
         cjk = any("\u4e00" <= c <= "\u9fff" for c in text)
-        for name, i in self.names:
-            if cjk:  # characters: the whole name, or the query inside a longer one ("大教堂")
-                score = max(fuzz.ratio(text, name), 0.95 * fuzz.partial_ratio(text, name) if len(text) >= 2 else 0)
-            else:  # words: the whole name (an inflected "Kauppatorille"), or all of the query's words in it
-                score = max(fuzz.ratio(text, name), PART_OF_NAME * fuzz.token_set_ratio(text, name))
-            if score >= MIN_SCORE and score > best.get(i, 0.0):
-                best[i] = score
+        if cjk:  # characters: the whole name, or the query inside a longer one ("大教堂")
+            part = 0.95 * process.cdist([text], self._folded, scorer=fuzz.partial_ratio)[0] if len(text) >= 2 else 0
+            scores = np.maximum(process.cdist([text], self._folded, scorer=fuzz.ratio)[0], part)
+        else:  # words: the whole name (an inflected "Kauppatorille"), or all of the query's words in it
+            part = PART_OF_NAME * process.cdist([text], self._folded, scorer=fuzz.token_set_ratio)[0]
+            scores = np.maximum(process.cdist([text], self._folded, scorer=fuzz.ratio)[0], part)
+        best: dict[int, float] = {}
+        for k in np.flatnonzero(scores >= MIN_SCORE):
+            i = int(self._owner[k])
+            best[i] = max(best.get(i, 0.0), float(scores[k]))
 
         # The better name first; between names about as good, the nearer place (a 1 km walk costs 3 points).
         def rank(i: int) -> float:

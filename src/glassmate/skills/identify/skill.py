@@ -9,6 +9,7 @@ from contextlib import aclosing
 from glassmate.agent.prompt import SceneContext, answer
 from glassmate.money import currency_name
 from glassmate.products.catalog import Catalog, PricedOffer
+from glassmate.products.gtin import display
 from glassmate.products.identify import Identification, Identifier
 from glassmate.skills.base import Card, Output, Skill, SkillPolicy
 from glassmate.skills.read_text.skill import frame_in_view, scene_in_view
@@ -78,7 +79,7 @@ def summary(found: Identification, catalog: Catalog, language: str = "en") -> tu
         return product.name_zh if language == "zh" and product.name_zh else product.name_en
 
     if best is None and found.unknown_codes:
-        code = found.unknown_codes[0].lstrip("0").rjust(13, "0")  # as printed: EAN-13 (UPC-A with a leading 0)
+        code = display(found.unknown_codes[0])  # as printed: 13 digits, or 8 for an EAN-8
         return texts["not_in_catalog"].format(code=code), Card("?", [code], icon="product")
     if best is None:
         return texts["unknown"], None

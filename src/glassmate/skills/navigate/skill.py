@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 
+import numpy as np
+
 from glassmate.errors import GlassmateError, ToolError
 from glassmate.navigation.maneuvers import Step
 from glassmate.navigation.mapdata import bearing_deg, haversine_m
@@ -172,8 +174,8 @@ class NavigateSkill(Skill):
         remaining = self.route.distance_m
         if lat is not None and lon is not None:
             # The rest of the route from the route point nearest to the wearer.
-            nearest = min(range(len(self.route.points)),
-                          key=lambda i: haversine_m(lat, lon, *self.route.points[i]))  # type: ignore[union-attr]  # fmt: skip
+            points = np.array(self.route.points)
+            nearest = int(np.argmin(haversine_m(lat, lon, points[:, 0], points[:, 1])))
             remaining = self.route.distance_m - self.route.cumulative_m[nearest]
         speed = self.route.distance_m / self.route.duration_s if self.route.duration_s else 1.3
         return ctx.text(TEXTS, "far", distance=distance_text(ctx, remaining),
