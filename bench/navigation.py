@@ -6,6 +6,9 @@ glassmate runs it (bounded search), and the bare search with networkx's bidirect
 graph for comparison. Startup: loading the saved map, building the graph and the place index (what `glassmate
 serve` does on first use). Memory: the process's peak RSS after each step.
 
+Guidance: GPS walks replayed along random routes with noisy fixes (σ = 5 and 8 m), and missed turns: the time per
+fix, false reroutes, arrivals, and how many fixes a wrong turn takes to notice.
+
 Prints a table and writes bench/out/navigation.json. Run: `.venv/bin/python bench/navigation.py` (about a
 minute; the map must be imported: `glassmate map import`).
 """
@@ -115,9 +118,83 @@ def walking_pairs(graph: WalkGraph, n: int, max_m: float, rng: random.Random) ->
     return pairs
 
 
+def guidance(graph: WalkGraph, pairs: list[tuple[int, int]]) -> dict[str, Any]:
+    """Replayed walks along routes between random pairs (routes the guidance was not tuned on): noisy fixes
+    (σ = 5 and 8 m per axis, one every 2 m) timed per fix, false reroutes and arrivals counted; a missed turn 80 m
+    down a real street: fixes from the junction to the reroute (a fix every 10 m) and from the moment the wearer is
+    truly more than 25 m off (a fix every 2 m), and the new route's time."""
+    from glassmate.navigation.guidance import OFF_ROUTE_M, Fix, Guide
+    from glassmate.testing.gps import noisy, walk, wrong_turn
+
+    rng = np.random.default_rng(7)
+    d = graph.data
+    per_fix: list[float] = []
+    out: dict[str, Any] = {"routes": 0}
+    after_junction: list[int] = []  # fixes every 10 m, counted from the missed junction
+    after_off: list[int] = []  # fixes every 2 m, counted from the first one truly > 25 m off
+    reroute_ms: list[float] = []
+    missed = 0
+    for sigma in (5.0, 8.0):
+        false_reroutes = arrived = 0
+        for a, b in pairs:
+            route = graph.describe(graph.shortest(a, b))
+            if route.distance_m < 100:
+                continue
+            out["routes"] += 1 if sigma == 5.0 else 0
+            guide = Guide(route)
+            states = []
+            for lat, lon in noisy([*walk(route.points, 2.0), *[route.points[-1]] * 3], sigma, rng):
+                t = time.perf_counter()
+                states.append(guide.update(Fix(lat, lon)).state)
+                per_fix.append((time.perf_counter() - t) * 1000)
+            false_reroutes += "off-route" in states
+            arrived += states[-1] == "arrived"
+            dense = np.array(walk(route.points, 1.0))
+
+            def off(p: tuple[float, float], dense: np.ndarray = dense) -> float:
+                return float(np.min(haversine_m(p[0], p[1], dense[:, 0], dense[:, 1])))
+
+            # The first turn at a junction whose other street leads away from the route (not at the very end,
+            # where the wearer has arrived before missing it).
+            for step in route.steps:
+                early = step.type == "turn" and route.cumulative_m[step.point] < route.distance_m - 50
+                wrong = wrong_turn(graph, list(route.nodes), step.point, 80.0) if early else []
+                if not wrong or max(off(p) for p in wrong) <= 40:
+                    continue
+                for spacing, counted in ((10.0, after_junction), (2.0, after_off)):
+                    before = walk(route.points[: step.point + 1], spacing)
+                    truth = before + walk(wrong, spacing)[1:]
+                    guide = Guide(route)
+                    fixes = noisy(truth, sigma, rng)
+                    at = next((i for i, p in enumerate(fixes) if guide.update(Fix(*p)).state == "off-route"), None)
+                    if at is None:
+                        missed += 1
+                        continue
+                    start = len(before) - 1 if spacing == 10.0 else next(
+                        i for i, p in enumerate(truth) if off(p) > OFF_ROUTE_M)  # fmt: skip
+                    counted.append(at - start)
+                    t = time.perf_counter()
+                    graph.route_nodes(fixes[at], (float(d.lat[b]), float(d.lon[b])))
+                    reroute_ms.append((time.perf_counter() - t) * 1000)
+                break
+        out[f"sigma_{sigma:g}m"] = {"false_reroutes": false_reroutes, "arrived": arrived}
+    out["fixes"] = len(per_fix)
+    out["fix_ms"] = {"p50": pct(per_fix, 0.5), "p99": pct(per_fix, 0.99), "max": round(max(per_fix), 2)}
+
+    def spread(values: list[int]) -> dict[str, float]:
+        return {"p50": pct(values, 0.5), "p90": pct(values, 0.9), "max": max(values)} if values else {}
+
+    out["wrong_turns"] = {"trials": len(after_junction) + len(after_off) + missed, "missed": missed,
+                          "fixes_from_junction_every_10m": spread(after_junction),
+                          "fixes_from_25m_off_every_2m": spread(after_off),
+                          "reroute_ms": {"p50": pct(reroute_ms, 0.5), "p99": pct(reroute_ms, 0.99)}}  # fmt: skip
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--routes", type=int, default=200)
+    parser.add_argument("--walks", type=int, default=60, help="replayed GPS walks for the guidance")
     parser.add_argument("--grid", type=int, default=500, help="side of the generated grid city (500: 250,000 nodes)")
     parser.add_argument("--output", type=Path, default=OUT / "navigation.json")
     args = parser.parse_args()
@@ -131,6 +208,7 @@ def main() -> None:
     report["helsinki"] = {"nodes": data.nodes, "edges": data.edges, "places": len(data.places),
                           "startup_ms": round((time.perf_counter() - start) * 1000, 1), "rss_mb": rss_mb()}  # fmt: skip
     report["helsinki"].update(routes(graph, walking_pairs(graph, args.routes, 2500, rng), with_networkx=True))
+    report["guidance"] = guidance(graph, walking_pairs(graph, args.walks, 1500, rng))
     with tempfile.TemporaryDirectory() as tmp:
         grid = grid_city(args.grid)
         grid.save(Path(tmp) / "grid.npz")
@@ -152,6 +230,13 @@ def main() -> None:
         for key in ("networkx_bidijkstra_ms", "networkx_astar_ms"):
             line += f"; {key.removesuffix('_ms')} p50 {r[key]['p50']} / p99 {r[key]['p99']} ms"
         print(line)
+    g = report["guidance"]
+    print(
+        f"  guidance  {g['routes']} walks, {g['fixes']:,} fixes: fix → decision p50 {g['fix_ms']['p50']} / p99 "
+        f"{g['fix_ms']['p99']} ms; false reroutes σ5 {g['sigma_5m']['false_reroutes']}, σ8 "
+        f"{g['sigma_8m']['false_reroutes']}; arrived {g['sigma_5m']['arrived']} + {g['sigma_8m']['arrived']}; "
+        f"wrong turns {json.dumps(g['wrong_turns'])}"
+    )
     print(f"\nwrote {args.output}")
 
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -118,6 +118,16 @@ class ProductSettings(_Frozen):
 class NavigationSettings(_Frozen):
     map: str = "default"  # the map in <home>/maps/<map>.npz (`glassmate map import FILE.osm.pbf --name NAME`)
     walking_speed_m_s: float = Field(default=1.3, gt=0.2, le=3.0)  # 4.7 km/h
+    # Where routes come from: the imported map ("local"), or a routing server for areas too large for one box
+    # (an OSRM server with a foot profile, or Valhalla) at router_url. Places are always searched on the map.
+    router: Literal["local", "osrm", "valhalla"] = "local"
+    router_url: str | None = None
+
+    @model_validator(mode="after")
+    def _router_has_url(self) -> NavigationSettings:
+        if self.router != "local" and not self.router_url:
+            raise ValueError(f"navigation.router = {self.router!r} needs navigation.router_url")
+        return self
 
 
 class PaymentSettings(_Frozen):

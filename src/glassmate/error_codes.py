@@ -93,6 +93,7 @@ GLASSMATE = {
     "position-invalid": "coordinates that are not a position on Earth",
     "off-map": "a position too far from any walkable way of the map",
     "route-unreachable": "no walking route joins the two points",
+    "router-unavailable": "the remote routing server (navigation.router) did not answer, or answered nonsense",
     "place-query-empty": "an empty place search",
     "place-not-found": "no place of that name or category on the map",
     "no-position": "the glasses have not sent a GPS position yet",

@@ -298,6 +298,15 @@ class PaymentUpdatedEvent(BaseModel):
     payment: dict[str, Any]
 
 
+class NavigationUpdatedEvent(BaseModel):
+    """Walking guidance changed: its state (guiding, off-route, rerouted, arrived, stopped), the next maneuver and
+    its distance, what remains (docs/navigation.md)."""
+
+    type: Literal["navigation.updated"] = "navigation.updated"
+    event_id: str
+    navigation: dict[str, Any]
+
+
 def caption(
     text: str, *, final: bool, item_id: str | None, side: str = "me", language: str | None = None, kind: str = "source"
 ) -> dict[str, Any]:

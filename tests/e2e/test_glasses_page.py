@@ -44,13 +44,22 @@ def speech_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @asynccontextmanager
 async def glasses_page(
-    speech_wav: Path, home: Path, *, video: Path | None = None, funds: int = 0
+    speech_wav: Path,
+    home: Path,
+    *,
+    video: Path | None = None,
+    funds: int = 0,
+    geolocation: tuple[float, float] | None = None,
 ) -> AsyncIterator[tuple[Any, str, Any]]:
-    """The page in Chromium with a fake microphone (and, if given, a fake camera playing `video`), connected
-    to a server with the real models. Yields the page, the server's URL and the app."""
+    """The page in Chromium with a fake microphone (and, if given, a fake camera playing `video`, a GPS position
+    that the test moves with `page.context.set_geolocation` and the prepared Helsinki map), connected to a server
+    with the real models. Yields the page, the server's URL and the app."""
     from playwright.async_api import async_playwright
 
     settings = Settings(home=home)
+    if geolocation is not None:
+        settings.maps_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copy(Settings().maps_dir / "default.npz", settings.maps_dir / "default.npz")
     # Models come from the prepared default home; devices live in this test's own database.
     models = Models(settings=Settings())
     app = create_app(settings, models=models, preload=True)
@@ -74,7 +83,13 @@ async def glasses_page(
                     "--no-first-run",
                 ],
             )
-            context = await browser.new_context(viewport={"width": 1000, "height": 900})
+            located: dict[str, Any] = {}
+            if geolocation is not None:
+                located = {
+                    "permissions": ["geolocation"],
+                    "geolocation": {"latitude": geolocation[0], "longitude": geolocation[1], "accuracy": 5},
+                }
+            context = await browser.new_context(viewport={"width": 1000, "height": 900}, **located)
             page = await context.new_page()
             page.on("console", lambda msg: print("console:", msg.text))
             await page.goto(f"{base}/#token={token}&autostart=1")
@@ -82,7 +97,8 @@ async def glasses_page(
                 yield page, base, app
             finally:
                 ARTIFACTS.mkdir(exist_ok=True)
-                await page.screenshot(path=str(ARTIFACTS / f"glasses-page{'-pay' if video else ''}.png"))
+                suffix = "-pay" if video else "-navigation" if geolocation else ""
+                await page.screenshot(path=str(ARTIFACTS / f"glasses-page{suffix}.png"))
                 await browser.close()
 
 
@@ -164,3 +180,35 @@ async def test_look_to_pay_from_the_page(speech_wav: Path, tmp_path: Path) -> No
         state = await p.evaluate("window.glassmate")
         assert [pay["state"] for pay in state["payments"]] == ["created", "settled"]
         assert app.state.services.payments.balances("device:e2e-browser") == {"EUR": 2_000 - 450}
+
+
+async def test_walking_guidance_on_the_page(speech_wav: Path, tmp_path: Path) -> None:
+    """ "Take me to the cathedral" with the browser's GPS at the railway station: the HUD shows the arrow, the
+    distance and the map's attribution; the test walks the route by moving the browser's position (fixes every
+    8 m, as a phone's geolocation reports them) and the page shows the arrival."""
+    from glassmate.testing.gps import walk
+
+    station, cathedral = (60.17115, 24.94178), (60.17031, 24.95223)
+    async with glasses_page(speech_wav, tmp_path / "home", geolocation=station) as (p, _base, app):
+        await p.wait_for_function("window.glassmate.connected", timeout=30_000)
+        await p.select_option("#mode", "ptt")  # the looping fake microphone stays out of it
+        await p.wait_for_function("window.glassmate.fixesSent > 0", timeout=30_000)
+        await p.fill("#question", "Take me to Helsingin tuomiokirkko")
+        await p.click("#ask-btn")
+        await p.wait_for_function("window.glassmate.navigation.length > 0", timeout=30_000)
+        assert await p.locator("#navigation").is_visible()
+        assert (await p.locator("#nav-distance").inner_text()).endswith(" m")
+        assert "OpenStreetMap" in await p.locator("#attribution").inner_text()
+        route = app.state.services.navigation.load().graph.route_nodes(station, cathedral)
+        for lat, lon in [*walk(route.points, 8.0), route.points[-1]]:
+            await p.context.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": 5})
+            await p.wait_for_timeout(60)
+        await p.wait_for_function("window.glassmate.navigation.some(n => n.state === 'arrived')", timeout=30_000)
+        state = await p.evaluate("window.glassmate")
+        assert state["fixesSent"] > len(route.points) // 2
+        modifiers = {n["maneuver"]["modifier"] for n in state["navigation"] if n["maneuver"]}
+        assert modifiers & {"left", "right", "slight left", "slight right"}
+        assert "off-route" not in [n["state"] for n in state["navigation"]]
+        assert await p.locator("#nav-street").inner_text() == "arrived"
+        await p.wait_for_function("window.glassmate.answers.some(a => a.includes('arrived at Helsinki Cathedral'))",
+                                  timeout=30_000)  # fmt: skip

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from glassmate.api.common import ApiError, api_key
 from glassmate.errors import GlassmateError
 from glassmate.navigation import osrm
+from glassmate.navigation.mapdata import ATTRIBUTION
 from glassmate.navigation.service import Navigation
 from glassmate.store.devices import DeviceRecord
 
@@ -56,13 +57,12 @@ async def route(
             raise ApiError(400, "coordinates must be two points: {lon},{lat};{lon},{lat}", code="coordinates-invalid")
         lon1, lat1, lon2, lat2 = (float(g) for g in match.groups())
         start, end = (lat1, lon1), (lat2, lon2)
-        loaded = await nav.aload()
-        found = await loaded.graph.route(start, end)
+        found = await (await nav.router()).route(start, end)
     except GlassmateError as exc:
         if exc.code in ("map-missing", "map-invalid"):
             raise
         return _osrm_error(exc)
-    body = osrm.response(found, start, end, geometries=geometries, steps=steps, attribution=loaded.data.attribution)
+    body = osrm.response(found, start, end, geometries=geometries, steps=steps, attribution=ATTRIBUTION)
     if overview == "false":
         body["routes"][0].pop("geometry")
     return body

@@ -31,6 +31,7 @@ class Route:
     duration_s: float
     steps: list[Step]
     cumulative_m: list[float]  # the distance from the start at each point
+    nodes: tuple[int, ...] = ()  # the map's nodes along the way (a remote router's route has none)
 
     def as_dict(self) -> dict[str, Any]:
         return {"distance_m": round(self.distance_m, 1), "duration_s": round(self.duration_s),
@@ -113,8 +114,8 @@ class WalkGraph:
         names = [d.streets[d.street[e]] if d.street[e] >= 0 else "" for e in edges]
         kinds = [int(d.kind[e]) for e in edges]
         distance = cumulative[-1]
-        return Route(points, distance, distance / self.speed_m_s, maneuvers(points, lengths, names, kinds,
-                                                                            self.speed_m_s), cumulative)  # fmt: skip
+        steps = maneuvers(points, lengths, names, kinds, self.speed_m_s)
+        return Route(points, distance, distance / self.speed_m_s, steps, cumulative, tuple(nodes))
 
     def edge(self, u: int, v: int) -> int:
         """The index of the shortest edge u → v."""

@@ -12,7 +12,7 @@ from glassmate.config import Settings
 from glassmate.errors import NotFoundError
 from glassmate.navigation.mapdata import MapData
 from glassmate.navigation.places import PlaceIndex
-from glassmate.navigation.router import WalkGraph
+from glassmate.navigation.router import Router, WalkGraph
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class Navigation:
         self.path: Path = settings.maps_dir / f"{settings.navigation.map}.npz"
         self._map: LoadedMap | None = None
         self._lock = threading.Lock()
+        self._remote: Router | None = None
 
     def load(self) -> LoadedMap:
         with self._lock:
@@ -47,3 +48,16 @@ class Navigation:
         if self._map is not None:
             return self._map
         return await asyncio.to_thread(self.load)
+
+    async def router(self) -> Router:
+        """What routes are asked of: the map's walking graph, or the configured routing server."""
+        nav = self.settings.navigation
+        if nav.router == "local":
+            return (await self.aload()).graph
+        if self._remote is None:
+            from glassmate.navigation.remote import OsrmRouter, ValhallaRouter
+
+            assert nav.router_url is not None
+            kind = OsrmRouter if nav.router == "osrm" else ValhallaRouter
+            self._remote = kind(nav.router_url, speed_m_s=nav.walking_speed_m_s)
+        return self._remote

@@ -24,8 +24,9 @@ class SessionPort:
     def config(self) -> SessionConfig:
         return self._session.config
 
-    async def say(self, text: str, *, skill: str, language: str | None = None) -> None:
-        await self._session.say(text, skill=skill, language=language)
+    async def say(self, text: str, *, skill: str, language: str | None = None, interrupt: bool = True,
+                  card: bool = True) -> None:  # fmt: skip
+        await self._session.say(text, skill=skill, language=language, interrupt=interrupt, card=card)
 
     async def show(self, card: Card) -> None:
         await self._session.send(server_event(HudCardEvent, card=card.as_dict(default_id=new_id("card"))))

@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import aclosing
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -340,8 +341,11 @@ class RealtimeSession:
             self.device.battery_level, self.device.charging = ev.battery.level, ev.battery.charging
         if ev.gps is not None:
             self.device.lat, self.device.lon = ev.gps.lat, ev.gps.lon
+            self.device.accuracy_m = ev.gps.accuracy_m
         if ev.heading_deg is not None:
             self.device.heading_deg = ev.heading_deg
+        if ev.gps is not None or ev.heading_deg is not None:
+            self.skills.on_device(self.device)
         if ev.network is not None:
             self.device.network = ev.network
 
@@ -438,10 +442,12 @@ class RealtimeSession:
                 async for _ in outputs:
                     pass
             return
-        if self.response is not None and not self.response[1].done():
-            # A new turn supersedes the answer in progress; one that must not be interrupted is awaited.
+        running = self.response[1] if self.response is not None else None
+        if running is not None and not running.done() and running is not asyncio.current_task():
+            # A new turn supersedes the answer in progress; one that must not be interrupted is awaited. (A task
+            # that says several things in turn, like the navigation's speaker, follows its own answer.)
             self.cancel_response("turn_detected")
-            await asyncio.gather(self.response[1], return_exceptions=True)
+            await asyncio.gather(running, return_exceptions=True)
         run = ResponseRun(
             route=chosen,
             ctx=ctx,
@@ -460,11 +466,17 @@ class RealtimeSession:
         if result.text and self.skills.policy(result.route).remembered:
             self._remember(Exchange(turn.text, result.text))
 
-    async def say(self, text: str, *, skill: str, language: str | None = None) -> None:
+    async def say(self, text: str, *, skill: str, language: str | None = None, interrupt: bool = True,
+                  card: bool = True) -> None:  # fmt: skip
         """Say `text` as a response of its own (a step the wearer did not ask for by voice: a payment card
-        found in view, an expiry, a translation to speak back)."""
+        found in view, an expiry, a translation to speak back, a navigation announcement). `interrupt=False`
+        waits for the answer in progress to end instead of cutting it short."""
         if text:
-            route = say_route(text, skill=skill, policy=self.skills.policy(skill))
+            running = self.response[1] if self.response is not None else None
+            if not interrupt and running is not None and not running.done() and running is not asyncio.current_task():
+                await asyncio.gather(running, return_exceptions=True)
+            policy = self.skills.policy(skill)
+            route = say_route(text, skill=skill, policy=policy if card else replace(policy, summary_card=False))
             await self._respond(f"({skill})", route=route, speech_language=language)
 
     def _remember(self, exchange: Exchange) -> None:

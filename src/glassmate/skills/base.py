@@ -52,6 +52,7 @@ class DeviceInfo:
     lat: float | None = None
     lon: float | None = None
     heading_deg: float | None = None
+    accuracy_m: float | None = None  # of the last GPS fix, as the device reports it
     network: str | None = None
 
 
@@ -127,8 +128,11 @@ class Port(Protocol):
     @property
     def config(self) -> SessionConfig: ...
 
-    async def say(self, text: str, *, skill: str, language: str | None = None) -> None:
-        """Speak `text` as a response of its own (a step the wearer did not ask for by voice)."""
+    async def say(self, text: str, *, skill: str, language: str | None = None, interrupt: bool = True,
+                  card: bool = True) -> None:  # fmt: skip
+        """Speak `text` as a response of its own (a step the wearer did not ask for by voice). `interrupt=False`:
+        after the answer in progress rather than instead of it; `card=False`: no summary card (the caller shows
+        its own)."""
 
     async def show(self, card: Card) -> None:
         """Put a card on the HUD now."""
@@ -209,6 +213,9 @@ class Skill:
 
     def on_frame(self, frame: Frame) -> None:
         """A camera frame arrived (called for every frame: keep it cheap, spawn real work)."""
+
+    def on_device(self, device: DeviceInfo) -> None:
+        """The device sent its state with a GPS fix or a heading (called for every one: keep it cheap)."""
 
     def on_options(self, config: SessionConfig) -> None:
         """The session's configuration changed (session.update, or a skill's update_options)."""

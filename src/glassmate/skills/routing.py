@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from glassmate.errors import ConfigError
 from glassmate.providers.llm.base import ToolSpec
-from glassmate.skills.base import LANGUAGES, Activity, Frame, Output, Skill, SkillEnv, SkillPolicy, Turn
+from glassmate.skills.base import LANGUAGES, Activity, DeviceInfo, Frame, Output, Skill, SkillEnv, SkillPolicy, Turn
 from glassmate.skills.intents import IntentMatcher
 from glassmate.skills.tools import Tool, ToolContext, tools_of
 
@@ -110,6 +110,10 @@ class Skills:
     def on_frame(self, frame: Frame) -> None:
         for skill in self.skills.values():
             skill.on_frame(frame)
+
+    def on_device(self, device: DeviceInfo) -> None:
+        for skill in self.skills.values():
+            skill.on_device(device)
 
     def handles(self, event: Any) -> Skill | None:
         """The skill that handles this extension event, if any."""

@@ -14,7 +14,7 @@ from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal, get_type_hints
+from typing import TYPE_CHECKING, Any, Literal, Protocol, get_type_hints
 
 import docstring_parser
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
@@ -101,8 +101,33 @@ class ToolContext:
 
     def text(self, table: Mapping[str, Mapping[str, str]], key: str, **values: Any) -> str:
         """`table[language][key]` filled with `values`, in the language of the reply (English if missing)."""
-        texts = table.get(self.language) or table["en"]
-        return (texts.get(key) or table["en"][key]).format(**values)
+        return phrase(table, self.language, key, **values)
+
+
+def phrase(table: Mapping[str, Mapping[str, str]], language: str, key: str, **values: Any) -> str:
+    """`table[language][key]` filled with `values` (English where the language or the key is missing)."""
+    texts = table.get(language) or table["en"]
+    return (texts.get(key) or table["en"][key]).format(**values)
+
+
+@dataclass(frozen=True)
+class Phrases:
+    """Texts in one language, for what speaks outside a tool call (an activity's announcements): the same
+    `language` and `text` as a ToolContext."""
+
+    language: str
+
+    def text(self, table: Mapping[str, Mapping[str, str]], key: str, **values: Any) -> str:
+        return phrase(table, self.language, key, **values)
+
+
+class Speaks(Protocol):
+    """A ToolContext or Phrases: what texts in the wearer's language need."""
+
+    @property
+    def language(self) -> str: ...
+
+    def text(self, table: Mapping[str, Mapping[str, str]], key: str, **values: Any) -> str: ...
 
 
 class _Args(BaseModel):

@@ -11,13 +11,13 @@ const $ = (id) => document.getElementById(id);
 // State the end-to-end tests read.
 const state = (window.glassmate = {
   connected: false, translating: false, audioBytes: 0, transcripts: [], answers: [], cards: [], routes: [],
-  errors: [], transcript: [], payments: [],
+  errors: [], transcript: [], payments: [], navigation: [], fixesSent: 0,
 });
 
 let ws = null, micCtx = null, playCtx = null, micNode = null, micStream = null, camStream = null;
 let pending = [], pendingLen = 0, playHead = 0, playing = [], frameTimer = null;
 let talking = false, speechStoppedAt = 0, firstAudioSeen = true, answerText = "";
-let openPayment = null, holdTimer = null;
+let openPayment = null, holdTimer = null, lastFix = null;
 const HOLD_MS = 500;       // the confirm gesture: a deliberate hold, not a tap
 
 function token() {
@@ -64,7 +64,7 @@ function connect() {
   if (!t) { log("Paste a device token (glassmate devices add NAME) and press Start."); return; }
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   ws = new WebSocket(`${scheme}://${location.host}/v1/realtime?token=${encodeURIComponent(t)}`);
-  ws.onopen = () => { send({ type: "session.update", session: sessionConfig() }); };
+  ws.onopen = () => { send({ type: "session.update", session: sessionConfig() }); if (lastFix) send(lastFix); };
   ws.onmessage = (m) => handle(JSON.parse(m.data));
   ws.onclose = (e) => {
     state.connected = false;
@@ -140,6 +140,7 @@ function handle(ev) {
     }
     case "hud.card": showCard(ev.card); break;
     case "payment.updated": showPayment(ev.payment); break;
+    case "navigation.updated": showNavigation(ev.navigation); break;
     case "error":
       state.errors.push(ev.error.code);
       log(`error ${ev.error.code}: ${ev.error.message}`);
@@ -174,6 +175,58 @@ function showPayment(payment) {
   $("payment").hidden = !openPayment;
   if (openPayment) $("payment-what").textContent = `${payment.merchant.name}: ${payment.amount} ${payment.currency}`;
   else log(`payment ${payment.state}: ${payment.amount} ${payment.currency} to ${payment.merchant.name}`, "pay");
+}
+
+// Walking guidance: the next maneuver's arrow and distance, the street, what remains (hidden when it ends).
+const TURN_DEG = { "straight": 0, "slight right": 45, "right": 90, "sharp right": 135, "uturn": 180,
+                   "sharp left": -135, "left": -90, "slight left": -45 };
+function showNavigation(nav) {
+  state.navigation.push(nav);
+  const el = $("navigation");
+  const active = nav.state !== "stopped" && nav.state !== "arrived";
+  el.hidden = !active && nav.state !== "arrived";
+  el.dataset.state = nav.state;
+  el.className = nav.state === "off-route" ? "off-route" : "";
+  const m = nav.maneuver;
+  const arrow = $("nav-arrow");
+  if (nav.state === "arrived") {
+    arrow.textContent = "⚑"; arrow.style.transform = "";
+    $("nav-distance").textContent = nav.destination.name;
+    $("nav-street").textContent = "arrived"; $("nav-remaining").textContent = "";
+    setTimeout(() => { if ($("navigation").dataset.state === "arrived") $("navigation").hidden = true; }, 8000);
+  } else if (m) {
+    const modifier = m.type === "arrive" || m.type === "continue" ? "straight" : m.modifier;
+    arrow.textContent = "↑";
+    arrow.style.transform = `rotate(${TURN_DEG[modifier] || 0}deg)`;
+    arrow.dataset.modifier = modifier;
+    $("nav-distance").textContent = `${m.distance_m} m`;
+    $("nav-street").textContent = nav.state === "off-route" ? "off the route…" : (m.name || nav.destination.name);
+    $("nav-remaining").textContent = `${(nav.remaining_m / 1000).toFixed(1)} km · ${Math.max(1, Math.round(nav.remaining_s / 60))} min`;
+  }
+  if (nav.state !== "guiding") log(`navigation ${nav.state}: ${nav.destination.name}`, "navigate");
+  $("attribution").textContent = nav.attribution;
+}
+
+// -- GPS ------------------------------------------------------------------------------------------------------
+
+// The phone's or laptop's position stands in for the glasses' GPS (and its direction of travel for the heading).
+function startGps() {
+  if (!navigator.geolocation) return;
+  navigator.geolocation.watchPosition((pos) => {
+    const c = pos.coords;
+    const ev = { type: "device.state", gps: { lat: c.latitude, lon: c.longitude, accuracy_m: c.accuracy } };
+    if (c.heading !== null && !Number.isNaN(c.heading)) ev.heading_deg = c.heading % 360;
+    lastFix = ev;
+    send(ev);
+    state.fixesSent += 1;
+    $("gps").textContent = `GPS ±${Math.round(c.accuracy)} m`;
+    $("gps").classList.add("live");
+  }, (err) => {
+    // Said once, not at every failed fix (a browser without a position keeps failing).
+    if ($("gps").textContent !== "no GPS") log(`GPS unavailable: ${err.message || err.code}`);
+    $("gps").textContent = "no GPS"; $("gps").classList.remove("live");
+  },
+  { enableHighAccuracy: true, maximumAge: 1000 });
 }
 
 // -- audio out ------------------------------------------------------------------------------------------------
@@ -255,6 +308,7 @@ $("start").onclick = async () => {
   connect();
   try { await startMic(); } catch (e) { log(`microphone unavailable: ${e.message}`); }
   try { await startCamera(); } catch (e) { log(`camera unavailable: ${e.message}`); }
+  startGps();
 };
 $("ptt").onpointerdown = () => { talking = true; flushPlayback(); send({ type: "input_audio_buffer.clear" }); };
 $("ptt").onpointerup = () => {

@@ -8,56 +8,19 @@ from collections.abc import AsyncGenerator
 import numpy as np
 
 from glassmate.errors import GlassmateError, ToolError
-from glassmate.navigation.maneuvers import Step
+from glassmate.navigation.guidance import Fix
 from glassmate.navigation.mapdata import bearing_deg, haversine_m
 from glassmate.navigation.places import Found, ambiguous, category_of
 from glassmate.navigation.router import Route
-from glassmate.navigation.service import LoadedMap
-from glassmate.skills.base import Card, Output, Skill, SkillEnv, SkillPolicy
+from glassmate.navigation.service import LoadedMap, Navigation
+from glassmate.skills.base import Card, DeviceInfo, Output, Skill, SkillEnv, SkillPolicy
+from glassmate.skills.navigate.guidance import Guidance
+from glassmate.skills.navigate.speech import direction, distance_text, instruction, minutes_text, place_name
 from glassmate.skills.navigate.texts import CATEGORIES, TEXTS
 from glassmate.skills.tools import ToolContext, tool
 
-COMPASS = ("n", "ne", "e", "se", "s", "sw", "w", "nw")
 LANDMARKS = frozenset({"station", "square", "church", "museum", "park", "monument", "attraction", "market", "mall",
                        "theatre", "library", "hotel", "metro", "tram_stop"})  # fmt: skip
-
-
-def distance_text(ctx: ToolContext, metres: float) -> str:
-    """Spoken distances: to 10 m under a kilometre, to 0.1 km above."""
-    if metres < 1000:
-        return ctx.text(TEXTS, "metres", n=max(10, round(metres / 10) * 10))
-    return ctx.text(TEXTS, "km", n=f"{metres / 1000:.1f}".rstrip("0").rstrip("."))
-
-
-def minutes_text(ctx: ToolContext, seconds: float) -> str:
-    n = max(1, round(seconds / 60))
-    return ctx.text(TEXTS, "minute") if n == 1 else ctx.text(TEXTS, "minutes", n=n)
-
-
-def direction(ctx: ToolContext, bearing: float) -> str:
-    return ctx.text(TEXTS, COMPASS[round(bearing / 45) % 8])
-
-
-def instruction(ctx: ToolContext, step: Step, metres: float, place: str) -> str:
-    """One maneuver as said: "In 60 metres turn left onto Mikonkatu."."""
-    distance = distance_text(ctx, metres)
-    if step.type == "depart":
-        along = ctx.text(TEXTS, "along", name=step.name) if step.name else ""
-        return ctx.text(TEXTS, "depart", direction=direction(ctx, step.bearing_after), along=along)
-    if step.type == "arrive":
-        return ctx.text(TEXTS, "arrive", distance=distance, place=place)
-    onto = ctx.text(TEXTS, "onto", name=step.name) if step.name else ""
-    if step.type == "continue" and step.name:
-        return ctx.text(TEXTS, "continue", distance=distance, name=step.name)
-    if step.type == "cross":
-        return ctx.text(TEXTS, "cross", distance=distance, onto=onto)
-    return ctx.text(TEXTS, "turn", distance=distance, modifier=ctx.text(TEXTS, step.modifier), onto=onto)
-
-
-def place_name(found: Found, language: str) -> str:
-    names = found.place.names
-    keys = {"zh": ("name:zh", "name:zh-Hans"), "en": ("name:en",), "de": ("name:de", "name:en")}.get(language, ())
-    return next((names[k] for k in keys if names.get(k)), found.place.name)
 
 
 class NavigateSkill(Skill):
@@ -70,13 +33,20 @@ class NavigateSkill(Skill):
         super().__init__(env=env)
         self.route: Route | None = None
         self.destination: Found | None = None
+        self.guidance: Guidance | None = None  # running while the wearer is guided (a realtime session only)
 
-    async def _map(self) -> LoadedMap:
-        navigation = getattr(self.env.services, "navigation", None)
+    def on_device(self, device: DeviceInfo) -> None:
+        if self.guidance is not None and device.lat is not None and device.lon is not None:
+            self.guidance.on_fix(Fix(device.lat, device.lon, device.heading_deg, device.accuracy_m))
+
+    def _navigation(self) -> Navigation:
+        navigation: Navigation | None = getattr(self.env.services, "navigation", None)
         if navigation is None:
             raise ToolError("Navigation is not available on this server.", code="map-missing")
-        loaded: LoadedMap = await navigation.aload()
-        return loaded
+        return navigation
+
+    async def _map(self) -> LoadedMap:
+        return await self._navigation().aload()
 
     def _position(self, ctx: ToolContext) -> tuple[float, float]:
         device = ctx.turn.device
@@ -103,13 +73,14 @@ class NavigateSkill(Skill):
         target = found[0]
         name = place_name(target, ctx.language)
         try:
-            route = await loaded.graph.route(here, (target.place.lat, target.place.lon))
+            route = await (await self._navigation().router()).route(here, (target.place.lat, target.place.lon))
         except GlassmateError as exc:
             raise ToolError(exc.message, code=exc.code) from exc
         if route.distance_m < 15:
             yield ctx.text(TEXTS, "here", place=name)
             return
         self.route, self.destination = route, target
+        await self._guide(route, target, name, here, ctx.language, loaded.data.attribution)
         first = instruction(ctx, route.steps[0], 0, name)
         if len(route.steps) > 2:  # the maneuver after the start, with its distance
             first += " " + instruction(ctx, route.steps[1], route.steps[0].distance_m, name)
@@ -117,6 +88,19 @@ class NavigateSkill(Skill):
                    icon="navigation")  # fmt: skip
         yield ctx.text(TEXTS, "route", place=name, distance=distance_text(ctx, route.distance_m),
                         minutes=minutes_text(ctx, route.duration_s), first=first)  # fmt: skip
+
+    async def _guide(self, route: Route, target: Found, name: str, here: tuple[float, float], language: str,
+                     attribution: str) -> None:  # fmt: skip
+        """Start the guidance activity (replacing one that runs); only a realtime session has fixes to guide by."""
+        if self.guidance is not None:
+            await self.guidance.stop()
+            self.guidance = None
+        if self.port is None:
+            return
+        self.guidance = Guidance(port=self.port, router=await self._navigation().router(), route=route, place=name,
+                                 target=(target.place.lat, target.place.lon), language=language,
+                                 attribution=attribution, start=here)  # fmt: skip
+        self.guidance.start()
 
     def _search(self, ctx: ToolContext, loaded: LoadedMap, query: str, here: tuple[float, float]) -> list[Found]:
         try:
@@ -170,6 +154,11 @@ class NavigateSkill(Skill):
         """Say how far it still is to where the wearer is being guided, and how long it takes."""
         if self.route is None or self.destination is None:
             return ctx.text(TEXTS, "no_route")
+        if self.guidance is not None and self.guidance.last is not None and self.guidance.state != "stopped":
+            last = self.guidance.last
+            return ctx.text(TEXTS, "far", distance=distance_text(ctx, last.remaining_m),
+                            place=place_name(self.destination, ctx.language),
+                            minutes=minutes_text(ctx, last.remaining_s))  # fmt: skip
         lat, lon = ctx.turn.device.lat, ctx.turn.device.lon
         remaining = self.route.distance_m
         if lat is not None and lon is not None:
@@ -187,5 +176,8 @@ class NavigateSkill(Skill):
         """End the walking guidance."""
         if self.route is None:
             return ctx.text(TEXTS, "no_route")
+        if self.guidance is not None:
+            await self.guidance.stop()
+            self.guidance = None
         self.route = self.destination = None
         return ctx.text(TEXTS, "stopped")
