@@ -217,6 +217,11 @@ async def test_routes_in_osrm_format_and_places_over_rest(make_server: Any, hels
         assert found["places"][0]["category"] == "pharmacy" and found["places"][0]["distance_m"] < 500
         empty = await http.get("/v1/places", params={"q": " "})
         assert empty.status_code == 400 and empty.json()["error"]["code"] == "place-query-empty"
+        info = (await http.get("/v1/navigation")).json()
+        assert info["map"]["nodes"] == helsinki.nodes and info["router"] == "local"
+        assert "ODbL" in info["attribution"] and "ODbL" in found["attribution"]
+        west, south, east, north = info["map"]["bounds"]
+        assert west < STATION[1] < east and south < STATION[0] < north
         anonymous = await httpx.AsyncClient(base_url=base).get(f"/route/v1/foot/{a};{b}")
         assert anonymous.status_code == 401
 
@@ -255,3 +260,60 @@ async def test_the_skill_in_three_languages(make_server: Any, helsinki: MapData)
         assert de.startswith("Du bist")
         stopped = await say(conn, "Stop navigation.")
         assert stopped == "Navigation stopped."
+
+
+@pytest.mark.parametrize(("said", "chosen"), [
+    ("the second one", 1), ("The first.", 0), ("第二个", 1), ("第一个吧", 0), ("die zweite bitte", 1),
+    ("den ersten", 0), ("the closer one", 0), ("die nähere", 0), ("近的那个", 0), ("Esplanadi", 1),
+    ("K-Market Kotikontu please", 0), ("what time is it", None), ("K-Market", None), ("", None),
+])  # fmt: skip
+def test_picking_one_of_two_places_by_voice(places: PlaceIndex, said: str, chosen: int | None) -> None:
+    from glassmate.skills.navigate.choice import pick
+
+    found = places.search("K-Market", near=STATION)
+    assert ambiguous(found)
+    options = found[:2]
+    assert [o.place.name for o in options] == ["K-Market Kotikontu", "K-Market Esplanadi"]
+    assert pick(said, options) == chosen
+
+
+def test_branches_of_one_chain_are_not_a_question(places: PlaceIndex) -> None:
+    found = places.search("Hesburger", near=STATION)
+    assert found[0].place.name == found[1].place.name == "Hesburger" and not ambiguous(found)
+    assert found[0].distance_m is not None and found[0].distance_m < 100  # the nearest branch
+
+
+async def test_an_ambiguous_place_is_picked_by_voice_in_a_session(make_server: Any, helsinki: MapData) -> None:
+    client, _ = _serve(make_server, helsinki)
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.session.update(session={"type": "realtime", "output_modalities": ["text"]})
+        await conn.send({"type": "device.state", "gps": {"lat": STATION[0], "lon": STATION[1]}})  # type: ignore[arg-type]
+        asked = await say(conn, "Take me to K-Market")
+        assert asked.startswith("Do you mean K-Market Kotikontu") and "K-Market Esplanadi" in asked, asked
+        chosen = await say(conn, "The second one.")
+        assert chosen.startswith("K-Market Esplanadi is") and "on foot" in chosen, chosen
+        # The choice lasts one turn: "the first" later is not a destination.
+        await say(conn, "Stop navigation.")
+        zh = await say(conn, "带我去K-Market")
+        assert zh.startswith("你是指"), zh
+        assert (await say(conn, "第一个")).startswith("K-Market Kotikontu距离"), zh
+
+
+def test_a_walkable_way_with_a_category_is_also_a_place(tmp_path: Path) -> None:
+    """A pedestrian square drawn as a closed walkable way (highway=pedestrian + place=square) is walked on and
+    found by name; a plain footpath with a name is a street, not a place of a category."""
+    corners = [(60.1700, 24.9500), (60.1700, 24.9510), (60.1705, 24.9510), (60.1705, 24.9500)]
+    nodes = "".join(f'<node id="{i + 1}" lat="{lat}" lon="{lon}" version="1"/>' for i, (lat, lon) in enumerate(corners))
+    square = ('<way id="1" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="1"/>'
+              '<tag k="highway" v="pedestrian"/><tag k="place" v="square"/><tag k="name" v="Testitori"/>'
+              '<tag k="name:sv" v="Testtorget"/></way>')  # fmt: skip
+    path_way = '<way id="2" version="1"><nd ref="2"/><nd ref="3"/><tag k="highway" v="footway"/>' \
+               '<tag k="name" v="Polku"/></way>'  # fmt: skip
+    osm = tmp_path / "square.osm"
+    osm.write_text(f'<?xml version="1.0"?><osm version="0.6">{nodes}{square}{path_way}</osm>')
+    data = import_pbf(osm)
+    kinds = {(p.name, p.category) for p in data.places}
+    assert ("Testitori", "square") in kinds and ("Polku", "street") in kinds
+    assert not any(p.name == "Polku" and p.category != "street" for p in data.places)
+    assert PlaceIndex(data).search("Testtorget")[0].place.name == "Testitori"

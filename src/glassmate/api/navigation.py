@@ -4,6 +4,9 @@
   `geometries=polyline|geojson`), so OSRM clients and map libraries work unchanged. Errors carry OSRM's `code`
   (InvalidUrl, InvalidQuery, NoSegment, NoRoute) and glassmate's own in `error`.
 - `GET /v1/places?q=NAME&near=LAT,LON`: places by name or category, best first.
+- `GET /v1/navigation`: the map (size, bounds), the router, the walking speed and the data's attribution.
+
+Every answer carries the map data's attribution (OpenStreetMap, ODbL).
 """
 
 from __future__ import annotations
@@ -82,3 +85,20 @@ async def places(
     position = tuple(float(x) for x in near.split(",")) if near else None
     found = loaded.places.search(q, position, limit=limit)  # type: ignore[arg-type]
     return {"places": [f.as_dict() for f in found], "attribution": loaded.data.attribution}
+
+
+@router.get("/v1/navigation")
+async def navigation_info(request: Request, _key: DeviceRecord = Depends(api_key)) -> dict[str, Any]:
+    """The map this server navigates on (its size and bounds), where routes come from, and the data's licence."""
+    nav = _navigation(request)
+    loaded = await nav.aload()
+    data = loaded.data
+    settings = nav.settings.navigation
+    return {
+        "map": {"name": settings.map, "source": data.source, "nodes": data.nodes, "edges": data.edges,
+                "places": len(data.places),
+                "bounds": [float(data.lon.min()), float(data.lat.min()), float(data.lon.max()), float(data.lat.max())]},
+        "router": settings.router,
+        "walking_speed_m_s": settings.walking_speed_m_s,
+        "attribution": data.attribution,
+    }  # fmt: skip

@@ -139,8 +139,9 @@ def import_pbf(path: Path, progress: Callable[[int], None] | None = None) -> Map
                         streets[tags["name"]].extend((lat, lon) for _, lat, lon in points)
                 lat = float(np.mean([p[1] for p in points]))
                 lon = float(np.mean([p[2] for p in points]))
-                if kind is None or tags.get("area") == "yes":
-                    _place(tags, lat, lon, places)
+                # A named way with a category is a place whether or not it is walked on (a pedestrian square, a
+                # park's path network drawn as one closed way, a platform).
+                _place(tags, lat, lon, places)
     except RuntimeError as exc:  # pyosmium's error for a corrupt or truncated file
         raise BadInputError(f"{path.name} is not a readable OpenStreetMap file: {exc}", code="map-invalid") from exc
     if progress:

@@ -175,4 +175,5 @@ def ambiguous(found: list[Found]) -> bool:
     a, b = found[0], found[1]
     if a.score - b.score > 4:
         return False
-    return a.place.name != b.place.name or haversine_m(a.place.lat, a.place.lon, b.place.lat, b.place.lon) > 300
+    # Two branches of one chain ("Hesburger", "Hesburger") are not a question: the nearer one is meant.
+    return fold(a.place.name) != fold(b.place.name)

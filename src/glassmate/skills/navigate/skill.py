@@ -14,6 +14,7 @@ from glassmate.navigation.places import Found, ambiguous, category_of
 from glassmate.navigation.router import Route
 from glassmate.navigation.service import LoadedMap, Navigation
 from glassmate.skills.base import Card, DeviceInfo, Output, Skill, SkillEnv, SkillPolicy
+from glassmate.skills.navigate.choice import PlaceChoice
 from glassmate.skills.navigate.guidance import Guidance
 from glassmate.skills.navigate.speech import direction, distance_text, instruction, minutes_text, place_name
 from glassmate.skills.navigate.texts import CATEGORIES, TEXTS
@@ -68,9 +69,17 @@ class NavigateSkill(Skill):
         if category_of(destination) is None and ambiguous(found):
             a, b = found[0], found[1]
             da, db = distance_text(ctx, a.distance_m or 0), distance_text(ctx, b.distance_m or 0)
+            if self.port is not None:  # the next turn may pick one: "the first", "die zweite", a name
+                self.port.focus(PlaceChoice(port=self.port, options=[a, b], policy=self.policy, go=self._go))
             yield ctx.text(TEXTS, "which", a=place_name(a, ctx.language), b=place_name(b, ctx.language), da=da, db=db)
             return
-        target = found[0]
+        async for out in self._go(ctx, found[0]):
+            yield out
+
+    async def _go(self, ctx: ToolContext, target: Found) -> AsyncGenerator[Output, None]:
+        """The route to a place chosen, its first maneuvers said, and the guidance started."""
+        here = self._position(ctx)
+        loaded = await self._map()
         name = place_name(target, ctx.language)
         try:
             route = await (await self._navigation().router()).route(here, (target.place.lat, target.place.lon))
@@ -87,7 +96,7 @@ class NavigateSkill(Skill):
         yield Card(name[:32], [distance_text(ctx, route.distance_m), minutes_text(ctx, route.duration_s)],
                    icon="navigation")  # fmt: skip
         yield ctx.text(TEXTS, "route", place=name, distance=distance_text(ctx, route.distance_m),
-                        minutes=minutes_text(ctx, route.duration_s), first=first)  # fmt: skip
+                       minutes=minutes_text(ctx, route.duration_s), first=first)  # fmt: skip
 
     async def _guide(self, route: Route, target: Found, name: str, here: tuple[float, float], language: str,
                      attribution: str) -> None:  # fmt: skip

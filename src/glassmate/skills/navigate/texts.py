@@ -6,7 +6,7 @@ TEXTS = {
     "en": {
         "no_fix": "I don't know where you are yet: the glasses haven't sent a GPS position.",
         "not_found": "I can't find {query} on the map.",
-        "which": "Do you mean {a}, {da} away, or {b}, {db} away? Say the name to go there.",
+        "which": "Do you mean {a}, {da} away, or {b}, {db} away? Say the first, the second, or the name.",
         "route": "{place} is {distance} away, about {minutes} on foot. {first}",
         "here": "You are already at {place}.",
         "nearest": "The nearest {category} is {place}, {distance} to the {direction}.",
@@ -54,7 +54,7 @@ TEXTS = {
     "zh": {
         "no_fix": "我还不知道你在哪里：眼镜还没有发送GPS位置。",
         "not_found": "地图上找不到{query}。",
-        "which": "你是指{a}（{da}）还是{b}（{db}）？说出名字我就带你去。",
+        "which": "你是指{a}（{da}）还是{b}（{db}）？说第一个、第二个或名字。",
         "route": "{place}距离{distance}，步行大约{minutes}。{first}",
         "here": "你已经在{place}了。",
         "nearest": "最近的{category}是{place}，在{direction}方向{distance}。",
@@ -102,7 +102,7 @@ TEXTS = {
     "de": {
         "no_fix": "Ich weiß noch nicht, wo du bist: Die Brille hat noch keine GPS-Position geschickt.",
         "not_found": "Ich finde {query} nicht auf der Karte.",
-        "which": "Meinst du {a}, {da} entfernt, oder {b}, {db} entfernt? Sag den Namen, dann gehen wir los.",
+        "which": "Meinst du {a}, {da} entfernt, oder {b}, {db} entfernt? Sag den ersten, den zweiten oder den Namen.",
         "route": "{place} ist {distance} entfernt, etwa {minutes} zu Fuß. {first}",
         "here": "Du bist schon bei {place}.",
         "nearest": "Am nächsten: {place} ({category}), {distance} Richtung {direction}.",
