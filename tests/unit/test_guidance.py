@@ -267,3 +267,30 @@ async def test_stop_navigation_by_voice_in_chinese_ends_the_guidance(make_server
         await conn.send({"type": "device.state", "gps": {"lat": 60.1712, "lon": 24.9430}})  # type: ignore[arg-type]
     states = [n["state"] for e in seen if (n := _nav(e))]
     assert states == ["guiding", "stopped"]
+
+
+async def test_fixes_off_the_map_are_said_once_and_guidance_goes_on(make_server: Any, graph: WalkGraph) -> None:
+    """Fixes far outside the map (a GPS glitch, a train ride): off-route, no new route can be found ("you have
+    left the map", said once, not at every fix); back on the route, guidance resumes."""
+    client, app = make_server()
+    graph.data.save(app.state.services.settings.maps_dir / "default.npz")
+    seen: list[Any] = []
+    start = (60.17115, 24.94178)
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.session.update(session={"type": "realtime", "output_modalities": ["text"]})
+        await conn.send({"type": "device.state", "gps": {"lat": start[0], "lon": start[1]}})  # type: ignore[arg-type]
+        await _ask(conn, "Take me to Helsingin tuomiokirkko", seen)
+        for _ in range(4):
+            await conn.send({"type": "device.state", "gps": {"lat": 48.8584, "lon": 2.2945}})  # type: ignore[arg-type]
+            await asyncio.sleep(FIX_EVERY_S)
+        await _events_until(conn, lambda e: e.type == "response.output_text.done" and "left the map" in e.text, seen)
+        await conn.send({"type": "device.state", "gps": {"lat": start[0], "lon": start[1]}})  # type: ignore[arg-type]
+        back = await _events_until(conn, lambda e: (_nav(e) or {}).get("state") == "guiding", seen)
+        assert back.navigation["maneuver"]["distance_m"] > 0
+        answer = await _ask(conn, "How far is it?", seen)
+        assert "to go to Helsinki Cathedral" in answer
+    spoken = [e.text for e in seen if e.type == "response.output_text.done"]
+    assert sum("left the map" in s for s in spoken) == 1, spoken
+    states = [n["state"] for e in seen if (n := _nav(e))]
+    assert states[:2] == ["guiding", "off-route"] and "rerouted" not in states

@@ -59,6 +59,7 @@ class Guidance(Activity):
         self._task: asyncio.Task[None] | None = None
         self._shown: tuple[Any, ...] | None = None  # what the HUD was last told, to send only changes
         self._failed_at = 0.0
+        self._lost = False  # "you have left the map" was said
         self._new_route = True
         self._unsaid: str | None = None
         self._speaker: asyncio.Task[None] | None = None
@@ -115,6 +116,7 @@ class Guidance(Activity):
             await self._reroute(fix)
             return
         self.state = decision.state
+        self._lost = False
         if decision.state == "arrived":
             if decision.announce:
                 await self._emit(force=True)
@@ -133,8 +135,11 @@ class Guidance(Activity):
         except GlassmateError as exc:
             self._failed_at = time.monotonic()
             log.info("no new route: %s", exc.code)
-            await self._announce(self.say.text(TEXTS, "lost", place=self.place), None)
+            if not self._lost:  # said once, until the wearer is back on a route
+                self._lost = True
+                await self._announce(self.say.text(TEXTS, "lost", place=self.place), None)
             return
+        self._lost = False
         self.guide = Guide(route, start_offset_m=float(haversine_m(*here, *route.points[0])))
         self.state, self._new_route = "rerouted", True
         self.last = self.guide.update(fix)
