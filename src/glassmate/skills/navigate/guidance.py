@@ -81,10 +81,12 @@ class Guidance(Activity):
 
     async def stop(self) -> None:
         """ "Stop navigation": the guidance ends, the HUD is told."""
-        if self._task is not None and self._task is not asyncio.current_task():
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        self._unsaid = None  # nothing more is announced after "navigation stopped"
+        for task in (self._task, self._speaker):
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         self.state = "stopped"
         self.port.release(self)
         await self._emit(force=True)

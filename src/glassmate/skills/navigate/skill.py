@@ -163,6 +163,8 @@ class NavigateSkill(Skill):
         """Say how far it still is to where the wearer is being guided, and how long it takes."""
         if self.route is None or self.destination is None:
             return ctx.text(TEXTS, "no_route")
+        if self.guidance is not None and self.guidance.state == "arrived":
+            return ctx.text(TEXTS, "arrived", place=place_name(self.destination, ctx.language))
         if self.guidance is not None and self.guidance.last is not None and self.guidance.state != "stopped":
             last = self.guidance.last
             return ctx.text(TEXTS, "far", distance=distance_text(ctx, last.remaining_m),
