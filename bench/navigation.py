@@ -124,7 +124,7 @@ def guidance(graph: WalkGraph, pairs: list[tuple[int, int]]) -> dict[str, Any]:
     down a real street: fixes from the junction to the reroute (a fix every 10 m) and from the moment the wearer is
     truly more than 25 m off (a fix every 2 m), and the new route's time."""
     from glassmate.navigation.guidance import OFF_ROUTE_M, Fix, Guide
-    from glassmate.testing.gps import noisy, walk, wrong_turn
+    from glassmate.testing.gps import distance_to, missed_turn, noisy, walk
 
     rng = np.random.default_rng(7)
     d = graph.data
@@ -149,18 +149,10 @@ def guidance(graph: WalkGraph, pairs: list[tuple[int, int]]) -> dict[str, Any]:
                 per_fix.append((time.perf_counter() - t) * 1000)
             false_reroutes += "off-route" in states
             arrived += states[-1] == "arrived"
-            dense = np.array(walk(route.points, 1.0))
-
-            def off(p: tuple[float, float], dense: np.ndarray = dense) -> float:
-                return float(np.min(haversine_m(p[0], p[1], dense[:, 0], dense[:, 1])))
-
-            # The first turn at a junction whose other street leads away from the route (not at the very end,
-            # where the wearer has arrived before missing it).
-            for step in route.steps:
-                early = step.type == "turn" and route.cumulative_m[step.point] < route.distance_m - 50
-                wrong = wrong_turn(graph, list(route.nodes), step.point, 80.0) if early else []
-                if not wrong or max(off(p) for p in wrong) <= 40:
-                    continue
+            # A missed turn: 80 m down the other street at the first junction where that leads away.
+            missed_at = missed_turn(graph, route, 80.0)
+            if missed_at is not None:
+                step, wrong = missed_at
                 for spacing, counted in ((10.0, after_junction), (2.0, after_off)):
                     before = walk(route.points[: step.point + 1], spacing)
                     truth = before + walk(wrong, spacing)[1:]
@@ -171,12 +163,11 @@ def guidance(graph: WalkGraph, pairs: list[tuple[int, int]]) -> dict[str, Any]:
                         missed += 1
                         continue
                     start = len(before) - 1 if spacing == 10.0 else next(
-                        i for i, p in enumerate(truth) if off(p) > OFF_ROUTE_M)  # fmt: skip
+                        i for i, p in enumerate(truth) if distance_to(route.points, *p) > OFF_ROUTE_M)  # fmt: skip
                     counted.append(at - start)
                     t = time.perf_counter()
                     graph.route_nodes(fixes[at], (float(d.lat[b]), float(d.lon[b])))
                     reroute_ms.append((time.perf_counter() - t) * 1000)
-                break
         out[f"sigma_{sigma:g}m"] = {"false_reroutes": false_reroutes, "arrived": arrived}
     out["fixes"] = len(per_fix)
     out["fix_ms"] = {"p50": pct(per_fix, 0.5), "p99": pct(per_fix, 0.99), "max": round(max(per_fix), 2)}

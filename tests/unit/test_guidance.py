@@ -17,7 +17,7 @@ from glassmate.navigation.mapdata import MapData, haversine_m
 from glassmate.navigation.osm import import_pbf
 from glassmate.navigation.osrm import decode_polyline
 from glassmate.navigation.router import Route, WalkGraph
-from glassmate.testing.gps import noisy, walk, wrong_turn
+from glassmate.testing.gps import distance_to, missed_turn, noisy, walk
 from glassmate.weights import get_spec
 from glassmate.weights.store import locate_part
 
@@ -45,9 +45,7 @@ def graph() -> WalkGraph:
 
 
 def off_route_m(route: Route, lat: float, lon: float) -> float:
-    """The true distance of a position from a route (dense sampling, independent of the guide's projection)."""
-    dense = np.array(walk(route.points, 1.0))
-    return float(np.min(haversine_m(lat, lon, dense[:, 0], dense[:, 1])))
+    return distance_to(route.points, lat, lon)
 
 
 def replay(guide: Guide, fixes: list[tuple[float, float]]) -> list[str]:
@@ -97,17 +95,11 @@ def test_a_wrong_turn_of_80_m_is_noticed_within_5_fixes_and_rerouted(graph: Walk
     checked = 0
     for start, end in TRIPS:
         route = graph.route_nodes(start, end)
-        # The first turn where missing it leads down a real street at least 40 m away from the route.
-        truth: list[tuple[float, float]] = []
-        for step in route.steps:
-            if step.type != "turn" or route.cumulative_m[step.point] > route.distance_m - 50:
-                continue
-            wrong = wrong_turn(graph, list(route.nodes), step.point, 80.0)
-            if wrong and max(off_route_m(route, *p) for p in wrong) > 40:
-                truth = walk(route.points[: step.point + 1], SPACING_M) + walk(wrong, SPACING_M)[1:]
-                break
-        if not truth:
+        missed = missed_turn(graph, route, 80.0)
+        if missed is None:
             continue
+        step, wrong = missed
+        truth = walk(route.points[: step.point + 1], SPACING_M) + walk(wrong, SPACING_M)[1:]
         fixes = noisy(truth, sigma, rng)
         guide = Guide(route)
         rerouted_at = None
@@ -216,13 +208,9 @@ async def test_guidance_in_a_session_reroutes_answers_questions_and_arrives(make
         assert first["destination"]["name"] == "Helsinki Cathedral" and first["route"]["geometry"]
         route = graph.route_nodes(start, end)
         # Walk the route to its first real junction turn, miss the turn, 80 m down the other street.
-        wrong: list[tuple[float, float]] = []
-        for step in route.steps:
-            if step.type == "turn":
-                wrong = wrong_turn(graph, list(route.nodes), step.point, 80.0)
-                if wrong and max(off_route_m(route, *p) for p in wrong) > 40:
-                    break
-        assert wrong
+        missed = missed_turn(graph, route, 80.0)
+        assert missed is not None
+        step, wrong = missed
         truth = walk(route.points[: step.point + 1], 4.0) + walk(wrong, 4.0)[1:]
         for lat, lon in noisy(truth, 5.0, np.random.default_rng(1)):
             await conn.send({"type": "device.state", "gps": {"lat": lat, "lon": lon}, "heading_deg": 90.0})  # type: ignore[arg-type]

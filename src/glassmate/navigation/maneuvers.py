@@ -60,6 +60,15 @@ def _along(points: list[tuple[float, float]], cumulative: list[float], i: int, m
     return j
 
 
+def bearings_at(points: list[tuple[float, float]], cumulative: list[float], i: int) -> tuple[float, float]:
+    """The bearings into and out of point i, each measured over LOOK_M of the way (0 where the route starts or
+    ends)."""
+    back, ahead = _along(points, cumulative, i, -LOOK_M), _along(points, cumulative, i, LOOK_M)
+    before = bearing_deg(*points[back], *points[i]) if back < i else 0.0
+    after = bearing_deg(*points[i], *points[ahead]) if ahead > i else 0.0
+    return before, after
+
+
 def maneuvers(points: list[tuple[float, float]], lengths: list[float], names: list[str], kinds: list[int],
               speed_m_s: float) -> list[Step]:  # fmt: skip
     """The steps of a route whose edge e joins points e and e+1 (length, street name and kind per edge)."""
@@ -71,10 +80,7 @@ def maneuvers(points: list[tuple[float, float]], lengths: list[float], names: li
         return [Step("arrive", "straight", "", 0, p, 0, 0, 0.0, 0.0)]
 
     def bearings(i: int) -> tuple[float, float]:
-        back, ahead = _along(points, cumulative, i, -LOOK_M), _along(points, cumulative, i, LOOK_M)
-        before = bearing_deg(*points[back], *points[i]) if back < i else bearing_deg(*points[i - 1], *points[i])
-        after = bearing_deg(*points[i], *points[ahead]) if ahead > i else bearing_deg(*points[i], *points[i + 1])
-        return before, after
+        return bearings_at(points, cumulative, i)
 
     marks: list[tuple[int, str, str]] = [(0, "depart", "straight")]
     for i in range(1, len(points) - 1):
@@ -107,11 +113,7 @@ def maneuvers(points: list[tuple[float, float]], lengths: list[float], names: li
     marks = merged
     steps = []
     for (i, kind, mod), (j, _, _) in zip(marks, [*marks[1:], (last, "", "")], strict=True):
-        before, after = bearings(i) if 0 < i < last else (0.0, 0.0)
-        if i == 0:
-            after = bearing_deg(*points[0], *points[_along(points, cumulative, 0, LOOK_M)])
-        elif i == last:
-            before = bearing_deg(*points[_along(points, cumulative, last, -LOOK_M)], *points[last])
+        before, after = bearings(i)
         # The street the step walks along: the first named edge after the maneuver (a crossing has no name).
         name = next((names[e] for e in range(i, min(j, len(names))) if names[e]), "") if i < last else ""
         distance = cumulative[j] - cumulative[i]

@@ -18,8 +18,8 @@ import httpx
 import numpy as np
 
 from glassmate.errors import GlassmateError, NotFoundError
-from glassmate.navigation.maneuvers import LOOK_M, Step, _along
-from glassmate.navigation.mapdata import bearing_deg, haversine_m
+from glassmate.navigation.maneuvers import Step, bearings_at
+from glassmate.navigation.mapdata import haversine_m
 from glassmate.navigation.osrm import decode_polyline
 from glassmate.navigation.router import Route
 
@@ -61,9 +61,7 @@ def _route(points: list[tuple[float, float]], marks: list[tuple[int, str, str, s
         marks.append((last, "arrive", "straight", ""))
     steps = []
     for (i, kind, mod, name), (j, *_) in zip(marks, [*marks[1:], (last, "", "", "")], strict=True):
-        back, ahead = _along(points, cumulative, i, -LOOK_M), _along(points, cumulative, i, LOOK_M)
-        before = bearing_deg(*points[back], *points[i]) if back < i else 0.0
-        after = bearing_deg(*points[i], *points[ahead]) if ahead > i else 0.0
+        before, after = bearings_at(points, cumulative, i)
         distance = cumulative[j] - cumulative[i]
         steps.append(Step(kind, mod, name if kind != "arrive" else "", i, points[i], round(before) % 360,
                           round(after) % 360, distance, distance / speed_m_s))  # fmt: skip

@@ -8,8 +8,9 @@ import itertools
 
 import numpy as np
 
-from glassmate.navigation.mapdata import EARTH_RADIUS_M, haversine_m
-from glassmate.navigation.router import WalkGraph
+from glassmate.navigation.maneuvers import Step
+from glassmate.navigation.mapdata import EARTH_RADIUS_M, bearing_deg, haversine_m
+from glassmate.navigation.router import Route, WalkGraph
 
 Point = tuple[float, float]
 _DEG_M = np.pi / 180 * EARTH_RADIUS_M  # metres per degree of latitude
@@ -47,8 +48,6 @@ def wrong_turn(graph: WalkGraph, nodes: list[int], at: int, metres: float) -> li
     """A walk of about `metres` that misses the route's turn at `nodes[at]`: from that junction down the other way
     closest to straight on, then straight on at each junction, never back onto the route. Its first point is the
     junction; shorter than `metres` where the streets end (empty: the route has no other way at that node)."""
-    from glassmate.navigation.mapdata import bearing_deg
-
     d = graph.data
     on_route = set(nodes)
     here = nodes[at]
@@ -74,3 +73,22 @@ def wrong_turn(graph: WalkGraph, nodes: list[int], at: int, metres: float) -> li
         here = best
         path.append(here)
     return [(float(d.lat[n]), float(d.lon[n])) for n in path] if len(path) > 1 else []
+
+
+def distance_to(points: list[Point], lat: float, lon: float) -> float:
+    """The true distance of a position from a polyline (sampled every metre, independent of the guidance's own
+    projection)."""
+    dense = np.array(walk(points, 1.0))
+    return float(np.min(haversine_m(lat, lon, dense[:, 0], dense[:, 1])))
+
+
+def missed_turn(graph: WalkGraph, route: Route, metres: float = 80.0) -> tuple[Step, list[Point]] | None:
+    """The first turn of a route whose other street leads the wearer at least 40 m away from it, and the walk of
+    `metres` down that street (not a turn in the last 50 m, where the wearer arrives before missing it)."""
+    for step in route.steps:
+        if step.type != "turn" or route.cumulative_m[step.point] > route.distance_m - 50:
+            continue
+        wrong = wrong_turn(graph, list(route.nodes), step.point, metres)
+        if wrong and max(distance_to(route.points, *p) for p in wrong) > 40:
+            return step, wrong
+    return None

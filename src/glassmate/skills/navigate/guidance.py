@@ -29,7 +29,14 @@ from glassmate.navigation.mapdata import haversine_m
 from glassmate.navigation.osrm import encode_polyline
 from glassmate.navigation.router import Route, Router
 from glassmate.skills.base import Activity, Card, Port
-from glassmate.skills.navigate.speech import ARROWS, distance_text, instruction, instruction_now, minutes_text
+from glassmate.skills.navigate.speech import (
+    ARROWS,
+    distance_text,
+    instruction,
+    instruction_now,
+    minutes_text,
+    opening,
+)
 from glassmate.skills.navigate.texts import TEXTS
 from glassmate.skills.tools import Phrases
 
@@ -147,9 +154,7 @@ class Guidance(Activity):
         self.last = self.guide.update(fix)
         await self._emit(force=True)
         self.state = "guiding"
-        first = instruction(self.say, route.steps[0], 0, self.place)
-        if len(route.steps) > 2:
-            first += " " + instruction(self.say, route.steps[1], route.steps[0].distance_m, self.place)
+        first = opening(self.say, route, self.place)
         await self._announce(
             self.say.text(
                 TEXTS,

@@ -16,7 +16,7 @@ from glassmate.navigation.service import LoadedMap, Navigation
 from glassmate.skills.base import Card, DeviceInfo, Output, Skill, SkillEnv, SkillPolicy
 from glassmate.skills.navigate.choice import PlaceChoice
 from glassmate.skills.navigate.guidance import Guidance
-from glassmate.skills.navigate.speech import direction, distance_text, instruction, minutes_text, place_name
+from glassmate.skills.navigate.speech import direction, distance_text, minutes_text, opening, place_name
 from glassmate.skills.navigate.texts import CATEGORIES, TEXTS
 from glassmate.skills.tools import ToolContext, tool
 
@@ -90,9 +90,7 @@ class NavigateSkill(Skill):
             return
         self.route, self.destination = route, target
         await self._guide(route, target, name, here, ctx.language, loaded.data.attribution)
-        first = instruction(ctx, route.steps[0], 0, name)
-        if len(route.steps) > 2:  # the maneuver after the start, with its distance
-            first += " " + instruction(ctx, route.steps[1], route.steps[0].distance_m, name)
+        first = opening(ctx, route, name)
         yield Card(name[:32], [distance_text(ctx, route.distance_m), minutes_text(ctx, route.duration_s)],
                    icon="navigation")  # fmt: skip
         yield ctx.text(TEXTS, "route", place=name, distance=distance_text(ctx, route.distance_m),

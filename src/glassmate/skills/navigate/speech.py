@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from glassmate.navigation.maneuvers import Step
 from glassmate.navigation.places import Found
+from glassmate.navigation.router import Route
 from glassmate.skills.navigate.texts import TEXTS
 from glassmate.skills.tools import Speaks
 
@@ -44,6 +45,14 @@ def instruction(t: Speaks, step: Step, metres: float, place: str) -> str:
     if step.type == "cross":
         return t.text(TEXTS, "cross", distance=distance, onto=onto)
     return t.text(TEXTS, "turn", distance=distance, modifier=t.text(TEXTS, step.modifier), onto=onto)
+
+
+def opening(t: Speaks, route: Route, place: str) -> str:
+    """How a new route starts: "Head east along X." and, when there is one, the maneuver after it."""
+    said = instruction(t, route.steps[0], 0, place)
+    if len(route.steps) > 2:
+        said += " " + instruction(t, route.steps[1], route.steps[0].distance_m, place)
+    return said
 
 
 def instruction_now(t: Speaks, step: Step, place: str) -> str:
