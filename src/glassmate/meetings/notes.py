@@ -94,7 +94,8 @@ SYSTEM = (
 COMMITMENT = re.compile(
     r"\b(I will|I'll|I can do|I'll take|will (send|do|call|write|check|prepare|talk|book|update|finish|fix|share)|"
     r"is going to|are going to|can you|could you|please|by (monday|tuesday|wednesday|thursday|friday|tomorrow|next)|"
-    r"ich werde|ich mache|ich kümmere|wird .{0,40}(schicken|senden|machen|vorbereiten|prüfen|anrufen)|bis (montag|dienstag|"
+    r"ich werde|ich mache|ich kümmere|wird .{0,40}(schicken|senden|machen|vorbereiten|prüfen|anrufen)|"
+    r"bis (montag|dienstag|"
     r"mittwoch|donnerstag|freitag|morgen|nächste))\b|我会|我来|我负责|负责|请你|之前(完成|发|交)",
     re.IGNORECASE,
 )
@@ -124,7 +125,8 @@ ACTION_SHOTS: dict[str, list[tuple[str, dict[str, str | None]]]] = {
     ],
     "de": [
         (
-            "Sprecher 1: Wir brauchen die Folien für Montag.\nSprecher 2: Tom wird die Folien bis Sonntagabend vorbereiten.",
+            "Sprecher 1: Wir brauchen die Folien für Montag.\n"
+            "Sprecher 2: Tom wird die Folien bis Sonntagabend vorbereiten.",
             {"task": "Folien vorbereiten", "owner": "Tom", "due": "bis Sonntagabend"},
         ),
         (
@@ -142,7 +144,8 @@ ACTION_SHOTS: dict[str, list[tuple[str, dict[str, str | None]]]] = {
 }
 REQUEST = re.compile(r"\b(can you|could you|kannst du|können Sie|könntest du)\b|请你|你能", re.IGNORECASE)
 REFERS_BACK = re.compile(r"\b(it|that|this|das|es|dies)\b|这|那", re.IGNORECASE)
-FIRST_PERSON = re.compile(r"\b(I will|I'll|I can|I am going to|I'm going to|ich werde|ich mache|ich kümmere|ich kann)\b|我会|我来|我负责",
+FIRST_PERSON = re.compile(r"\b(I will|I'll|I can|I am going to|I'm going to|ich werde|ich mache|ich kümmere|"
+                          r"ich kann)\b|我会|我来|我负责",
                           re.IGNORECASE)  # fmt: skip
 
 
@@ -249,8 +252,8 @@ class NoteWriter:
             ChatMessage("system", SYSTEM.replace("{language}", language_name)),
             ChatMessage("user", f"Transcript:\n{text}"),
         ]
-        raw = await self.llm.complete_json(messages, schema,
-                                           options=GenerationOptions(max_tokens=self.max_tokens, temperature=0.1))  # fmt: skip
+        options = GenerationOptions(max_tokens=self.max_tokens, temperature=0.1)
+        raw = await self.llm.complete_json(messages, schema, options=options)
         try:
             return model.model_validate(_clean(raw))
         except ValidationError as exc:
