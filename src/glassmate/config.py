@@ -115,6 +115,17 @@ class ProductSettings(_Frozen):
     barcode_effort_ms: float = 60.0  # second looks for a barcode the plain scan missed (providers/codes/enhance.py)
 
 
+class MeetingSettings(_Frozen):
+    # The recording kept in the store so that it can be processed again: FLAC (lossless, ~1 MB a minute of
+    # speech at 16 kHz) or Ogg Opus (~0.2 MB a minute).
+    audio_format: Literal["flac", "opus"] = "flac"
+    # Days a meeting's audio is kept (the notes and transcript stay until deleted); 0 keeps it forever.
+    audio_retention_days: int = Field(default=30, ge=0)
+    max_upload_bytes: int = 512 * 1024 * 1024  # POST /v1/meetings (an hour of WAV at 44.1 kHz is 635 MB)
+    max_duration_s: float = Field(default=4 * 3600.0, gt=0)
+    language: str | None = None  # the meetings' language for ASR; None: detected
+
+
 class NavigationSettings(_Frozen):
     map: str = "default"  # the map in <home>/maps/<map>.npz (`glassmate map import FILE.osm.pbf --name NAME`)
     walking_speed_m_s: float = Field(default=1.3, gt=0.2, le=3.0)  # 4.7 km/h
@@ -195,6 +206,7 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     products: ProductSettings = ProductSettings()
     navigation: NavigationSettings = NavigationSettings()
+    meetings: MeetingSettings = MeetingSettings()
     payments: PaymentSettings = PaymentSettings()
     agent: AgentSettings = AgentSettings()
 
@@ -208,6 +220,10 @@ class Settings(BaseSettings):
     @property
     def maps_dir(self) -> Path:
         return self.home / "maps"
+
+    @property
+    def meetings_dir(self) -> Path:
+        return self.home / "meetings"
 
     @property
     def db_url(self) -> str:

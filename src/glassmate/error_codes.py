@@ -94,6 +94,9 @@ GLASSMATE = {
     "off-map": "a position too far from any walkable way of the map",
     "route-unreachable": "no walking route joins the two points",
     "router-unavailable": "the remote routing server (navigation.router) did not answer, or answered nonsense",
+    # meetings
+    "meeting-not-found": "no meeting with this id for this caller (or its audio is no longer kept)",
+    "audio-format-unsupported": "an upload whose file name is not of an audio format glassmate reads",
     "place-query-empty": "an empty place search",
     "place-not-found": "no place of that name or category on the map",
     "no-position": "the glasses have not sent a GPS position yet",

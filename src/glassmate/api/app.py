@@ -26,6 +26,7 @@ from glassmate.api.audio import router as audio_router
 from glassmate.api.chat import router as chat_router
 from glassmate.api.common import Admission, ApiError, KeyRateLimiter, error_response
 from glassmate.api.guard import RequestGuard
+from glassmate.api.meetings import router as meetings_router
 from glassmate.api.navigation import router as navigation_router
 from glassmate.api.payments import router as payments_router
 from glassmate.api.products import router as products_router
@@ -33,6 +34,7 @@ from glassmate.api.realtime import router as realtime_router
 from glassmate.api.translate import router as translate_router
 from glassmate.config import Settings
 from glassmate.errors import GlassmateError
+from glassmate.meetings.service import Meetings
 from glassmate.navigation.service import Navigation
 from glassmate.payments.ledger import Ledger
 from glassmate.payments.pins import PinStore
@@ -63,6 +65,7 @@ class Services:
     ledger: Ledger  # glassmate's own database of wallets: demo money, PINs, audit (`glassmate ledger`)
     pins: PinStore
     navigation: Navigation  # the walking map, loaded on first use
+    meetings: Meetings  # recordings, transcripts with speakers, notes
     warm: bool = False  # models loaded and the LLM's system prompt cached
     open_sessions: Counter[str] = field(default_factory=Counter)  # realtime sessions per device name
     warm_error: str | None = None
@@ -91,9 +94,10 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
     catalog = Catalog(db, settings.products)
     ledger = Ledger(url=settings.db_url, settings=settings.payments, rates=settings.products.rates,
                     currency=settings.products.currency)  # fmt: skip
+    resolved_models = models or Models(settings=settings, store=store)
     services = Services(
         settings=settings,
-        models=models or Models(settings=settings, store=store),
+        models=resolved_models,
         skills=default_skills(),
         devices=DeviceRegistry(db=db),
         api_keys=ApiKeyRegistry(db=db),
@@ -104,6 +108,7 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
         ledger=ledger,
         pins=PinStore(ledger=ledger),
         navigation=Navigation(settings),
+        meetings=Meetings(db=db, models=resolved_models, settings=settings),
     )
 
     @asynccontextmanager
@@ -116,6 +121,7 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
+        await services.meetings.aclose()
         await services.models.aclose()
         services.devices.db.dispose()
         ledger.dispose()
@@ -124,7 +130,8 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
     # the device token): off unless asked for. The OpenAPI document stays at /openapi.json.
     docs = "/docs" if settings.server.api_docs else None
     app = FastAPI(title="glassmate", version=__version__, lifespan=lifespan, docs_url=docs, redoc_url=None)
-    app.add_middleware(RequestGuard, max_bytes=settings.server.max_request_bytes)
+    app.add_middleware(RequestGuard, max_bytes=settings.server.max_request_bytes,
+                       uploads={"/v1/meetings": settings.meetings.max_upload_bytes})  # fmt: skip
     app.state.services = services
     app.include_router(realtime_router)
     app.include_router(chat_router)
@@ -133,6 +140,7 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
     app.include_router(products_router)
     app.include_router(payments_router)
     app.include_router(navigation_router)
+    app.include_router(meetings_router)
 
     @app.exception_handler(GlassmateError)
     async def glassmate_error(_request: Request, exc: GlassmateError) -> JSONResponse:

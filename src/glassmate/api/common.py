@@ -156,6 +156,21 @@ async def api_key(request: Request) -> DeviceRecord:
     return key
 
 
+async def caller(request: Request) -> str:
+    """FastAPI dependency: who calls, a device ("device:NAME") or an API key ("key:NAME"), after the rate limit."""
+    services = request.app.state.services
+    token = bearer_token(request.headers) or ""
+    if token.startswith("gm_"):
+        try:
+            device = await asyncio.to_thread(services.devices.authenticate, token)
+        except GlassmateError as exc:
+            raise ApiError(401, "invalid device token", code="invalid_api_key") from exc
+        services.rate_limiter.check(-device.id)  # devices' buckets are apart from API keys' (negative ids)
+        return f"device:{device.name}"
+    key = await api_key(request)
+    return f"key:{key.name}"
+
+
 def model_list(services: Any) -> list[dict[str, Any]]:
     """The assistant and each underlying model that is usable."""
     created = 1_763_769_600  # the day glassmate's API first shipped; OpenAI requires a timestamp

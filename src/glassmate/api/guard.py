@@ -36,9 +36,10 @@ async def _known(scope: dict[str, Any], token: str) -> bool:
 class RequestGuard:
     """A pure ASGI middleware (it must see the body as it streams, which Starlette's middleware does not)."""
 
-    def __init__(self, app: Any, *, max_bytes: int) -> None:
+    def __init__(self, app: Any, *, max_bytes: int, uploads: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.uploads = uploads or {}  # paths that take larger bodies (a meeting's recording), with their limit
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -58,7 +59,8 @@ class RequestGuard:
             await send(message)
 
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        limit = self.max_bytes // (1024 * 1024)
+        max_bytes = self.uploads.get(scope["path"].rstrip("/"), self.max_bytes)
+        limit = max_bytes // (1024 * 1024)
         if scope["method"] in BODY_METHODS and scope["path"].startswith("/v1/"):
             token = bearer_token(headers)
             if not token or not await _known(scope, token):
@@ -67,7 +69,7 @@ class RequestGuard:
                 await response(scope, receive, send_secured)
                 return
             length = headers.get("content-length", "")
-            if length.isdigit() and int(length) > self.max_bytes:
+            if length.isdigit() and int(length) > max_bytes:
                 response = error_response(413, f"the request is larger than {limit} MB", TOO_LARGE)
                 await response(scope, receive, send_secured)
                 return
@@ -80,7 +82,7 @@ class RequestGuard:
             message: dict[str, Any] = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     too_large = True
                     return {"type": "http.disconnect"}
             return message

@@ -22,8 +22,7 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from glassmate.api.common import ApiError, api_key, bearer_token
-from glassmate.errors import GlassmateError
+from glassmate.api.common import ApiError, api_key, caller
 from glassmate.money import MINOR_UNITS
 from glassmate.payments.checkout import parse_amount, payment_request
 from glassmate.payments.emv import parse
@@ -54,19 +53,8 @@ class RefundRequest(BaseModel):
     amount: str | None = Field(default=None, max_length=20, description="part of the payment; all of it if absent")
 
 
-async def payer(request: Request) -> str:
-    """FastAPI dependency: the wallet owner of the caller, a device ("device:NAME") or an API key ("key:NAME")."""
-    services = request.app.state.services
-    token = bearer_token(request.headers) or ""
-    if token.startswith("gm_"):
-        try:
-            device = await asyncio.to_thread(services.devices.authenticate, token)
-        except GlassmateError as exc:
-            raise ApiError(401, "invalid device token", code="invalid_api_key") from exc
-        services.rate_limiter.check(-device.id)  # devices' buckets are apart from API keys' (negative ids)
-        return f"device:{device.name}"
-    key = await api_key(request)
-    return f"key:{key.name}"
+# The wallet owner of the caller: a device ("device:NAME") or an API key ("key:NAME").
+payer = caller
 
 
 def _key(value: str | None) -> str:

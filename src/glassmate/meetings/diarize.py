@@ -87,7 +87,10 @@ def cluster(vectors: np.ndarray, durations: np.ndarray | None = None, settings: 
         return np.zeros(1, np.int32)
     durations = np.full(n, STEP_S) if durations is None else durations
     raw = _unit(np.asarray(vectors, np.float64))
-    centred = _unit(raw - raw.mean(axis=0))
+    offsets = raw - raw.mean(axis=0)
+    if float(np.linalg.norm(offsets, axis=1).max()) < 1e-6:  # all alike: one voice (and nothing to centre)
+        return np.zeros(n, np.int32)
+    centred = _unit(offsets)
     # Average linkage on at most MAX_POINTS vectors (evenly spread over the recording); the rest go to the
     # nearest cluster centre, so memory does not grow with the length of the meeting.
     sample = np.linspace(0, n - 1, min(n, MAX_POINTS)).astype(int)

@@ -22,6 +22,7 @@ from glassmate.providers.llm.base import (
     ToolSpec,
 )
 from glassmate.providers.ocr.base import OCR, OCRResult, TextLine
+from glassmate.providers.speaker.base import SpeakerEncoder
 from glassmate.providers.tts.base import TTS, SpeechChunk
 from glassmate.text import split_sentences
 
@@ -170,6 +171,23 @@ class FakeEmbedder(Embedder):
         return out
 
 
+class FakeSpeakerEncoder(SpeakerEncoder):
+    """A "voice" is a tone: each span's vector points at its loudest frequency (in 50 Hz bins), on top of a common
+    part that all share (as one recording's real d-vectors do)."""
+
+    name = "fake-speaker"
+
+    async def _embed_impl(self, samples: np.ndarray, spans: list[tuple[float, float]]) -> np.ndarray:
+        out = np.zeros((len(spans), self.dimensions), np.float32)
+        for i, (a, b) in enumerate(spans):
+            piece = samples[int(a * ASR_RATE) : int(b * ASR_RATE)]
+            spectrum = np.abs(np.fft.rfft(piece, n=ASR_RATE)) if len(piece) else np.zeros(ASR_RATE // 2 + 1)
+            peak = int(np.argmax(spectrum)) // 50 % (self.dimensions - 1)
+            out[i, 0] = 3.0
+            out[i, 1 + peak] = 1.0
+        return out
+
+
 class LoudnessVAD:
     """A VAD that calls anything louder than a whisper speech (for tests with tones instead of voices)."""
 
@@ -196,8 +214,8 @@ class LoudnessVAD:
 
 
 def fake_models(settings: Any, **providers: Any) -> Any:
-    """A `Models` whose providers are the given fakes (llm, asr, tts, ocr, codes, vad, embedder); the rest default
-    to fakes."""
+    """A `Models` whose providers are the given fakes (llm, asr, tts, ocr, codes, vad, embedder, speaker); the rest
+    default to fakes."""
     from glassmate.runtime import Models
 
     models = Models(settings=settings)
@@ -209,6 +227,7 @@ def fake_models(settings: Any, **providers: Any) -> Any:
         "codes": FakeCodeScanner(),
         "vad": LoudnessVAD(),
         "embedder": FakeEmbedder(),
+        "speaker": FakeSpeakerEncoder(),
     }
     for name, default in defaults.items():
         models.__dict__[name] = providers.get(name, default)  # fills the cached_property

@@ -81,3 +81,35 @@ def _merge(reference: Reference) -> Reference:
         else:
             out.append((start, end, who))
     return out
+
+
+def encode(audio: Audio, fmt: str) -> bytes:
+    """`audio` as a file: wav or flac (libsndfile), mp3, ogg (Opus), webm (Opus) or m4a (AAC) (FFmpeg via PyAV)."""
+    import io
+
+    import soundfile
+
+    if fmt in ("wav", "flac"):
+        buf = io.BytesIO()
+        soundfile.write(buf, audio.samples, audio.sample_rate, format=fmt.upper())
+        return buf.getvalue()
+    import av
+
+    codecs = {"mp3": ("libmp3lame", "mp3", 16_000), "ogg": ("libopus", "ogg", 48_000),
+              "webm": ("libopus", "webm", 48_000), "m4a": ("aac", "mp4", 16_000)}  # fmt: skip
+    codec, container_format, rate = codecs[fmt]
+    samples = audio.resampled(rate).samples.astype(np.float32)
+    buf = io.BytesIO()
+    with av.open(buf, mode="w", format=container_format) as out:
+        stream = out.add_stream(codec, rate=rate, layout="mono")
+        assert isinstance(stream, av.AudioStream)
+        frame_size = 960 if codec == "libopus" else 1152
+        for start in range(0, len(samples), frame_size):
+            piece = samples[start : start + frame_size]
+            frame = av.AudioFrame.from_ndarray(piece.reshape(1, -1), format="flt", layout="mono")
+            frame.sample_rate = rate
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return buf.getvalue()
