@@ -564,5 +564,8 @@ if __name__ == "__main__":  # pragma: no cover
     app()
 
 
-# The product and payment commands live in their own module; importing it registers them on `app`.
-from glassmate import cli_commerce  # noqa: E402, F401
+# The product, payment and meeting commands live in their own modules; importing them registers them on `app`.
+from glassmate import (
+    cli_commerce,  # noqa: F401
+    cli_meetings,  # noqa: F401
+)
