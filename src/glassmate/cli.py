@@ -565,7 +565,4 @@ if __name__ == "__main__":  # pragma: no cover
 
 
 # The product, payment and meeting commands live in their own modules; importing them registers them on `app`.
-from glassmate import (
-    cli_commerce,  # noqa: F401
-    cli_meetings,  # noqa: F401
-)
+from glassmate import cli_commerce, cli_meetings  # noqa: E402, F401
