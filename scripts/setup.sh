@@ -59,6 +59,16 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+if [ "${1:-}" = "--test" ]; then
+  # Real test recordings from registry packages (glassmate/testing/material.py): the pyannote sample, a real
+  # two-person conversation with reference speaker turns, inside the pyannote.audio wheel. Only downloaded.
+  WHEELS="${GLASSMATE_WHEELS:-$HOME/.cache/glassmate/wheels}"
+  if [ ! -f "$WHEELS/pyannote_audio-4.0.7-py3-none-any.whl" ]; then
+    say "downloading test material (pyannote.audio 4.0.7's sample recording)"
+    "${PIP[@]}" download -q --no-deps --only-binary :all: -d "$WHEELS" pyannote.audio==4.0.7
+  fi
+fi
+
 say "assembling and verifying the embedded models"
 .venv/bin/glassmate models prepare
 say "building the walking map (the embedded central-Helsinki OpenStreetMap extract)"
