@@ -307,6 +307,15 @@ class NavigationUpdatedEvent(BaseModel):
     navigation: dict[str, Any]
 
 
+class MeetingUpdatedEvent(BaseModel):
+    """A meeting recording changed: recording (with the seconds kept so far and a line of the live transcript),
+    processing, done (with its title) or failed (docs/meetings.md)."""
+
+    type: Literal["meeting.updated"] = "meeting.updated"
+    event_id: str
+    meeting: dict[str, Any]
+
+
 def caption(
     text: str, *, final: bool, item_id: str | None, side: str = "me", language: str | None = None, kind: str = "source"
 ) -> dict[str, Any]:

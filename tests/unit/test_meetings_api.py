@@ -32,9 +32,7 @@ class RegionASR(ASR):
     name = "region-asr"
 
     async def _transcribe_impl(self, samples: np.ndarray, options: TranscribeOptions) -> Transcript:
-        loud = (
-            np.abs(samples).reshape(-1, 160)[: len(samples) // 160].mean(axis=1) > 0.02 if len(samples) >= 160 else []
-        )
+        loud = np.abs(samples[: len(samples) // 160 * 160]).reshape(-1, 160).mean(axis=1) > 0.02
         segments, start = [], None
         for i, on in enumerate([*loud, False]):
             if on and start is None:

@@ -53,6 +53,9 @@ class Meetings:
             s.add(MeetingRow(id=meeting_id, owner=owner, source=source, filename=filename[:300], status=status))
         return meeting_id
 
+    def set_audio_path(self, meeting_id: str, path: Path) -> None:
+        self._update(meeting_id, audio_path=str(path))
+
     def audio_path(self, meeting_id: str) -> Path:
         return self.settings.meetings_dir / f"{meeting_id}{SUFFIX[self.settings.meetings.audio_format]}"
 

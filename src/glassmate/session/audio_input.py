@@ -43,6 +43,7 @@ class InputAudio:
         self.speaking = False
         self._speech_start = 0  # stream position where the current utterance starts
         self._chunk_start = 0  # stream position where the next chunk starts
+        self.last = np.zeros(0, dtype=np.float32)  # the 16 kHz samples of the latest append (a meeting records them)
 
     @property
     def position_ms(self) -> int:
@@ -65,6 +66,7 @@ class InputAudio:
         """Add audio; returns what it caused (speech start, a chunk ready for ASR, the end of a turn)."""
         audio = pcm16_to_audio(pcm16, self.input_rate).resampled(RATE) if pcm16 else Audio(np.zeros(0), RATE)
         samples = audio.samples.astype(np.float32, copy=False)
+        self.last = samples
         self._buf = np.concatenate([self._buf, samples])
         self._fed += len(samples)
         if self.vad is None:

@@ -233,6 +233,7 @@ class RealtimeSession:
         if not pcm:
             return
         events = self.input.append(pcm)
+        self.skills.on_audio(self.input.last)
         self._trace_vad()
         for ev in events:
             if ev.kind == "speech_started":

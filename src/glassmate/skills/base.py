@@ -217,6 +217,9 @@ class Skill:
     def on_device(self, device: DeviceInfo) -> None:
         """The device sent its state with a GPS fix or a heading (called for every one: keep it cheap)."""
 
+    def on_audio(self, samples: np.ndarray) -> None:
+        """Microphone audio arrived (16 kHz float32, every append, about 40 ms: keep it cheap)."""
+
     def on_options(self, config: SessionConfig) -> None:
         """The session's configuration changed (session.update, or a skill's update_options)."""
 

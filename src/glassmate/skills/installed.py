@@ -11,6 +11,7 @@ def default_skills() -> list[type[Skill]]:
     from glassmate.skills.ask.skill import AskSkill
     from glassmate.skills.battery.skill import BatterySkill
     from glassmate.skills.identify.skill import IdentifySkill
+    from glassmate.skills.meeting.skill import MeetingSkill
     from glassmate.skills.navigate.skill import NavigateSkill
     from glassmate.skills.pay.skill import PaySkill
     from glassmate.skills.read_text.skill import ReadTextSkill
@@ -20,4 +21,4 @@ def default_skills() -> list[type[Skill]]:
     from glassmate.skills.translate.skill import TranslateSkill
 
     return [TimeSkill, BatterySkill, StopSkill, RepeatSkill, ReadTextSkill, IdentifySkill, TranslateSkill, PaySkill,
-            NavigateSkill, AskSkill]  # fmt: skip
+            NavigateSkill, MeetingSkill, AskSkill]  # fmt: skip

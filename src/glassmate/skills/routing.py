@@ -14,6 +14,8 @@ from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
+
 from glassmate.errors import ConfigError
 from glassmate.providers.llm.base import ToolSpec
 from glassmate.skills.base import LANGUAGES, Activity, DeviceInfo, Frame, Output, Skill, SkillEnv, SkillPolicy, Turn
@@ -114,6 +116,10 @@ class Skills:
     def on_device(self, device: DeviceInfo) -> None:
         for skill in self.skills.values():
             skill.on_device(device)
+
+    def on_audio(self, samples: np.ndarray) -> None:
+        for skill in self.skills.values():
+            skill.on_audio(samples)
 
     def handles(self, event: Any) -> Skill | None:
         """The skill that handles this extension event, if any."""
