@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from glassmate.errors import ModelLoadError, ModelMissingError
 from glassmate.providers.embed.base import Embedder
+from glassmate.providers.onnx import onnx_session
 
 BATCH = 64
 
@@ -26,19 +26,8 @@ class USEEmbedder(Embedder):
 
     def _engine(self) -> Any:
         if self._session is None:
-            if not self.model_path.is_file():
-                raise ModelMissingError(f"the sentence-embedding model {self.model_path} does not exist")
-            import onnxruntime as ort
-            from onnxruntime_extensions import get_library_path
-
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = self.threads
-            options.inter_op_num_threads = 1
-            options.register_custom_ops_library(get_library_path())
-            try:
-                self._session = ort.InferenceSession(str(self.model_path), options, providers=["CPUExecutionProvider"])
-            except Exception as exc:  # onnxruntime raises its own exception types
-                raise ModelLoadError(f"onnxruntime could not load {self.model_path.name}: {exc}") from exc
+            self._session = onnx_session(self.model_path, what="sentence-embedding model", threads=self.threads,
+                                         custom_ops=True)  # fmt: skip
         return self._session
 
     async def load(self) -> None:

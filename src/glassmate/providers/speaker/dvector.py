@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from glassmate.errors import ModelLoadError, ModelMissingError
+from glassmate.providers.onnx import onnx_session
 from glassmate.providers.speaker.base import SpeakerEncoder
 
 RATE = 16_000
@@ -109,17 +109,7 @@ class DVectorEncoder(SpeakerEncoder):
 
     def _engine(self) -> Any:
         if self._session is None:
-            if not self.model_path.is_file():
-                raise ModelMissingError(f"the speaker encoder {self.model_path} does not exist")
-            import onnxruntime as ort
-
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = self.threads
-            options.inter_op_num_threads = 1
-            try:
-                self._session = ort.InferenceSession(str(self.model_path), options, providers=["CPUExecutionProvider"])
-            except Exception as exc:  # onnxruntime raises its own exception types
-                raise ModelLoadError(f"onnxruntime could not load {self.model_path.name}: {exc}") from exc
+            self._session = onnx_session(self.model_path, what="speaker encoder", threads=self.threads)
         return self._session
 
     async def load(self) -> None:

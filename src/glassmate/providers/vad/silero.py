@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from glassmate.config import VADSettings
-from glassmate.errors import ModelLoadError
+from glassmate.providers.onnx import onnx_session
 from glassmate.providers.vad.base import VADStream
 
 _WINDOW = 512  # samples at 16 kHz
@@ -48,18 +48,7 @@ class SileroVAD:
 
     def _engine(self) -> Any:
         if self._session is None:
-            import onnxruntime
-
-            opts = onnxruntime.SessionOptions()
-            opts.inter_op_num_threads = 1
-            opts.intra_op_num_threads = 1
-            opts.log_severity_level = 4
-            try:
-                self._session = onnxruntime.InferenceSession(
-                    str(self.model_path), providers=["CPUExecutionProvider"], sess_options=opts
-                )
-            except Exception as exc:  # onnxruntime raises its own untyped errors
-                raise ModelLoadError(f"onnxruntime could not load {self.model_path}: {exc}") from exc
+            self._session = onnx_session(self.model_path, what="VAD model")
         return self._session
 
     def stream(self, settings: VADSettings | None = None) -> VADStream:
