@@ -120,8 +120,19 @@ class Meetings:
     # -- processing -------------------------------------------------------------------------------------------
 
     def start(self, meeting_id: str, work: Callable[[], Any]) -> asyncio.Task[None]:
-        """Run `work` (a coroutine function) in the background, owned by this service."""
-        task = asyncio.create_task(work(), name=f"meeting:{meeting_id}")
+        """Run `work` (a coroutine function) in the background, owned by this service. A bug in it fails the
+        meeting (logged) instead of leaving it `processing` for ever."""
+
+        async def guarded() -> None:
+            try:
+                await work()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("meeting %s: processing failed", meeting_id)
+                self._failed(meeting_id, GlassmateError("processing failed on the server; the audio is kept"))
+
+        task = asyncio.create_task(guarded(), name=f"meeting:{meeting_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from glassmate.audio import ASR_RATE
 from glassmate.events import MeetingUpdatedEvent, server_event
 from glassmate.meetings.audio_io import AudioWriter
 from glassmate.skills.base import Activity, Card, Output, Port, SkillPolicy, Turn
@@ -34,13 +36,16 @@ class MeetingRecording(Activity):
         self._pending: list[np.ndarray] = []
         self._samples = 0
         self._writer: AudioWriter | None = None
+        # A write cancelled on the loop goes on in its worker thread: the file is written and closed under this
+        # lock, so the hand-over's last write cannot overlap it.
+        self._file_lock = threading.Lock()
         self._task: asyncio.Task[Any] | None = None
         self.stopped = False
 
     @property
     def recorded_s(self) -> float:
         """Seconds of audio recorded so far (the live transcript's clock: the audio's, not the wall's)."""
-        return self._samples / 16_000
+        return self._samples / ASR_RATE
 
     async def start(self) -> None:
         self._writer = await asyncio.to_thread(AudioWriter, self.meetings.audio_path(self.meeting_id),
@@ -74,15 +79,22 @@ class MeetingRecording(Activity):
             block = np.concatenate(pending)
 
             def write() -> None:
-                writer.write(block)
-                writer.flush()
+                with self._file_lock:
+                    writer.write(block)
+                    writer.flush()
 
             await asyncio.to_thread(write)
 
     async def _hand_over(self) -> None:
         await self._flush()
         if self._writer is not None:
-            await asyncio.to_thread(self._writer.close)
+            writer = self._writer
+
+            def close() -> None:
+                with self._file_lock:
+                    writer.close()
+
+            await asyncio.to_thread(close)
         meetings, meeting_id = self.meetings, self.meeting_id
         # Owned by the service, not the session: it goes on after the glasses disconnect.
         meetings.start(meeting_id, lambda: meetings.process_stored(meeting_id))
