@@ -1,4 +1,5 @@
-"""The command line's meeting commands: `glassmate meeting import FILE`, `list`, `show ID`, `delete ID`. They
+"""The command line's meeting commands: `glassmate meeting import FILE`, `list`, `search WORDS`, `show ID`,
+`delete ID`. They
 register themselves on the main `app` of glassmate.cli."""
 
 from __future__ import annotations
@@ -88,6 +89,19 @@ def meeting_list() -> None:
     """Every meeting in the store, newest first."""
     for m in _service(_settings()).recent():
         out.print(f"{m['id']}  {m['status']:<10} {m['duration_s'] / 60:5.1f} min  {escape(m['title'])}")
+
+
+@meeting_app.command("search")
+def meeting_search(words: Annotated[list[str], typer.Argument(help="what to look for: budget, 预算, Termin…")]) -> None:
+    """Meetings whose title, notes or transcript have these words, best first, with the lines that have them."""
+    found = _service(_settings()).search(" ".join(words))
+    if not found:
+        out.print("no meeting has these words")
+    for m in found:
+        out.print(f"[bold]{m['id']}[/bold]  {escape(m['title'])}")
+        for line in m["matches"]:
+            who = f"{line['speaker']} @ {line['start']:.0f} s: " if line["kind"] == "said" else ""
+            out.print(f"   {line['kind']:<13} {escape(who + line['text'])}")
 
 
 @meeting_app.command("show")

@@ -56,7 +56,8 @@ def meeting_row(app: Any, *, status: tuple[str, ...] = ("done", "failed"), timeo
 
 async def test_a_meeting_recorded_by_voice_with_two_voices_gets_notes(make_server: Any) -> None:
     asr = SessionAndMeetingASR(["Record this meeting.", "Let's look at the budget.", "I will send the numbers.",
-                                "What time is it?", "Fine by me.", "Stop recording."])  # fmt: skip
+                                "What time is it?", "Fine by me.", "Stop recording.",
+                                "What did we decide about the budget?"])  # fmt: skip
     client, app = make_server(asr=asr, llm=ScriptedLLM([json.dumps(NOTES)] * 10))
     async with client.realtime.connect(model="glassmate") as conn:
         await conn.recv()
@@ -89,6 +90,12 @@ async def test_a_meeting_recorded_by_voice_with_two_voices_gets_notes(make_serve
         while done[-1].meeting["status"] not in ("done", "failed"):
             done = await collect(conn, "meeting.updated")
         assert done[-1].meeting["status"] == "done" and done[-1].meeting["title"] == "Tone talk"
+
+        await send_audio(conn, voice(660))  # asked later: answered from the notes
+        recalled = await collect(conn, "response.done")
+        assert recalled[-1].response.metadata["route"] == "meeting"
+        spoken = "".join(e.delta for e in recalled if e.type == "response.output_audio_transcript.delta")
+        assert spoken == "In “Tone talk” (today) you decided: Keep the budget at 40,000 euros."
 
     found = meeting_row(app)
     assert found["source"] == "glasses" and found["audio_kept"]

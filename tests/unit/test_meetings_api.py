@@ -22,8 +22,8 @@ from glassmate.testing.fakes import ScriptedLLM
 from glassmate.testing.meetings import encode
 
 LINES = 8
-NOTES = {"title": "Tone talk", "summary": "Two voices took turns.", "action_items": [], "decisions": ["Keep it"],
-         "open_questions": []}  # fmt: skip
+NOTES = {"title": "Tone talk", "summary": "Two voices took turns.", "action_items": [],
+         "decisions": ["Keep the budget at 40,000 euros"], "open_questions": []}  # fmt: skip
 
 
 class RegionASR(ASR):
@@ -108,7 +108,11 @@ def test_an_uploaded_meeting_is_transcribed_with_speakers_and_noted(api: Api) ->
     renamed = api.call("PATCH", f"/v1/meetings/{meeting_id}/speakers/1", json={"name": "Wang Wei"}).json()
     assert renamed["segments"][1]["speaker"] == "Wang Wei"
     text = api.call("GET", f"/v1/meetings/{meeting_id}/markdown").text
-    assert text.startswith("# Tone talk") and "- Keep it" in text and "**Wang Wei** [00:03]" in text
+    assert (
+        text.startswith("# Tone talk")
+        and "- Keep the budget at 40,000 euros" in text
+        and "**Wang Wei** [00:03]" in text
+    )
 
 
 def test_meetings_belong_to_their_caller(api: Api) -> None:
@@ -161,3 +165,20 @@ def test_bad_uploads_are_refused_at_once(api: Api) -> None:
     assert r.status_code == 401
     r = api.call("PATCH", "/v1/meetings/mtg_nope/speakers/0", json={"name": "X"})
     assert r.status_code == 404
+
+
+def test_meetings_are_searched_over_rest(api: Api) -> None:
+    meeting_id = api.upload(encode(dialogue(), "wav"))
+    assert api.finished(meeting_id)["status"] == "done"
+    hits = api.call("GET", "/v1/meetings", params={"q": "budget"}).json()["data"]
+    assert [h["id"] for h in hits] == [meeting_id]
+    assert hits[0]["matches"][0] == {"kind": "decision", "text": "Keep the budget at 40,000 euros"}
+    assert "segments" not in hits[0] and hits[0]["rank"] >= 0
+    assert api.call("GET", "/v1/meetings", params={"q": "budget"}, token=api.other).json()["data"] == []
+    assert api.call("GET", "/v1/meetings", params={"q": "holiday"}).json()["data"] == []
+
+    api.call("PATCH", f"/v1/meetings/{meeting_id}/speakers/0", json={"name": "Wang Wei"})
+    assert [h["id"] for h in api.call("GET", "/v1/meetings", params={"q": "wang"}).json()["data"]] == [meeting_id]
+    assert api.call("GET", "/v1/meetings", params={"q": "x" * 201}).status_code == 400
+    api.call("DELETE", f"/v1/meetings/{meeting_id}")
+    assert api.call("GET", "/v1/meetings", params={"q": "budget"}).json()["data"] == []

@@ -2,7 +2,8 @@
 
 - `POST /v1/meetings` (multipart `file`: wav, flac, mp3, ogg, webm, m4a…): answers `{"id", "status"}` at once
   (202) and processes in the background.
-- `GET /v1/meetings`: the caller's meetings, newest first.
+- `GET /v1/meetings`: the caller's meetings, newest first; `?q=WORDS`: those whose title, notes or transcript have
+  the words (full-text search), best first, each with `matches` (the lines that have them).
 - `GET /v1/meetings/{id}`: status (`processing` | `done` | `failed`), `segments` `[{"start", "end", "speaker",
   "text"}]` (seconds), `speakers`, `notes`.
 - `GET /v1/meetings/{id}/markdown`: the notes and transcript as Markdown.
@@ -18,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, UploadFile
+from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
@@ -71,8 +72,13 @@ async def create_meeting(request: Request, file: UploadFile, owner: str = Depend
 
 
 @router.get("/v1/meetings")
-async def list_meetings(request: Request, owner: str = Depends(caller)) -> Any:
-    found = await asyncio.to_thread(_meetings(request).recent, owner=owner)
+async def list_meetings(request: Request, q: str | None = Query(None, max_length=200),
+                        owner: str = Depends(caller)) -> Any:  # fmt: skip
+    meetings = _meetings(request)
+    if q is not None and q.strip():
+        found = await asyncio.to_thread(meetings.search, q, owner=owner)
+    else:
+        found = await asyncio.to_thread(meetings.recent, owner=owner)
     return {"object": "list", "data": found}
 
 

@@ -20,6 +20,7 @@ from glassmate.events import new_id
 from glassmate.meetings.audio_io import SUFFIX, AudioWriter, blocks, probe_duration
 from glassmate.meetings.notes import MeetingNotes, NoteWriter
 from glassmate.meetings.pipeline import MeetingSegment, MeetingTranscriber, MeetingTranscript
+from glassmate.meetings.search import MeetingSearch, matching_lines
 from glassmate.runtime import Models
 from glassmate.store.db import Database
 from glassmate.store.meetings import MeetingRow
@@ -43,6 +44,7 @@ class Meetings:
         self.settings = settings
         self._one_at_a_time = asyncio.Lock()  # 2 cores: one meeting's ASR at a time, beside the live sessions
         self._tasks: set[asyncio.Task[None]] = set()
+        self.index = MeetingSearch(db)
 
     # -- rows -------------------------------------------------------------------------------------------------
 
@@ -85,6 +87,22 @@ class Meetings:
         with self.db.session() as s:
             return [view(row, full=False) for row in s.scalars(query)]
 
+    def search(self, query: str, *, owner: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        """Meetings whose title, notes or transcript have the query's words, best first; each with `matches`,
+        its lines that have them (decisions, action items, summary, then what was said)."""
+        hits = self.index.search(query, owner=owner, limit=limit)
+        found = []
+        for hit in hits:
+            try:
+                meeting = self.get(hit.meeting_id, owner=owner)
+            except MeetingNotFound:  # deleted since
+                continue
+            meeting["rank"] = hit.rank
+            meeting["matches"] = matching_lines(meeting, query)
+            del meeting["segments"]
+            found.append(meeting)
+        return found
+
     def delete(self, meeting_id: str, *, owner: str | None = None) -> None:
         """The meeting, its transcript, notes and audio, gone."""
         row = self._row(meeting_id, owner)
@@ -96,6 +114,7 @@ class Meetings:
             found = s.get(MeetingRow, meeting_id)
             if found is not None:
                 s.delete(found)
+        self.index.remove(meeting_id)
         if row.audio_path:
             Path(row.audio_path).unlink(missing_ok=True)
 
@@ -114,7 +133,10 @@ class Meetings:
             for item in notes.get("action_items", []):
                 if item.get("owner") == old:
                     item["owner"] = name
-        self._update(meeting_id, speakers=names, notes=notes, text=_search_text(row.title, notes, row.segments, names))
+        searched = _search_text(row.title, notes, row.segments, names)
+        self._update(meeting_id, speakers=names, notes=notes, text=searched)
+        if row.status == "done":
+            self.index.put(meeting_id, row.owner, searched)
         return self.get(meeting_id, owner=owner)
 
     # -- processing -------------------------------------------------------------------------------------------
@@ -205,9 +227,11 @@ class Meetings:
                          language=transcript.language)  # fmt: skip
             notes = await self._notes(meeting_id, transcript, names, progress)
             title = notes.title or _fallback_title(transcript)
+            searched = _search_text(title, notes.model_dump(), segments, names)
+            self.index.put(meeting_id, self._row(meeting_id, None).owner, searched)
             self._update(meeting_id, status="done", stage="" if transcript.segments else NO_SPEECH, progress=1.0,
                          notes=notes.model_dump(), title=title, finished_at=datetime.now(UTC),
-                         text=_search_text(title, notes.model_dump(), segments, names))  # fmt: skip
+                         text=searched)  # fmt: skip
             self.purge_audio()
 
     async def _notes(self, meeting_id: str, transcript: MeetingTranscript, names: list[str],
