@@ -98,7 +98,9 @@ async def glasses_page(
             finally:
                 ARTIFACTS.mkdir(exist_ok=True)
                 suffix = "-pay" if video else "-navigation" if geolocation else ""
-                await page.screenshot(path=str(ARTIFACTS / f"glasses-page{suffix}.png"))
+                if speech_wav.stem != "speech":
+                    suffix = f"-{speech_wav.stem}"
+                await page.screenshot(path=str(ARTIFACTS / f"glasses-page{suffix}.png"), full_page=True)
                 await browser.close()
 
 
@@ -212,3 +214,56 @@ async def test_walking_guidance_on_the_page(speech_wav: Path, tmp_path: Path) ->
         assert await p.locator("#nav-street").inner_text() == "arrived"
         await p.wait_for_function("window.glassmate.answers.some(a => a.includes('arrived at Helsinki Cathedral'))",
                                   timeout=30_000)  # fmt: skip
+
+
+async def test_a_meeting_recorded_and_read_on_the_page(tmp_path: Path) -> None:
+    """The fake microphone plays a two-voice meeting: "record this meeting" (typed; spoken on glasses) shows the
+    REC pill with its clock, people's lines come into the log as a live transcript, "stop recording" hides the
+    pill; when the notes are done the meeting is in the page's list, and opening it shows the speakers (one
+    renamed here), the notes and the transcript; the search box finds it by a word that was said."""
+    from glassmate.testing.meetings import scripted_meeting
+    from tests.integration.test_meetings import SCRIPT
+
+    models = Models(settings=Settings())
+    meeting = await scripted_meeting(SCRIPT, tts=models.tts)
+    await models.aclose()
+    talk = meeting.audio.resampled(48_000).samples
+    clip = np.concatenate([np.zeros(48_000 * 8, np.float32), talk, np.zeros(48_000 * 40, np.float32)])
+    wav = tmp_path / "meeting.wav"
+    soundfile.write(wav, clip, 48_000, subtype="PCM_16")
+    async with glasses_page(wav, tmp_path / "home") as (p, _base, app):
+        await p.wait_for_function("window.glassmate.connected", timeout=30_000)
+        await p.fill("#question", "Record this meeting.")
+        await p.click("#ask-btn")
+        await p.wait_for_function("window.glassmate.recording", timeout=30_000)
+        assert await p.locator("#rec").is_visible()
+        await p.wait_for_function("window.glassmate.meetingUpdates.filter(m => m.line).length >= 4", timeout=90_000)
+        assert await p.locator("#rec-time").inner_text() != "0:00"
+        await p.fill("#question", "Stop recording.")
+        await p.click("#ask-btn")
+        await p.wait_for_function("!window.glassmate.recording", timeout=30_000)
+        assert not await p.locator("#rec").is_visible()
+        await p.wait_for_function("window.glassmate.meetingUpdates.some(m => m.status === 'done')", timeout=180_000)
+        await p.wait_for_function("window.glassmate.meetings.some(m => m.status === 'done')", timeout=30_000)
+
+        await p.locator("#meeting-list li").first.click()
+        await p.wait_for_function("document.querySelector('#meeting-view').dataset.status === 'done'", timeout=30_000)
+        transcript = await p.locator("#mv-transcript").inner_text()
+        assert "budget" in transcript.lower() and "Friday" in transcript
+        assert await p.locator("#mv-speakers button").count() >= 1
+        assert await p.locator("#mv-title").inner_text()
+        p.once("dialog", lambda dialog: dialog.accept("Anna"))
+        await p.locator("#mv-speakers button").first.click()
+        await p.wait_for_function("document.querySelector('#mv-speakers').innerText.includes('Anna')",
+                                  timeout=10_000)  # fmt: skip
+        assert "Anna" in await p.locator("#mv-transcript").inner_text()
+
+        await p.fill("#meeting-search", "revised numbers")
+        await p.click("#meeting-search-form button")
+        await p.wait_for_function("window.glassmate.meetings.length === 1 && window.glassmate.meetings[0].matches",
+                                  timeout=10_000)  # fmt: skip
+        assert "numbers" in (await p.locator("#meeting-list .match").first.inner_text()).lower()
+        state = await p.evaluate("window.glassmate")
+        assert state["errors"] == []
+        stored = app.state.services.meetings.recent()
+        assert len(stored) == 1 and stored[0]["source"] == "glasses" and stored[0]["audio_kept"]

@@ -12,6 +12,7 @@ const $ = (id) => document.getElementById(id);
 const state = (window.glassmate = {
   connected: false, translating: false, audioBytes: 0, transcripts: [], answers: [], cards: [], routes: [],
   errors: [], transcript: [], payments: [], navigation: [], fixesSent: 0,
+  recording: false, meetingUpdates: [], meetings: [], meetingShown: null,
 });
 
 let ws = null, micCtx = null, playCtx = null, micNode = null, micStream = null, camStream = null;
@@ -87,6 +88,7 @@ function handle(ev) {
       $("conn").className = "dot on";
       $("conn-text").textContent = "connected";
       for (const id of ["ptt", "frame", "stop", "ask-btn"]) $(id).disabled = false;
+      loadMeetings();
       break;
     }
     case "input_audio_buffer.speech_started":
@@ -141,6 +143,7 @@ function handle(ev) {
     case "hud.card": showCard(ev.card); break;
     case "payment.updated": showPayment(ev.payment); break;
     case "navigation.updated": showNavigation(ev.navigation); break;
+    case "meeting.updated": showMeetingUpdate(ev.meeting); break;
     case "error":
       state.errors.push(ev.error.code);
       log(`error ${ev.error.code}: ${ev.error.message}`);
@@ -206,6 +209,155 @@ function showNavigation(nav) {
   if (nav.state !== "guiding") log(`navigation ${nav.state}: ${nav.destination.name}`, "navigate");
   $("attribution").textContent = nav.attribution;
 }
+
+// A meeting recorded on these glasses: the REC pill (with the recorded time) the whole time the audio is kept,
+// the live transcript's lines in the log, and the list refreshed when its notes are done.
+let recSeconds = 0, recSince = 0, recTimer = null;
+const clock = (s) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
+function showMeetingUpdate(m) {
+  state.meetingUpdates.push(m);
+  state.recording = m.status === "recording";
+  $("rec").hidden = !state.recording;
+  clearInterval(recTimer);
+  if (state.recording) {
+    recSeconds = m.seconds || 0; recSince = performance.now();
+    const tick = () => { $("rec-time").textContent = clock(recSeconds + (performance.now() - recSince) / 1000); };
+    tick(); recTimer = setInterval(tick, 1000);
+    if (m.line) log(`[${clock(m.line.at)}] ${m.line.text}`, "meeting");
+  } else {
+    log(`meeting ${m.status}${m.title ? `: ${m.title}` : ""}`, "meeting");
+    loadMeetings();
+    if (state.meetingShown === m.id) showMeeting(m.id);
+  }
+}
+
+// -- meetings (REST, with the same device token) --------------------------------------------------------------
+
+async function api(path, options = {}) {
+  const headers = Object.assign({ Authorization: `Bearer ${token()}` }, options.headers || {});
+  const r = await fetch(path, Object.assign({}, options, { headers }));
+  if (!r.ok) {
+    let e = {};
+    try { e = (await r.json()).error || {}; } catch (_) { /* not JSON */ }
+    throw new Error(`${e.code || r.status}: ${e.message || r.statusText}`);
+  }
+  return r;
+}
+
+function el(tag, text, className) {
+  const e = document.createElement(tag);
+  if (text !== undefined) e.textContent = text;
+  if (className) e.className = className;
+  return e;
+}
+
+async function loadMeetings() {
+  if (!token()) return;
+  const q = $("meeting-search").value.trim();
+  let found;
+  try { found = (await (await api(`/v1/meetings${q ? `?q=${encodeURIComponent(q)}` : ""}`)).json()).data; }
+  catch (e) { log(`meetings: ${e.message}`); return; }
+  state.meetings = found;
+  const list = $("meeting-list");
+  list.replaceChildren();
+  if (!found.length) list.appendChild(el("li", q ? "no meeting has these words" : "no meetings yet", "meta"));
+  for (const m of found) {
+    const li = el("li", m.title || m.filename || (m.status === "recording" ? "recording…" : "untitled"));
+    li.dataset.id = m.id;
+    const when = new Date(m.created_at * 1000).toLocaleString();
+    li.appendChild(el("span", `${when} · ${clock(m.duration_s)} · ${m.status}`, "meta"));
+    for (const line of m.matches || []) li.appendChild(el("span", `${line.kind}: ${line.text}`, "match"));
+    li.onclick = () => showMeeting(m.id);
+    list.appendChild(li);
+  }
+}
+
+let pollTimer = null;
+async function showMeeting(id) {
+  clearTimeout(pollTimer);
+  let m;
+  try { m = await (await api(`/v1/meetings/${id}`)).json(); } catch (e) { log(`meeting: ${e.message}`); return; }
+  state.meetingShown = id;
+  $("meeting-view").hidden = false;
+  $("meeting-view").dataset.id = id;
+  $("meeting-view").dataset.status = m.status;
+  $("mv-title").textContent = m.title || m.filename || "untitled";
+  $("mv-meta").textContent = `${new Date(m.created_at * 1000).toLocaleString()} · ${clock(m.duration_s)}` +
+    (m.language ? ` · ${m.language}` : "") + (m.audio_kept ? " · audio kept" : "");
+  const status = m.status === "processing" ? `processing: ${m.stage || ""} ${Math.round(m.progress * 100)} %`
+    : m.status === "failed" ? `failed: ${m.error.message} (${m.error.code})` : m.warnings.join("; ");
+  $("mv-status").textContent = status;
+  const speakers = $("mv-speakers");
+  speakers.replaceChildren();
+  for (const sp of m.speakers) {
+    const b = el("button", `${sp.name} ✎`);
+    b.type = "button"; b.title = "rename this speaker";
+    b.onclick = async () => {
+      const name = prompt(`Name for ${sp.name}`, sp.name);
+      if (!name || name === sp.name) return;
+      try {
+        await api(`/v1/meetings/${id}/speakers/${sp.index}`, { method: "PATCH", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name }) });
+      } catch (e) { log(`rename: ${e.message}`); }
+      showMeeting(id);
+    };
+    speakers.appendChild(b);
+  }
+  const notes = $("mv-notes");
+  notes.replaceChildren();
+  const n = m.notes || {};
+  if (n.summary) notes.appendChild(el("p", n.summary));
+  const section = (title, items) => {
+    if (!items || !items.length) return;
+    notes.appendChild(el("h4", title));
+    const ul = el("ul");
+    for (const item of items) ul.appendChild(el("li", item));
+    notes.appendChild(ul);
+  };
+  section("Decisions", n.decisions);
+  section("Action items", (n.action_items || []).map((a) => a.task + (a.owner ? ` — ${a.owner}` : "") + (a.due ? ` (${a.due})` : "")));
+  section("Open questions", n.open_questions);
+  const transcript = $("mv-transcript");
+  transcript.replaceChildren();
+  for (const seg of m.segments || []) {
+    const li = el("li");
+    li.append(el("span", clock(seg.start), "at"), el("span", seg.speaker, "who"), el("span", seg.text));
+    transcript.appendChild(li);
+  }
+  if (m.status === "processing" || m.status === "recording") pollTimer = setTimeout(() => showMeeting(id), 2000);
+}
+
+$("mv-close").onclick = () => { clearTimeout(pollTimer); state.meetingShown = null; $("meeting-view").hidden = true; };
+$("mv-delete").onclick = async () => {
+  const id = state.meetingShown;
+  if (!id || !confirm("Delete this meeting, its notes, transcript and audio?")) return;
+  try { await api(`/v1/meetings/${id}`, { method: "DELETE" }); } catch (e) { log(`delete: ${e.message}`); }
+  $("mv-close").onclick();
+  loadMeetings();
+};
+$("mv-markdown").onclick = async () => {
+  const id = state.meetingShown;
+  if (!id) return;
+  const text = await (await api(`/v1/meetings/${id}/markdown`)).text();
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([text], { type: "text/markdown" }));
+  link.download = `${id}.md`;
+  link.click();
+};
+$("meeting-search-form").onsubmit = (e) => { e.preventDefault(); loadMeetings(); };
+$("meetings-refresh").onclick = () => loadMeetings();
+$("meeting-upload").onchange = async () => {
+  const file = $("meeting-upload").files[0];
+  if (!file) return;
+  const form = new FormData();
+  form.append("file", file, file.name);
+  try {
+    const made = await (await api("/v1/meetings", { method: "POST", body: form })).json();
+    log(`uploaded ${file.name}: ${made.status}`, "meeting");
+    $("meeting-upload").value = "";
+    await loadMeetings();
+    showMeeting(made.id);
+  } catch (e) { log(`upload: ${e.message}`); }
+};
 
 // -- GPS ------------------------------------------------------------------------------------------------------
 
