@@ -91,6 +91,21 @@ def meeting_list() -> None:
         out.print(f"{m['id']}  {m['status']:<10} {m['duration_s'] / 60:5.1f} min  {escape(m['title'])}")
 
 
+@meeting_app.command("enroll")
+def meeting_enroll(
+    source: Annotated[Path, typer.Argument(help="A recording of you speaking (8 s of speech or more)")],
+    name: Annotated[str, typer.Option(help="the name your speaker gets in meetings")] = "Me",
+    owner: Annotated[str, typer.Option(help='whose voice: "device:NAME" for a pair of glasses')] = OWNER,
+) -> None:
+    """Enrol your own voice once: in later meetings the speaker with it is called NAME, not "Speaker N"."""
+    service = _service(_settings())
+    try:
+        voice = _run(service.enrol_voice(owner, name, source))
+    except GlassmateError as exc:
+        raise _fail(exc) from exc
+    out.print(f"enrolled {escape(voice['name'])} for {owner} from {voice['speech_s']:.0f} s of speech")
+
+
 @meeting_app.command("search")
 def meeting_search(words: Annotated[list[str], typer.Argument(help="what to look for: budget, 预算, Termin…")]) -> None:
     """Meetings whose title, notes or transcript have these words, best first, with the lines that have them."""

@@ -97,6 +97,8 @@ GLASSMATE = {
     # meetings
     "meeting-not-found": "no meeting with this id for this caller (or its audio is no longer kept)",
     "audio-format-unsupported": "an upload whose file name is not of an audio format glassmate reads",
+    "voice-too-short": "a voice enrolment with less than 8 s of speech",
+    "voice-not-enrolled": "no enrolled voice for this caller",
     "place-query-empty": "an empty place search",
     "place-not-found": "no place of that name or category on the map",
     "no-position": "the glasses have not sent a GPS position yet",

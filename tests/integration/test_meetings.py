@@ -53,3 +53,28 @@ async def test_music_and_silence_hold_no_speech(models: Models) -> None:
     for audio in (music(20.0).samples, np.zeros(20 * ASR_RATE, np.float32)):
         result = await MeetingTranscriber(models=models).run([audio])
         assert result.segments == [] and result.speakers == 0
+
+
+ENROLMENT = [
+    "The quick brown fox jumps over the lazy dog while the farmer watches from the old wooden gate.",
+    "Every morning I walk to the station, buy a newspaper and read it on the train to the office.",
+    "My favourite season is autumn, when the leaves turn red and gold and the air smells of rain.",
+]
+
+
+async def test_an_enrolled_voice_is_named_and_an_absent_one_is_not(models: Models) -> None:
+    from glassmate.meetings.voiceprint import enrol, match
+    from glassmate.testing.meetings import VOICES, speak_line
+
+    async def voiceprint(voice: str) -> np.ndarray:
+        lines = [(await speak_line(text, voice, models.tts)).samples for text in ENROLMENT]
+        vector, speech_s = await enrol(models, [np.concatenate(lines)])
+        assert speech_s >= 8
+        return vector
+
+    meeting = await scripted_meeting(SCRIPT, tts=models.tts)  # Piper's voice opens, espeak's en-us+m3 answers
+    result = await MeetingTranscriber(models=models).run([meeting.audio.samples])
+    assert result.speakers == 2
+    assert match(result.centroids, await voiceprint(VOICES[0])) == 0
+    assert match(result.centroids, await voiceprint(VOICES[1])) == 1
+    assert match(result.centroids, await voiceprint("en+f5")) is None

@@ -182,3 +182,43 @@ def test_meetings_are_searched_over_rest(api: Api) -> None:
     assert api.call("GET", "/v1/meetings", params={"q": "x" * 201}).status_code == 400
     api.call("DELETE", f"/v1/meetings/{meeting_id}")
     assert api.call("GET", "/v1/meetings", params={"q": "budget"}).json()["data"] == []
+
+
+def tone_speech(freq: float, seconds: float) -> Audio:
+    """One tone "voice" speaking `seconds` in lines of 2 s with short pauses."""
+    t = np.arange(int(2.0 * ASR_RATE)) / ASR_RATE
+    line = (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+    pause = np.zeros(int(0.5 * ASR_RATE), np.float32)
+    return Audio(np.concatenate([pause, *[np.concatenate([line, pause]) for _ in range(int(seconds / 2))]]), ASR_RATE)
+
+
+def test_the_wearers_enrolled_voice_names_their_speaker(api: Api) -> None:
+    def enrol(audio: Audio, name: str) -> Any:
+        return api.call("PUT", "/v1/voiceprint", files={"file": ("me.wav", encode(audio, "wav"))}, data={"name": name})
+
+    short = enrol(tone_speech(660, 4), "Li Na")
+    assert short.status_code == 400 and short.json()["error"]["code"] == "voice-too-short"
+    missing = api.call("GET", "/v1/voiceprint")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "voice-not-enrolled"
+
+    enrolled = enrol(tone_speech(660, 12), "Li Na")
+    assert enrolled.status_code == 200, enrolled.text
+    assert enrolled.json()["name"] == "Li Na" and enrolled.json()["speech_s"] >= 8
+    assert api.call("GET", "/v1/voiceprint").json()["name"] == "Li Na"
+    assert api.call("GET", "/v1/voiceprint", token=api.other).status_code == 404  # one caller's voice only
+
+    found = api.finished(api.upload(encode(dialogue(), "wav")))
+    assert [s["name"] for s in found["speakers"]] == ["Speaker 1", "Li Na"]  # the 660 Hz voice speaks second
+    assert found["segments"][1]["speaker"] == "Li Na"
+
+    corrupt = api.call("PUT", "/v1/voiceprint", files={"file": ("me.wav", b"RIFF\x00\x00garbage" * 50)})
+    assert corrupt.status_code == 400 and corrupt.json()["error"]["code"] == "audio-unreadable"
+    assert api.call("GET", "/v1/voiceprint").json()["name"] == "Li Na"  # the enrolled voice is kept
+
+    absent = enrol(tone_speech(440, 12), "Someone else")  # a voice not in the meeting names nobody
+    assert absent.status_code == 200
+    found = api.finished(api.upload(encode(dialogue(), "wav")))
+    assert [s["name"] for s in found["speakers"]] == ["Speaker 1", "Speaker 2"]
+
+    assert api.call("DELETE", "/v1/voiceprint").json()["deleted"] is True
+    assert api.call("DELETE", "/v1/voiceprint").status_code == 404

@@ -9,6 +9,9 @@
 - `GET /v1/meetings/{id}/markdown`: the notes and transcript as Markdown.
 - `PATCH /v1/meetings/{id}/speakers/{index}` `{"name"}`: rename "Speaker N".
 - `DELETE /v1/meetings/{id}`: the meeting and its audio.
+- `PUT /v1/voiceprint` (multipart `file`, a recording of the caller speaking for 8 s or more, and `name`): enrol
+  the caller's own voice; in their later meetings the speaker with this voice is called `name`.
+  `GET /v1/voiceprint` shows it (name, seconds of speech), `DELETE /v1/voiceprint` forgets it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
@@ -111,3 +114,25 @@ async def rename_speaker(meeting_id: str, index: int, body: SpeakerName, request
 async def delete_meeting(meeting_id: str, request: Request, owner: str = Depends(caller)) -> Any:
     await asyncio.to_thread(_meetings(request).delete, meeting_id, owner=owner)
     return {"id": meeting_id, "object": "meeting.deleted", "deleted": True}
+
+
+@router.put("/v1/voiceprint")
+async def enrol_voice(request: Request, file: UploadFile, name: str = Form("Me", min_length=1, max_length=80),
+                      owner: str = Depends(caller)) -> Any:  # fmt: skip
+    meetings = _meetings(request)
+    path = await asyncio.to_thread(_save_upload, file, 50 * 1024 * 1024)
+    try:
+        return await meetings.enrol_voice(owner, name, path)
+    finally:
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+
+
+@router.get("/v1/voiceprint")
+async def get_voice(request: Request, owner: str = Depends(caller)) -> Any:
+    return await asyncio.to_thread(_meetings(request).voice, owner)
+
+
+@router.delete("/v1/voiceprint")
+async def forget_voice(request: Request, owner: str = Depends(caller)) -> Any:
+    await asyncio.to_thread(_meetings(request).forget_voice, owner)
+    return {"object": "voice.deleted", "deleted": True}

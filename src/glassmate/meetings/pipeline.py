@@ -44,6 +44,9 @@ class MeetingTranscript:
     language: str | None
     duration_s: float
     speech_s: float
+    # Each speaker's mean speaker vector (unit length, not centred), in speaker order: to name an enrolled voice.
+    centroids: list[np.ndarray] = field(default_factory=list)
+    centre: np.ndarray | None = None  # the mean of all its speaker vectors (what the voices share: room, mic)
 
 
 @dataclass
@@ -170,9 +173,10 @@ class MeetingTranscriber:
         durations = np.array([b - a for a, b in c.spans])
         labels = diarize.cluster(vectors, durations, self.clustering)
         found = diarize.turns(c.regions, c.spans, labels)
-        segments = _renumber(list(_split_by_speaker(c.pieces, found)))
-        speakers = len({s.speaker for s in segments})
-        return MeetingTranscript(segments, speakers, language, duration_s, speech_s)
+        segments, order = _renumber(list(_split_by_speaker(c.pieces, found)))
+        raw = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+        centroids = [raw[labels == label].mean(axis=0) for label in order]  # order: cluster labels by first words
+        return MeetingTranscript(segments, len(order), language, duration_s, speech_s, centroids, raw.mean(axis=0))
 
 
 def _take(closed: list[tuple[int, int]], limit: int) -> list[tuple[int, int]]:
@@ -213,8 +217,9 @@ def _split_by_speaker(pieces: list[list[TimedWord]], found: list[diarize.Speaker
             yield MeetingSegment(run[0].start, run[-1].end, speaker, "".join(w.text for w in run).strip())
 
 
-def _renumber(segments: list[MeetingSegment]) -> list[MeetingSegment]:
-    """Speakers numbered in order of their first words (a cluster with no words is no speaker)."""
+def _renumber(segments: list[MeetingSegment]) -> tuple[list[MeetingSegment], dict[int, int]]:
+    """Speakers numbered in order of their first words (a cluster with no words is no speaker); and the number
+    each cluster label got."""
     order: dict[int, int] = {}
     out = []
     for s in segments:
@@ -222,7 +227,7 @@ def _renumber(segments: list[MeetingSegment]) -> list[MeetingSegment]:
             continue
         order.setdefault(s.speaker, len(order))
         out.append(MeetingSegment(s.start, s.end, order[s.speaker], s.text))
-    return out
+    return out, order
 
 
 async def _aiter(blocks: Iterable[np.ndarray] | AsyncIterator[np.ndarray]) -> AsyncIterator[np.ndarray]:

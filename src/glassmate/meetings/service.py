@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
+from glassmate.audio import ASR_RATE
 from glassmate.config import Settings
 from glassmate.errors import BadInputError, GlassmateError, NotFoundError
 from glassmate.events import new_id
@@ -21,16 +22,22 @@ from glassmate.meetings.audio_io import SUFFIX, AudioWriter, blocks, probe_durat
 from glassmate.meetings.notes import MeetingNotes, NoteWriter
 from glassmate.meetings.pipeline import MeetingSegment, MeetingTranscriber, MeetingTranscript
 from glassmate.meetings.search import MeetingSearch, matching_lines
+from glassmate.meetings.voiceprint import MAX_SPEECH_S, enrol, match
 from glassmate.runtime import Models
 from glassmate.store.db import Database
-from glassmate.store.meetings import MeetingRow
+from glassmate.store.meetings import MeetingRow, VoiceprintRow
 
 log = logging.getLogger("glassmate.meetings")
 NO_SPEECH = "no-speech"
+ENROL_READ_S = 2 * MAX_SPEECH_S  # of an enrolment recording, this much is read (pauses included)
 
 
 class MeetingNotFound(NotFoundError):
     code = "meeting-not-found"
+
+
+class VoiceNotEnrolled(NotFoundError):
+    code = "voice-not-enrolled"
 
 
 def default_names(count: int) -> list[str]:
@@ -139,6 +146,49 @@ class Meetings:
             self.index.put(meeting_id, row.owner, searched)
         return self.get(meeting_id, owner=owner)
 
+    # -- the wearer's voice ------------------------------------------------------------------------------------
+
+    async def enrol_voice(self, owner: str, name: str, source: Path) -> dict[str, Any]:
+        """Enrol the caller's own voice from a recording of them speaking (8 s of speech or more); the speaker of
+        their later meetings who has this voice is then called `name`."""
+        name = " ".join(name.split())[:80]
+        if not name:
+            raise BadInputError("the voice needs a name")
+        vector, speech_s = await enrol(self.models, [await asyncio.to_thread(_head, source, ENROL_READ_S)])
+        with self.db.session() as s, s.begin():
+            row = s.get(VoiceprintRow, owner) or VoiceprintRow(owner=owner)
+            row.name, row.vector, row.speech_s = name, [round(float(x), 6) for x in vector], round(speech_s, 1)
+            row.created_at = datetime.now(UTC)
+            s.add(row)
+        return self.voice(owner)
+
+    def voice(self, owner: str) -> dict[str, Any]:
+        """The caller's enrolled voice: its name, seconds of speech and when (not the vector)."""
+        with self.db.session() as s:
+            row = s.get(VoiceprintRow, owner)
+        if row is None:
+            raise VoiceNotEnrolled("no voice is enrolled for this caller")
+        created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+        return {"object": "voice", "name": row.name, "speech_s": row.speech_s, "created_at": int(created.timestamp())}
+
+    def forget_voice(self, owner: str) -> None:
+        with self.db.session() as s, s.begin():
+            row = s.get(VoiceprintRow, owner)
+            if row is None:
+                raise VoiceNotEnrolled("no voice is enrolled for this caller")
+            s.delete(row)
+
+    def _names(self, owner: str, transcript: MeetingTranscript) -> list[str]:
+        """ "Speaker 1…N", with the enrolled voice's name for the speaker who has it."""
+        names = default_names(transcript.speakers)
+        with self.db.session() as s:
+            row = s.get(VoiceprintRow, owner)
+        if row is not None:
+            found = match(transcript.centroids, np.asarray(row.vector, np.float32))
+            if found is not None:
+                names[found] = row.name
+        return names
+
     # -- processing -------------------------------------------------------------------------------------------
 
     def start(self, meeting_id: str, work: Callable[[], Any]) -> asyncio.Task[None]:
@@ -220,7 +270,7 @@ class Meetings:
 
             transcriber = MeetingTranscriber(models=self.models, language=self.settings.meetings.language)
             transcript = await transcriber.run(audio, heard)
-            names = default_names(transcript.speakers)
+            names = self._names(self._row(meeting_id, None).owner, transcript)
             segments = [_segment_dict(s) for s in transcript.segments]
             self._update(meeting_id, stage="notes", progress=0.8, segments=segments, speakers=names,
                          duration_s=transcript.duration_s, speech_s=transcript.speech_s,
@@ -268,6 +318,18 @@ class Meetings:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def _head(source: Path, seconds: float) -> np.ndarray:
+    """The first `seconds` of a recording, decoded (16 kHz mono)."""
+    kept: list[np.ndarray] = []
+    total = 0
+    for block in blocks(source):
+        kept.append(block)
+        total += len(block)
+        if total >= seconds * ASR_RATE:
+            break
+    return np.concatenate(kept) if kept else np.zeros(0, np.float32)
 
 
 def _segment_dict(s: MeetingSegment) -> dict[str, Any]:

@@ -34,3 +34,15 @@ class MeetingRow(Base):
     text: Mapped[str] = mapped_column(Text, default="")  # title, notes and transcript as plain text (search)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class VoiceprintRow(Base):
+    """A caller's enrolled voice (the wearer's): its name and mean speaker vector."""
+
+    __tablename__ = "voiceprints"
+
+    owner: Mapped[str] = mapped_column(String(120), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    vector: Mapped[list[float]] = mapped_column(JSON)
+    speech_s: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
