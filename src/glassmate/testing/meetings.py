@@ -113,3 +113,56 @@ def encode(audio: Audio, fmt: str) -> bytes:
         for packet in stream.encode(None):
             out.mux(packet)
     return buf.getvalue()
+
+
+# A weekly planning meeting of three people with known decisions and action items (for the bench's action-item
+# recall and held-out DER: none of it was used to tune the diarization or the prompts).
+PLANNING: tuple[tuple[int, str], ...] = (
+    (0, "Good morning everyone, let's start the weekly planning meeting."),
+    (1, "Morning. I have the sales numbers from last week ready."),
+    (0, "Great. The first topic is the budget for the trade fair in March."),
+    (2, "The stand costs twelve thousand euros, which is more than we planned."),
+    (1, "We could share the stand with our partner company to cut the cost."),
+    (0, "Good idea. So we decide to share the stand with the partner."),
+    (2, "I will call the partner company tomorrow and ask them."),
+    (0, "Thanks. The next topic is the new website."),
+    (1, "The designer sent us three drafts on Monday."),
+    (2, "I like the second draft best, it looks much cleaner."),
+    (0, "Then we go with the second draft."),
+    (1, "I will send our feedback to the designer by Wednesday."),
+    (0, "Perfect. The third topic is hiring a new support engineer."),
+    (2, "We had four candidates, and two of them were strong."),
+    (1, "Can we invite both of them for a second interview?"),
+    (0, "Yes, we will invite both strong candidates."),
+    (2, "I will schedule the second interviews for next week."),
+    (0, "Then the customer survey. The results came in yesterday."),
+    (1, "Most customers are happy, but the delivery times are a problem."),
+    (2, "Delivery takes nine days on average, and that is too long."),
+    (0, "Anna from logistics will prepare a report on the delivery times by Friday."),
+    (1, "Good, I will forward the survey results to Anna today."),
+    (0, "The last topic is the office party in December."),
+    (2, "We need to book a restaurant soon, the good places fill up quickly."),
+    (1, "I can book the restaurant this week."),
+    (0, "Great. The budget for the party is fifty euros per person."),
+    (2, "Should we invite our partners as well?"),
+    (0, "Let's decide that next week."),
+    (1, "Okay. Is there anything else?"),
+    (0, "No, that's all. Thank you everyone, see you next Monday."),
+)
+
+
+@dataclass(frozen=True)
+class ExpectedAction:
+    keywords: tuple[str, ...]  # the task names at least one of these
+    owner: str  # "Speaker N" (the N-th voice to speak) or the name said
+    due: str | None = None
+
+
+PLANNING_ACTIONS = (
+    ExpectedAction(("partner",), "Speaker 3", "tomorrow"),
+    ExpectedAction(("designer", "feedback"), "Speaker 2", "Wednesday"),
+    ExpectedAction(("interview",), "Speaker 3", "next week"),
+    ExpectedAction(("report", "delivery"), "Anna", "Friday"),
+    ExpectedAction(("survey",), "Speaker 2", "today"),
+    ExpectedAction(("restaurant",), "Speaker 2", "this week"),
+)
