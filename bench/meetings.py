@@ -13,9 +13,13 @@ meeting, memory over a 2-hour recording, and the enrolled voice's matches.
   is decoded); the process's RSS after every 10 minutes of audio. `--long-minutes 0` skips it (it takes ~15 min).
 - **Enrolment**: five synthetic voices enrolled from other sentences; in seven 2- and 3-voice meetings, the
   cosine of each speaker to each enrolled voice, and how voiceprint.MATCH decides.
+- **Remote Qwen**: the notes of one transcript of the planning meeting by the embedded 0.5B and by a bigger Qwen
+  behind an OpenAI-compatible endpoint: live with `--remote URL [--remote-model NAME] [--record]` (`--record`
+  saves its answers and the transcript to tests/data/meetings/remote_notes.json), otherwise replayed from that
+  recording.
 
 Prints a table and writes bench/out/meetings.json. Run: `.venv/bin/python bench/meetings.py` (models prepared,
-`scripts/setup.sh --test` for the real sample).
+`scripts/setup.sh --test` for the real sample); `--only remote,planning` runs some parts.
 """
 
 from __future__ import annotations
@@ -37,14 +41,18 @@ from glassmate.config import Settings
 from glassmate.meetings.audio_io import blocks
 from glassmate.meetings.der import diarization_error, read_rttm
 from glassmate.meetings.notes import MeetingNotes, NoteWriter
-from glassmate.meetings.pipeline import MeetingTranscriber, MeetingTranscript
+from glassmate.meetings.pipeline import MeetingSegment, MeetingTranscriber, MeetingTranscript
 from glassmate.meetings.voiceprint import MATCH, enrol, unit
+from glassmate.providers.llm.base import LLM
+from glassmate.providers.llm.recorded import RecordedLLM, RecordingLLM
 from glassmate.runtime import Models
 from glassmate.testing.material import pyannote_sample
 from glassmate.testing.meetings import PLANNING, PLANNING_ACTIONS, VOICES, Meeting, scripted_meeting, speak_line
 from glassmate.text import fold
 
 OUT = Path(__file__).parent / "out"
+RECORDED = Path(__file__).parents[1] / "tests" / "data" / "meetings" / "remote_notes.json"
+SECTIONS = ("real", "synthetic", "planning", "ten", "long", "enrolment", "remote")
 ENROLMENT = (
     "The quick brown fox jumps over the lazy dog while the farmer watches from the old wooden gate.",
     "Every morning I walk to the station, buy a newspaper and read it on the train to the office.",
@@ -119,7 +127,7 @@ def action_recall(notes: MeetingNotes) -> dict[str, Any]:
         item = items[hit]
         found += 1
         owners += int(fold(item.owner or "") == fold(expected.owner))
-        dues += int(expected.due is not None and expected.due in fold(item.due or ""))
+        dues += int(expected.due is not None and fold(expected.due) in fold(item.due or ""))
         detail.append({"expected": expected.keywords[0], "found": item.model_dump()})
     n = len(PLANNING_ACTIONS)
     return {"expected": n, "recall": round(found / n, 3), "owner_right": round(owners / n, 3),
@@ -127,7 +135,7 @@ def action_recall(notes: MeetingNotes) -> dict[str, Any]:
                                                        if i not in used], "items": detail}  # fmt: skip
 
 
-async def end_to_end(models: Models, meeting: Meeting) -> tuple[dict[str, Any], MeetingNotes]:
+async def end_to_end(models: Models, meeting: Meeting) -> tuple[dict[str, Any], MeetingNotes, MeetingTranscript]:
     t0 = time.perf_counter()
     result = await MeetingTranscriber(models=models).run(chunks(meeting.audio.samples))
     t1 = time.perf_counter()
@@ -140,7 +148,8 @@ async def end_to_end(models: Models, meeting: Meeting) -> tuple[dict[str, Any], 
             "transcribe_s": round(t1 - t0, 1), "notes_s": round(t2 - t1, 1),
             "rtf_transcribe": round((t1 - t0) / audio_s, 3), "rtf_total": round((t2 - t0) / audio_s, 3),
             "segments": len(result.segments), "action_items": len(notes.action_items),
-            "decisions": len(notes.decisions), "title": notes.title, "peak_rss_mb": peak_mb()}, notes  # fmt: skip
+            "decisions": len(notes.decisions), "title": notes.title,
+            "peak_rss_mb": peak_mb()}, notes, result  # fmt: skip
 
 
 async def long_memory(models: Models, meeting: Meeting, minutes: float) -> dict[str, Any]:
@@ -214,38 +223,91 @@ async def enrolment(models: Models) -> dict[str, Any]:
             round(max(other), 3)], "pairs_same": len(same), "pairs_other": len(other), **decisions}  # fmt: skip
 
 
+async def notes_by(llm: LLM, segments: list[MeetingSegment], names: list[str], language: str | None
+                   ) -> dict[str, Any]:  # fmt: skip
+    t0 = time.perf_counter()
+    notes = await NoteWriter(llm=llm).write(segments, names, language)
+    return {"model": llm.model_name, "seconds": round(time.perf_counter() - t0, 1), "title": notes.title,
+            "summary": notes.summary, "decisions": notes.decisions, "open_questions": notes.open_questions,
+            "actions": action_recall(notes)}  # fmt: skip
+
+
+async def remote(models: Models, args: argparse.Namespace, transcript: MeetingTranscript | None) -> dict[str, Any]:
+    """The embedded LLM and a bigger remote Qwen write notes of the same transcript (live, or replayed)."""
+    if args.remote:
+        from glassmate.config import LLMSettings, RemoteSettings
+        from glassmate.providers.llm.openai_compat import OpenAICompatLLM
+
+        assert transcript is not None, "--remote needs the planning section"
+        segments, names, language = (
+            transcript.segments,
+            [f"Speaker {i + 1}" for i in range(transcript.speakers)],
+            transcript.language,
+        )
+        inner = OpenAICompatLLM(settings=RemoteSettings(base_url=args.remote, api_key=args.remote_key,
+                                                        model=args.remote_model, timeout_s=600, max_retries=0),
+                                defaults=LLMSettings())  # fmt: skip
+        llm: LLM = RecordingLLM(inner)
+    else:
+        data = json.loads(RECORDED.read_text(encoding="utf-8"))
+        segments = [MeetingSegment(**s) for s in data["transcript"]["segments"]]
+        names, language = data["transcript"]["names"], data["transcript"]["language"]
+        llm = RecordedLLM(data["calls"], model_name=data["model"])
+    out = {
+        "embedded": await notes_by(models.llm, segments, names, language),
+        "remote": await notes_by(llm, segments, names, language),
+        "replayed": not args.remote,
+    }
+    if args.remote and args.record and isinstance(llm, RecordingLLM):
+        RECORDED.parent.mkdir(parents=True, exist_ok=True)
+        RECORDED.write_text(json.dumps({
+            "model": args.remote_model, "served_by": args.served_by,
+            "recorded_at": time.strftime("%Y-%m-%d"),
+            "transcript": {"segments": [vars(s) | {"start": round(s.start, 2), "end": round(s.end, 2)}
+                                        for s in segments], "names": names, "language": language},
+            "calls": llm.calls}, indent=1, ensure_ascii=False) + "\n")  # fmt: skip
+    return out
+
+
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     models = Models(settings=Settings())
+    only = set(args.only.split(",")) if args.only else set(SECTIONS)
     out: dict[str, Any] = {"machine": f"{os.cpu_count()} cores, no GPU"}
+    transcript: MeetingTranscript | None = None
     try:
-        out["real"] = await real_der(models)
-        print("real", out["real"], flush=True)
-        out["synthetic"] = await synthetic_der(models, [100, 101])
-        for row in out["synthetic"]:
-            print("synthetic", row, flush=True)
-
-        planning = await scripted_meeting(planning_lines(3), voices=("piper", "en-us+m3", "en+f3"), tts=models.tts,
-                                          seed=100)  # fmt: skip
-        stats, notes = await end_to_end(models, planning)
-        out["planning"] = {**stats, "actions": action_recall(notes), "notes": notes.model_dump()}
-        print("planning", stats, out["planning"]["actions"]["recall"], flush=True)
-
-        rounds = []
-        seed = 200
-        while sum(len(r.audio.samples) for r in rounds) < 600 * ASR_RATE:
-            rounds.append(await scripted_meeting(planning_lines(3), voices=("piper", "en-us+m3", "en+f3"),
-                                                 tts=models.tts, seed=seed))  # fmt: skip
-            seed += 1
-        long = _concat(rounds)
-        out["ten_minutes"], _ = await end_to_end(models, long)
-        print("10 min", out["ten_minutes"], flush=True)
-
-        if args.long_minutes > 0:
-            out["long"] = await long_memory(models, long, args.long_minutes)
-            print("long", out["long"], flush=True)
-        if not args.skip_enrolment:
+        if "real" in only:
+            out["real"] = await real_der(models)
+            print("real", out["real"], flush=True)
+        if "synthetic" in only:
+            out["synthetic"] = await synthetic_der(models, [100, 101])
+            for row in out["synthetic"]:
+                print("synthetic", row, flush=True)
+        if "planning" in only:
+            planning = await scripted_meeting(planning_lines(3), voices=("piper", "en-us+m3", "en+f3"),
+                                              tts=models.tts, seed=100)  # fmt: skip
+            stats, notes, transcript = await end_to_end(models, planning)
+            out["planning"] = {**stats, "actions": action_recall(notes), "notes": notes.model_dump()}
+            print("planning", stats, out["planning"]["actions"]["recall"], flush=True)
+        if "ten" in only or "long" in only:
+            rounds: list[Meeting] = []
+            seed = 200
+            while sum(len(r.audio.samples) for r in rounds) < 600 * ASR_RATE:
+                rounds.append(await scripted_meeting(planning_lines(3), voices=("piper", "en-us+m3", "en+f3"),
+                                                     tts=models.tts, seed=seed))  # fmt: skip
+                seed += 1
+            long = _concat(rounds)
+            if "ten" in only:
+                out["ten_minutes"], _, _ = await end_to_end(models, long)
+                print("10 min", out["ten_minutes"], flush=True)
+            if "long" in only and args.long_minutes > 0:
+                out["long"] = await long_memory(models, long, args.long_minutes)
+                print("long", out["long"], flush=True)
+        if "enrolment" in only:
             out["enrolment"] = await enrolment(models)
             print("enrolment", out["enrolment"], flush=True)
+        if "remote" in only and (args.remote or RECORDED.is_file()):
+            out["remote"] = await remote(models, args, transcript)
+            print("remote", {k: v["actions"]["recall"] for k, v in out["remote"].items() if k != "replayed"})
     finally:
         await models.aclose()
     return out
@@ -264,19 +326,22 @@ def _concat(meetings: list[Meeting]) -> Meeting:
 
 
 def table(out: dict[str, Any]) -> None:
-    r = out["real"]
-    print(f"\nDER (collar 0.25 s)\n  {r['recording']}: {r['der'] * 100:.1f} %  ({r['speakers']} speakers found, "
-          f"{r['duration_s']} s)")  # fmt: skip
-    for row in out["synthetic"]:
+    if "real" in out:
+        r = out["real"]
+        print(f"\nDER (collar 0.25 s)\n  {r['recording']}: {r['der'] * 100:.1f} %  ({r['speakers']} speakers found, "
+              f"{r['duration_s']} s)")  # fmt: skip
+    for row in out.get("synthetic", []):
         print(f"  {row['voices']:<26} seed {row['seed']}: {row['der'] * 100:5.1f} %  ({row['speakers']} found, "
               f"{row['duration_s']} s)")  # fmt: skip
-    p, a = out["planning"], out["planning"]["actions"]
-    print(f"\nAction items (planning meeting, {p['audio_s']} s, 3 voices): recall {a['recall']:.2f}, owner right "
-          f"{a['owner_right']:.2f}, due right {a['due_right']:.2f}, extra {len(a['extra'])}")  # fmt: skip
-    t = out["ten_minutes"]
-    print(f"\n10-minute meeting ({t['audio_s'] / 60:.1f} min): transcribe {t['transcribe_s']} s (RTF "
-          f"{t['rtf_transcribe']}), notes {t['notes_s']} s, total RTF {t['rtf_total']}, DER {t['der'] * 100:.1f} %, "
-          f"peak RSS {t['peak_rss_mb']} MB")  # fmt: skip
+    if "planning" in out:
+        p, a = out["planning"], out["planning"]["actions"]
+        print(f"\nAction items (planning meeting, {p['audio_s']} s, 3 voices): recall {a['recall']:.2f}, owner "
+              f"right {a['owner_right']:.2f}, due right {a['due_right']:.2f}, extra {len(a['extra'])}")  # fmt: skip
+    if "ten_minutes" in out:
+        t = out["ten_minutes"]
+        print(f"\n10-minute meeting ({t['audio_s'] / 60:.1f} min): transcribe {t['transcribe_s']} s (RTF "
+              f"{t['rtf_transcribe']}), notes {t['notes_s']} s, total RTF {t['rtf_total']}, DER "
+              f"{t['der'] * 100:.1f} %, peak RSS {t['peak_rss_mb']} MB")  # fmt: skip
     if "long" in out:
         g = out["long"]
         marks = ", ".join(f"{m['audio_min']:.0f} min {m['rss_mb']:.0f} MB" for m in g["rss"])
@@ -293,7 +358,12 @@ def table(out: dict[str, Any]) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--long-minutes", type=float, default=120.0, help="minutes streamed for memory (0: skip)")
-    parser.add_argument("--skip-enrolment", action="store_true")
+    parser.add_argument("--only", default="", help=f"comma-separated parts: {','.join(SECTIONS)}")
+    parser.add_argument("--remote", default="", help="an OpenAI-compatible base URL (…/v1) of a bigger Qwen")
+    parser.add_argument("--remote-model", default="qwen2.5-coder-1.5b-instruct")
+    parser.add_argument("--remote-key", default="none")
+    parser.add_argument("--served-by", default="", help="what served it, for the recording")
+    parser.add_argument("--record", action="store_true", help="save the remote answers for replay")
     args = parser.parse_args()
     result = asyncio.run(main(args))
     OUT.mkdir(exist_ok=True)
