@@ -1,12 +1,14 @@
 """Meeting notes with a scripted LLM: pieces, action items per commitment line, grounding, Markdown."""
 
 import json
+from pathlib import Path
 
 import pytest
 
 from glassmate.errors import ProviderError
 from glassmate.meetings.notes import ActionItem, MeetingNotes, NoteWriter, grounded, markdown, merge, pieces
 from glassmate.meetings.pipeline import MeetingSegment
+from glassmate.providers.llm.recorded import RecordedLLM
 from glassmate.testing.fakes import ScriptedLLM
 
 NAMES = ["Speaker 1", "Speaker 2", "Speaker 3"]
@@ -93,3 +95,26 @@ def test_markdown_has_the_sections_and_the_transcript() -> None:
     assert text.startswith("# Budget\n")
     assert "## Decisions\n\n- D" in text and "- [ ] send numbers (Anna, by Friday)" in text
     assert "**Wang Wei** [00:00] Let's look at the budget" in text
+
+
+RECORDED = Path(__file__).parents[1] / "data" / "meetings" / "remote_notes.json"
+
+
+async def test_a_bigger_qwens_recorded_answers_replay_into_notes() -> None:
+    """What a bigger Qwen behind an OpenAI-compatible endpoint wrote for the planning meeting's transcript
+    (recorded by bench/meetings.py --remote … --record), replayed through the same NoteWriter: the prompts are
+    the ones it answered, or the replay fails."""
+    data = json.loads(RECORDED.read_text(encoding="utf-8"))
+    segments = [MeetingSegment(**s) for s in data["transcript"]["segments"]]
+    names, language = data["transcript"]["names"], data["transcript"]["language"]
+    notes = await NoteWriter(llm=RecordedLLM(data["calls"])).write(segments, names, language)
+    assert notes.title == "Weekly Planning Meeting"
+    tasks = " | ".join(a.task for a in notes.action_items)
+    for keyword in ("partner", "feedback", "interview", "report", "survey"):
+        assert keyword in tasks
+    said = {(a.owner, a.due) for a in notes.action_items}
+    assert {("Speaker 3", "tomorrow"), ("Speaker 2", "by Wednesday"), ("Speaker 3", "next week")} <= said
+
+    other = [MeetingSegment(0.0, 2.0, 0, "We will meet again on Monday.")]
+    with pytest.raises(ProviderError, match="not recorded"):
+        await NoteWriter(llm=RecordedLLM(data["calls"])).write(other, ["Speaker 1"], "en")

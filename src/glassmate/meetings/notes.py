@@ -45,23 +45,10 @@ PIECE_SCHEMA: dict[str, Any] = {
     "properties": {
         "title": {"type": "string", "maxLength": 80},
         "summary": {"type": "string", "maxLength": 600},
-        "action_items": {
-            "type": "array",
-            "maxItems": 8,
-            "items": {
-                "type": "object",
-                "properties": {
-                    "task": {"type": "string", "maxLength": 200},
-                    "owner": {"type": ["string", "null"], "maxLength": 60},
-                    "due": {"type": ["string", "null"], "maxLength": 60},
-                },
-                "required": ["task", "owner", "due"],
-            },
-        },
         "decisions": {"type": "array", "items": {"type": "string", "maxLength": 200}, "maxItems": 8},
         "open_questions": {"type": "array", "items": {"type": "string", "maxLength": 200}, "maxItems": 6},
     },
-    "required": ["title", "summary", "action_items", "decisions", "open_questions"],
+    "required": ["title", "summary", "decisions", "open_questions"],
 }
 ACTION_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -83,7 +70,6 @@ SYSTEM = (
     "- title: a few words naming the topic.\n"
     "- summary: two or three sentences on what was discussed.\n"
     "- decisions: what the group agreed on, one short sentence each.\n"
-    "- action_items: a task someone takes on; owner and due when said, else null.\n"
     "- open_questions: questions left unanswered.\n"
     "Use only what the transcript says; an empty list when there is nothing. Write in {language}."
 )
@@ -205,7 +191,7 @@ class NoteWriter:
         if len(found) > 1:
             summaries = "\n".join(f"- {n.summary}" for n in found if n.summary)
             headline = await self._ask(f"Summaries of the parts of one meeting, in order:\n{summaries}",
-                                       language_name, HEADLINE_SCHEMA, MeetingNotes)  # fmt: skip
+                                       language_name, HEADLINE_SCHEMA, MeetingNotes, max_tokens=250)  # fmt: skip
             notes.title, notes.summary = headline.title or notes.title, headline.summary or notes.summary
             if progress is not None:
                 progress(total, total)
@@ -246,13 +232,13 @@ class NoteWriter:
             found.append(item)
         return found
 
-    async def _ask(self, text: str, language_name: str, schema: dict[str, Any], model: type[MeetingNotes]
-                   ) -> MeetingNotes:  # fmt: skip
+    async def _ask(self, text: str, language_name: str, schema: dict[str, Any], model: type[MeetingNotes],
+                   max_tokens: int | None = None) -> MeetingNotes:  # fmt: skip
         messages = [
             ChatMessage("system", SYSTEM.replace("{language}", language_name)),
             ChatMessage("user", f"Transcript:\n{text}"),
         ]
-        options = GenerationOptions(max_tokens=self.max_tokens, temperature=0.1)
+        options = GenerationOptions(max_tokens=max_tokens or self.max_tokens, temperature=0.1)
         raw = await self.llm.complete_json(messages, schema, options=options)
         try:
             return model.model_validate(_clean(raw))
