@@ -129,7 +129,7 @@ class DeviceState(BaseModel):
 class DeviceButton(BaseModel):
     type: Literal["device.button"]
     event_id: str | None = None
-    button: Literal["tap", "double_tap", "long_press"]
+    button: Literal["tap", "double_tap", "long_press", "record"]  # record: the glasses' capture button
 
 
 class PaymentConfirm(BaseModel):

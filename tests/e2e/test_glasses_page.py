@@ -218,9 +218,9 @@ async def test_walking_guidance_on_the_page(speech_wav: Path, tmp_path: Path) ->
 
 async def test_a_meeting_recorded_and_read_on_the_page(tmp_path: Path) -> None:
     """The fake microphone plays a two-voice meeting: "record this meeting" (typed; spoken on glasses) shows the
-    REC pill with its clock, people's lines come into the log as a live transcript, "stop recording" hides the
-    pill; when the notes are done the meeting is in the page's list, and opening it shows the speakers (one
-    renamed here), the notes and the transcript; the search box finds it by a word that was said."""
+    REC pill with its clock, people's lines come into the log as a live transcript, the record button stops it
+    and hides the pill; when the notes are done the meeting is in the page's list, and opening it shows the
+    speakers (one renamed here), the notes and the transcript; the search box finds it by a word that was said."""
     from glassmate.testing.meetings import scripted_meeting
     from tests.integration.test_meetings import SCRIPT
 
@@ -239,8 +239,8 @@ async def test_a_meeting_recorded_and_read_on_the_page(tmp_path: Path) -> None:
         assert await p.locator("#rec").is_visible()
         await p.wait_for_function("window.glassmate.meetingUpdates.filter(m => m.line).length >= 4", timeout=90_000)
         assert await p.locator("#rec-time").inner_text() != "0:00"
-        await p.fill("#question", "Stop recording.")
-        await p.click("#ask-btn")
+        assert await p.locator("#record").inner_text() == "■ Stop recording"
+        await p.click("#record")  # the record button (spoken "stop recording" works too: test_meeting_session)
         await p.wait_for_function("!window.glassmate.recording", timeout=30_000)
         assert not await p.locator("#rec").is_visible()
         await p.wait_for_function("window.glassmate.meetingUpdates.some(m => m.status === 'done')", timeout=180_000)

@@ -118,3 +118,22 @@ async def test_a_dropped_connection_keeps_and_processes_the_recording(make_serve
     found = await asyncio.to_thread(meeting_row, app)
     assert found["status"] == "done", found
     assert found["duration_s"] > 5 and len(found["speakers"]) == 2
+
+
+async def test_the_record_button_starts_and_stops_a_recording(make_server: Any) -> None:
+    asr = SessionAndMeetingASR(["Let's begin.", "First point."])
+    client, app = make_server(asr=asr, llm=ScriptedLLM([json.dumps(NOTES)] * 10))
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.send({"type": "device.button", "button": "record"})
+        started = await collect(conn, "response.done")
+        assert started[-1].response.metadata["route"] == "meeting"
+        assert any(e.type == "meeting.updated" and e.meeting["status"] == "recording" for e in started)
+        for freq in (220, 660):
+            await send_audio(conn, voice(freq))
+            await collect(conn, "meeting.updated")
+        await conn.send({"type": "device.button", "button": "record"})
+        stopped = await collect(conn, "response.done")
+        assert any(e.type == "meeting.updated" and e.meeting["status"] == "processing" for e in stopped)
+    found = await asyncio.to_thread(meeting_row, app)
+    assert found["status"] == "done" and len(found["speakers"]) == 2

@@ -71,7 +71,7 @@ function connect() {
     state.connected = false;
     $("conn").className = "dot off";
     $("conn-text").textContent = e.reason ? `closed: ${e.reason}` : "offline";
-    for (const id of ["ptt", "frame", "stop", "ask-btn"]) $(id).disabled = true;
+    for (const id of ["ptt", "frame", "stop", "ask-btn", "record"]) $(id).disabled = true;
   };
 }
 
@@ -87,7 +87,7 @@ function handle(ev) {
       state.connected = true;
       $("conn").className = "dot on";
       $("conn-text").textContent = "connected";
-      for (const id of ["ptt", "frame", "stop", "ask-btn"]) $(id).disabled = false;
+      for (const id of ["ptt", "frame", "stop", "ask-btn", "record"]) $(id).disabled = false;
       loadMeetings();
       break;
     }
@@ -218,6 +218,7 @@ function showMeetingUpdate(m) {
   state.meetingUpdates.push(m);
   state.recording = m.status === "recording";
   $("rec").hidden = !state.recording;
+  $("record").textContent = state.recording ? "■ Stop recording" : "● Record meeting";
   clearInterval(recTimer);
   if (state.recording) {
     recSeconds = m.seconds || 0; recSince = performance.now();
@@ -489,6 +490,7 @@ $("save").onclick = () => {
   link.click();
 };
 $("stop").onclick = () => { flushPlayback(); send({ type: "device.button", button: "tap" }); };
+$("record").onclick = () => send({ type: "device.button", button: "record" });
 $("mode").onchange = () => send({ type: "session.update", session: sessionConfig() });
 $("language").onchange = () => send({ type: "session.update", session: sessionConfig() });
 $("voice").onchange = () => send({ type: "session.update", session: sessionConfig() });

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,8 +29,10 @@ FLUSH_S = 1.0
 class MeetingRecording(Activity):
     skill = "meeting"
 
-    def __init__(self, *, port: Port, meetings: Meetings, meeting_id: str) -> None:
+    def __init__(self, *, port: Port, meetings: Meetings, meeting_id: str,
+                 on_button: Callable[[], Route] | None = None) -> None:  # fmt: skip
         self.port = port
+        self._on_button = on_button  # the stop tool's route: the record button stops the recording
         self.meetings = meetings
         self.meeting_id = meeting_id
         self._pending: list[np.ndarray] = []
@@ -125,6 +127,11 @@ class MeetingRecording(Activity):
     async def _update(self, status: str, **fields: Any) -> None:
         await self.port.emit(server_event(MeetingUpdatedEvent, meeting={"id": self.meeting_id, "status": status,
                                                                         **fields}))  # fmt: skip
+
+    def claim_button(self, button: str) -> Route | None:
+        if button == "record" and self._on_button is not None and not self.stopped:
+            return self._on_button()
+        return None
 
     def claim(self, turn: Turn, matched: Route | None) -> Route | None:
         """People talking in the meeting are not talking to the glasses: their words become the live transcript

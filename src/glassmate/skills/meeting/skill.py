@@ -13,7 +13,8 @@ import numpy as np
 from glassmate.errors import ToolError
 from glassmate.skills.base import Skill, SkillEnv, SkillPolicy
 from glassmate.skills.meeting.recording import MeetingRecording
-from glassmate.skills.tools import ToolContext, tool
+from glassmate.skills.routing import tool_route
+from glassmate.skills.tools import ToolContext, tool, tools_of
 
 TEXTS = {
     "en": {"start": "Recording the meeting. Say stop recording when it's over.", "already": "I'm already recording.",
@@ -60,7 +61,10 @@ def _minutes(seconds: float, language: str) -> str:
 
 class MeetingSkill(Skill):
     name = "meeting"
-    policy = SkillPolicy(icon="record", command_while_busy=True, remembered=False, models=("asr", "speaker", "llm"))
+    # The glasses' record button starts a recording (its first tool); while recording, the activity takes the
+    # button to stop it.
+    policy = SkillPolicy(icon="record", command_while_busy=True, remembered=False, models=("asr", "speaker", "llm"),
+                         buttons=("record",))  # fmt: skip
 
     def __init__(self, *, env: SkillEnv) -> None:
         super().__init__(env=env)
@@ -93,7 +97,9 @@ class MeetingSkill(Skill):
             return texts["already"]
         owner = f"device:{port.device_name}" if port.device_name else "device:"
         meeting_id = await asyncio.to_thread(meetings.new, owner=owner, source="glasses", status="recording")
-        self.recording = MeetingRecording(port=port, meetings=meetings, meeting_id=meeting_id)
+        stop = next(t for t in tools_of(self) if t.name == "stop_meeting_recording")
+        self.recording = MeetingRecording(port=port, meetings=meetings, meeting_id=meeting_id,
+                                          on_button=lambda: tool_route(stop, {}, matched_by="button"))  # fmt: skip
         await self.recording.start()
         port.focus(self.recording)
         return texts["start"]
