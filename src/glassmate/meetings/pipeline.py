@@ -46,7 +46,6 @@ class MeetingTranscript:
     speech_s: float
     # Each speaker's mean speaker vector (unit length, not centred), in speaker order: to name an enrolled voice.
     centroids: list[np.ndarray] = field(default_factory=list)
-    centre: np.ndarray | None = None  # the mean of all its speaker vectors (what the voices share: room, mic)
 
 
 @dataclass
@@ -176,7 +175,7 @@ class MeetingTranscriber:
         segments, order = _renumber(list(_split_by_speaker(c.pieces, found)))
         raw = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
         centroids = [raw[labels == label].mean(axis=0) for label in order]  # order: cluster labels by first words
-        return MeetingTranscript(segments, len(order), language, duration_s, speech_s, centroids, raw.mean(axis=0))
+        return MeetingTranscript(segments, len(order), language, duration_s, speech_s, centroids)
 
 
 def _take(closed: list[tuple[int, int]], limit: int) -> list[tuple[int, int]]:

@@ -270,7 +270,8 @@ class Meetings:
 
             transcriber = MeetingTranscriber(models=self.models, language=self.settings.meetings.language)
             transcript = await transcriber.run(audio, heard)
-            names = self._names(self._row(meeting_id, None).owner, transcript)
+            owner = self._row(meeting_id, None).owner
+            names = self._names(owner, transcript)
             segments = [_segment_dict(s) for s in transcript.segments]
             self._update(meeting_id, stage="notes", progress=0.8, segments=segments, speakers=names,
                          duration_s=transcript.duration_s, speech_s=transcript.speech_s,
@@ -278,7 +279,7 @@ class Meetings:
             notes = await self._notes(meeting_id, transcript, names, progress)
             title = notes.title or _fallback_title(transcript)
             searched = _search_text(title, notes.model_dump(), segments, names)
-            self.index.put(meeting_id, self._row(meeting_id, None).owner, searched)
+            self.index.put(meeting_id, owner, searched)
             self._update(meeting_id, status="done", stage="" if transcript.segments else NO_SPEECH, progress=1.0,
                          notes=notes.model_dump(), title=title, finished_at=datetime.now(UTC),
                          text=searched)  # fmt: skip

@@ -73,6 +73,20 @@ class VADStream:
         self._pending = buf[offset:]
         return events
 
+    def regions(self, samples: np.ndarray) -> list[tuple[int, int]]:
+        """The speech in a whole recording as (start ms, end ms), the last one closed at the recording's end."""
+        found: list[tuple[int, int]] = []
+        start: int | None = None
+        for ev in self.feed(samples):
+            if ev.kind == "speech_started":
+                start = ev.at_ms
+            elif ev.kind == "speech_stopped" and start is not None:
+                found.append((start, ev.at_ms))
+                start = None
+        if start is not None:
+            found.append((start, self._ms(self._samples_seen + len(self._pending))))
+        return found
+
     def _step(self, prob: float) -> list[VADEvent]:
         s = self.settings
         window_ms = self._ms(self.scorer.window)

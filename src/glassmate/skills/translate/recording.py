@@ -21,19 +21,8 @@ RecordingLine = tuple[float, float, Translation, Translation | None]
 async def translate_recording(models: Models, audio: Audio, target: str) -> list[RecordingLine]:
     """Cut a recording into utterances (VAD), identify and transcribe each, translate the other side's."""
     samples = audio.resampled(RATE)
-    stream = models.vad.stream()
-    bounds: list[tuple[int, int]] = []
-    start = None
-    for ev in stream.feed(samples.samples):
-        if ev.kind == "speech_started":
-            start = ev.at_ms
-        elif ev.kind == "speech_stopped" and start is not None:
-            bounds.append((start, ev.at_ms))
-            start = None
-    if start is not None:
-        bounds.append((start, int(samples.duration_s * 1000)))
     rows = []
-    for a, b in bounds:
+    for a, b in models.vad.stream().regions(samples.samples):
         piece = Audio(samples.samples[a * RATE // 1000 : b * RATE // 1000], RATE)
         heard = await models.asr.transcribe(piece, TranscribeOptions(candidates=tuple(LANGUAGES)))
         if not heard.text:
