@@ -140,12 +140,17 @@ async def end_to_end(models: Models, meeting: Meeting) -> tuple[dict[str, Any], 
     result = await MeetingTranscriber(models=models).run(chunks(meeting.audio.samples))
     t1 = time.perf_counter()
     names = [f"Speaker {i + 1}" for i in range(result.speakers)]
-    notes = await NoteWriter(llm=models.llm).write(result.segments, names, result.language)
+    steps: list[float] = []  # seconds into the notes when the pieces, the action items, the headline were done
+
+    def step(*_: int) -> None:
+        steps.append(round(time.perf_counter() - t1, 1))
+
+    notes = await NoteWriter(llm=models.llm).write(result.segments, names, result.language, progress=step)
     t2 = time.perf_counter()
     audio_s = meeting.audio.duration_s
     der = diarization_error(meeting.reference, hypothesis(result), collar=0.25)
     return {"audio_s": round(audio_s, 1), "speakers": result.speakers, "der": round(der.der, 4),
-            "transcribe_s": round(t1 - t0, 1), "notes_s": round(t2 - t1, 1),
+            "transcribe_s": round(t1 - t0, 1), "notes_s": round(t2 - t1, 1), "notes_steps_s": steps,
             "rtf_transcribe": round((t1 - t0) / audio_s, 3), "rtf_total": round((t2 - t0) / audio_s, 3),
             "segments": len(result.segments), "action_items": len(notes.action_items),
             "decisions": len(notes.decisions), "title": notes.title,

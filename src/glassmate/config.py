@@ -46,6 +46,9 @@ class LLMSettings(_Frozen):
     n_ctx: int = 4096
     n_threads: int = 2
     n_batch: int = 256
+    # llama.cpp's flash attention: prompt prefill of a 1,200-token meeting piece 116 instead of 99 tokens/s on
+    # 2 cores (0.5B Qwen)
+    flash_attn: bool = True
     max_tokens: int = 512
     temperature: float = 0.2
     seed: int = 0

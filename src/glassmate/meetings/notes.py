@@ -1,11 +1,11 @@
 """Meeting notes by the LLM: title, summary, decisions, action items (owner and due date when said) and open
 questions, in the meeting's language, as JSON constrained by a schema and then validated.
 
-For the embedded 0.5B model the work is cut small: the transcript goes in pieces of about 1,500 tokens
-(map: notes of each piece, one JSON call each), and the pieces' notes are merged in code (reduce: lists joined,
-near-duplicates dropped); only the title and summary of a long meeting take one more call, over the pieces'
-summaries. Nothing is invented: an owner must be a name or a speaker label that occurs in the transcript, and a
-due date must be words that were said; otherwise the field stays empty."""
+For the embedded 0.5B model the work is cut small: the transcript goes in pieces of about 1,500 tokens (map:
+notes of each piece, one JSON request each, all decoded together), and the pieces' notes are merged in code
+(reduce: lists joined, near-duplicates dropped); only the title and summary of a long meeting take one more call,
+over the pieces' summaries. Nothing is invented: an owner must be a name or a speaker label that occurs in the
+transcript, and a due date must be words that were said; otherwise the field stays empty."""
 
 from __future__ import annotations
 
@@ -173,53 +173,69 @@ class NoteWriter:
 
     async def write(self, segments: Sequence[MeetingSegment], names: Sequence[str], language: str | None,
                     progress: Callable[[int, int], None] | None = None) -> MeetingNotes:  # fmt: skip
-        """The notes of the meeting; `progress(done, total)` after each LLM call."""
+        """The notes of the meeting; `progress(done, total)` after each step (pieces, action items, headline).
+
+        The pieces' notes are asked for together, and so are all the action items (`complete_json_many`): the
+        embedded model decodes them in one batch, which on 2 cores takes a third of the time of one call after
+        another (bench/meetings.py)."""
         lines = transcript_lines(segments, names)
         if not lines:
             return MeetingNotes()
         language_name = LANGUAGE_NAMES.get(language or "en", language or "English")
         parts = pieces(lines)
-        total = len(parts) + (1 if len(parts) > 1 else 0)
-        found: list[MeetingNotes] = []
-        for i, part in enumerate(parts):
-            piece_notes = await self._ask(part, language_name, PIECE_SCHEMA, MeetingNotes)
-            piece_notes.action_items = await self._actions(part, language or "en")
-            found.append(piece_notes)
-            if progress is not None:
-                progress(i + 1, total)
+        total = 2 + (1 if len(parts) > 1 else 0)
+        raw = await self.llm.complete_json_many(
+            [(self._messages(part, language_name), PIECE_SCHEMA) for part in parts],
+            options=GenerationOptions(max_tokens=self.max_tokens, temperature=0.1),
+        )
+        found = [_validated(r) for r in raw]
+        if progress is not None:
+            progress(1, total)
+        for piece_notes, actions in zip(found, await self._actions(parts, language or "en"), strict=True):
+            piece_notes.action_items = actions
+        if progress is not None:
+            progress(2, total)
         notes = merge(found)
         if len(found) > 1:
             summaries = "\n".join(f"- {n.summary}" for n in found if n.summary)
             headline = await self._ask(f"Summaries of the parts of one meeting, in order:\n{summaries}",
-                                       language_name, HEADLINE_SCHEMA, MeetingNotes, max_tokens=250)  # fmt: skip
+                                       language_name, HEADLINE_SCHEMA, max_tokens=250)  # fmt: skip
             notes.title, notes.summary = headline.title or notes.title, headline.summary or notes.summary
             if progress is not None:
                 progress(total, total)
         return grounded(notes, "\n".join(lines), names)
 
-    async def _actions(self, text: str, language: str) -> list[ActionItem]:
-        """Action items: each line that sounds like a commitment (COMMITMENT), with the line before it, turned
-        into task/owner/due by one small call with worked examples in the meeting's language. The 0.5B model
-        found none of the scripted meeting's when asked for them with the rest of the notes, or for all lines
-        at once; one line at a time, with examples, it finds them (bench/meetings.py)."""
-        lines = text.splitlines()
-        found: list[ActionItem] = []
+    async def _actions(self, parts: Sequence[str], language: str) -> list[list[ActionItem]]:
+        """Each piece's action items: each line that sounds like a commitment (COMMITMENT), with the line before
+        it, turned into task/owner/due by one small request with worked examples in the meeting's language. The
+        0.5B model found none of the scripted meeting's when asked for them with the rest of the notes, or for
+        all lines at once; one line at a time, with examples, it finds them (bench/meetings.py). The requests
+        of all pieces go out together."""
         shots = ACTION_SHOTS.get(language, ACTION_SHOTS["en"])
-        for i, line in enumerate(lines):
-            if not COMMITMENT.search(line) or (line.rstrip().endswith(("?", "？")) and not REQUEST.search(line)):
-                continue
-            # The line before only when this one points back at it ("I will do it"): otherwise the small model
-            # takes its task from the wrong line.
-            excerpt = (lines[i - 1] + "\n" if i > 0 and REFERS_BACK.search(line) else "") + line
-            messages = [ChatMessage("system", ACTIONS)]
-            for question, answer in shots:
-                messages += [
-                    ChatMessage("user", question),
-                    ChatMessage("assistant", json.dumps(answer, ensure_ascii=False)),
-                ]
-            messages.append(ChatMessage("user", excerpt))
-            raw = await self.llm.complete_json(messages, ACTION_SCHEMA,
-                                               options=GenerationOptions(max_tokens=120, temperature=0.0))  # fmt: skip
+        asked: list[tuple[int, str]] = []  # (piece, line)
+        requests: list[tuple[list[ChatMessage], dict[str, Any]]] = []
+        for p, part in enumerate(parts):
+            lines = part.splitlines()
+            for i, line in enumerate(lines):
+                if not COMMITMENT.search(line) or (line.rstrip().endswith(("?", "？")) and not REQUEST.search(line)):
+                    continue
+                # The line before only when this one points back at it ("I will do it"): otherwise the small
+                # model takes its task from the wrong line.
+                excerpt = (lines[i - 1] + "\n" if i > 0 and REFERS_BACK.search(line) else "") + line
+                messages = [ChatMessage("system", ACTIONS)]
+                for question, answer in shots:
+                    messages += [
+                        ChatMessage("user", question),
+                        ChatMessage("assistant", json.dumps(answer, ensure_ascii=False)),
+                    ]
+                messages.append(ChatMessage("user", excerpt))
+                asked.append((p, line))
+                requests.append((messages, ACTION_SCHEMA))
+        answers = await self.llm.complete_json_many(
+            requests, options=GenerationOptions(max_tokens=120, temperature=0.0)
+        )
+        found: list[list[ActionItem]] = [[] for _ in parts]
+        for (p, line), raw in zip(asked, answers, strict=True):
             if not isinstance(raw, dict):
                 continue
             try:
@@ -229,21 +245,27 @@ class NoteWriter:
             speaker, _, words = line.partition(": ")
             if FIRST_PERSON.search(words):  # "I will …": the speaker is the owner, whatever the model guessed
                 item.owner = speaker
-            found.append(item)
+            found[p].append(item)
         return found
 
-    async def _ask(self, text: str, language_name: str, schema: dict[str, Any], model: type[MeetingNotes],
-                   max_tokens: int | None = None) -> MeetingNotes:  # fmt: skip
-        messages = [
+    @staticmethod
+    def _messages(text: str, language_name: str) -> list[ChatMessage]:
+        return [
             ChatMessage("system", SYSTEM.replace("{language}", language_name)),
             ChatMessage("user", f"Transcript:\n{text}"),
         ]
+
+    async def _ask(self, text: str, language_name: str, schema: dict[str, Any],
+                   max_tokens: int | None = None) -> MeetingNotes:  # fmt: skip
         options = GenerationOptions(max_tokens=max_tokens or self.max_tokens, temperature=0.1)
-        raw = await self.llm.complete_json(messages, schema, options=options)
-        try:
-            return model.model_validate(_clean(raw))
-        except ValidationError as exc:
-            raise ProviderError(f"the LLM's notes do not match the schema: {exc.errors()[0]['msg']}") from exc
+        return _validated(await self.llm.complete_json(self._messages(text, language_name), schema, options=options))
+
+
+def _validated(raw: Any) -> MeetingNotes:
+    try:
+        return MeetingNotes.model_validate(_clean(raw))
+    except ValidationError as exc:
+        raise ProviderError(f"the LLM's notes do not match the schema: {exc.errors()[0]['msg']}") from exc
 
 
 def _clean(raw: Any) -> Any:

@@ -1,7 +1,9 @@
 """The embedded LLM: a GGUF model run in-process by llama.cpp (llama-cpp-python).
 
 llama.cpp keeps the KV cache of the previous prompt and reuses the longest common prefix, so a stable
-system prompt is prefilled once and later turns start generating within tens of milliseconds.
+system prompt is prefilled once and later turns start generating within tens of milliseconds. Constrained JSON
+(tool calls, typed notes) checks its grammar on the chosen token only (llama_sampling.py): 48 instead of 75 ms a
+token for 0.5B Qwen on 2 cores.
 """
 
 from __future__ import annotations
@@ -36,21 +38,23 @@ class LlamaCppLLM(LLM):
         self.settings = settings
         self.model_name = model_path.stem
         self._llama: Any = None
+        self._batch_writer: Any = None
 
     def _engine(self) -> Any:
         """Load the model on first use (called with the engine lock held, in a worker thread)."""
         if self._llama is None:
             if not self.model_path.is_file():
                 raise ModelMissingError(f"the LLM file {self.model_path} does not exist")
-            from llama_cpp import Llama
+            from glassmate.providers.llm.llama_sampling import LazyGrammarLlama
 
             try:
-                self._llama = Llama(
+                self._llama = LazyGrammarLlama(
                     model_path=str(self.model_path),
                     n_ctx=self.settings.n_ctx,
                     n_threads=self.settings.n_threads,
                     n_threads_batch=self.settings.n_threads,
                     n_batch=self.settings.n_batch,
+                    flash_attn=self.settings.flash_attn,
                     seed=self.settings.seed,
                     verbose=False,
                 )
@@ -178,6 +182,27 @@ class LlamaCppLLM(LLM):
         )
         return str(raw["choices"][0]["message"]["content"] or "")
 
+    async def _json_many_impl(
+        self, requests: list[tuple[list[ChatMessage], dict[str, Any]]], options: GenerationOptions
+    ) -> list[str]:
+        if len(requests) == 1:  # the usual path, which keeps its prompt cache
+            return [await self._json_impl(*requests[0], options)]
+
+        def run() -> list[str]:
+            from glassmate.providers.llm.llama_sampling import BatchJSONWriter
+
+            llama = self._engine()
+            if self._batch_writer is None or self._batch_writer.llama is not llama:
+                self._batch_writer = BatchJSONWriter(llama)
+            kwargs = self._kwargs(options)
+            return self._batch_writer.write(
+                [(self._messages(messages), schema) for messages, schema in requests],
+                max_tokens=kwargs["max_tokens"],
+                temperature=kwargs["temperature"],
+            )
+
+        return await self._run_blocking(run)
+
     async def aclose(self) -> None:
         """Free the model, after any generation still running in a worker thread has finished (closing it
         under a running generation crashes the process)."""
@@ -185,6 +210,7 @@ class LlamaCppLLM(LLM):
         def close() -> None:
             with self._engine_lock:
                 llama, self._llama = self._llama, None
+                self._batch_writer = None
                 if llama is not None:
                     llama.close()
 

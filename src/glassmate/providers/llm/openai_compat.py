@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncGenerator
 from typing import Any
@@ -21,6 +22,7 @@ from glassmate.providers.openai_client import make_client
 
 class OpenAICompatLLM(LLM):
     name = "openai-compatible-llm"
+    CONCURRENT_JSON = 4  # requests in flight at once from complete_json_many
 
     def __init__(self, *, settings: RemoteSettings, defaults: LLMSettings) -> None:
         super().__init__()
@@ -155,6 +157,22 @@ class OpenAICompatLLM(LLM):
             self._json_mode = mode
             return str(response.choices[0].message.content or "")
         raise AssertionError("unreachable")
+
+    async def _json_many_impl(
+        self, requests: list[tuple[list[ChatMessage], dict[str, Any]]], options: GenerationOptions
+    ) -> list[str]:
+        """Concurrently, a few at a time: a serving engine (vLLM, llama.cpp's server) batches what arrives
+        together. The first request alone, so that the JSON form the endpoint takes is known."""
+        if self._json_mode is None:
+            first = await self._json_impl(*requests[0], options)
+            return [first, *await self._json_many_impl(requests[1:], options)] if len(requests) > 1 else [first]
+        gate = asyncio.Semaphore(self.CONCURRENT_JSON)
+
+        async def one(messages: list[ChatMessage], schema: dict[str, Any]) -> str:
+            async with gate:
+                return await self._json_impl(messages, schema, options)
+
+        return list(await asyncio.gather(*(one(m, s) for m, s in requests)))
 
     async def aclose(self) -> None:
         if self._client is not None:
