@@ -565,4 +565,4 @@ if __name__ == "__main__":  # pragma: no cover
 
 
 # The product, payment and meeting commands live in their own modules; importing them registers them on `app`.
-from glassmate import cli_commerce, cli_meetings  # noqa: E402, F401
+from glassmate import cli_commerce, cli_meetings, cli_travel  # noqa: E402, F401

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -129,6 +129,23 @@ class MeetingSettings(_Frozen):
     language: str | None = None  # the meetings' language for ASR; None: detected
 
 
+class TravelSettings(_Frozen):
+    # The wearer's time zone (IANA name): floating calendar times are read in it.
+    timezone: str = "UTC"
+    max_upload_bytes: int = 5 * 1024 * 1024  # POST /v1/travel/import
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Asia/Shanghai, Europe/Berlin)") from exc
+        return value
+
+
 class NavigationSettings(_Frozen):
     map: str = "default"  # the map in <home>/maps/<map>.npz (`glassmate map import FILE.osm.pbf --name NAME`)
     walking_speed_m_s: float = Field(default=1.3, gt=0.2, le=3.0)  # 4.7 km/h
@@ -210,6 +227,7 @@ class Settings(BaseSettings):
     products: ProductSettings = ProductSettings()
     navigation: NavigationSettings = NavigationSettings()
     meetings: MeetingSettings = MeetingSettings()
+    travel: TravelSettings = TravelSettings()
     payments: PaymentSettings = PaymentSettings()
     agent: AgentSettings = AgentSettings()
 

@@ -94,6 +94,11 @@ GLASSMATE = {
     "off-map": "a position too far from any walkable way of the map",
     "route-unreachable": "no walking route joins the two points",
     "router-unavailable": "the remote routing server (navigation.router) did not answer, or answered nonsense",
+    # travel
+    "calendar-unreadable": "a file that is not a readable iCalendar (.ics) file",
+    "calendar-empty": "an iCalendar file with no usable event (each broken one is named in the message)",
+    "calendar-not-found": "no imported calendar with this id for this caller",
+    "window-invalid": "a time window that ends before it starts, spans over 400 days or lists too many events",
     # meetings
     "meeting-not-found": "no meeting with this id for this caller (or its audio is no longer kept)",
     "audio-format-unsupported": "an upload whose file name is not of an audio format glassmate reads",

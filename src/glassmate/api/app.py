@@ -32,6 +32,7 @@ from glassmate.api.payments import router as payments_router
 from glassmate.api.products import router as products_router
 from glassmate.api.realtime import router as realtime_router
 from glassmate.api.translate import router as translate_router
+from glassmate.api.travel import router as travel_router
 from glassmate.config import Settings
 from glassmate.errors import GlassmateError
 from glassmate.meetings.service import Meetings
@@ -44,6 +45,7 @@ from glassmate.runtime import Models
 from glassmate.skills.base import Skill
 from glassmate.skills.installed import default_skills
 from glassmate.store import ApiKeyRegistry, Database, DeviceRegistry
+from glassmate.travel.service import Travel
 from glassmate.weights import CATALOG, WeightStore
 
 log = logging.getLogger("glassmate.server")
@@ -66,6 +68,7 @@ class Services:
     pins: PinStore
     navigation: Navigation  # the walking map, loaded on first use
     meetings: Meetings  # recordings, transcripts with speakers, notes
+    travel: Travel  # imported calendars (bookings and reminders to come)
     warm: bool = False  # models loaded and the LLM's system prompt cached
     open_sessions: Counter[str] = field(default_factory=Counter)  # realtime sessions per device name
     warm_error: str | None = None
@@ -109,6 +112,7 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
         pins=PinStore(ledger=ledger),
         navigation=Navigation(settings),
         meetings=Meetings(db=db, models=resolved_models, settings=settings),
+        travel=Travel(db=db, settings=settings.travel),
     )
 
     @asynccontextmanager
@@ -131,13 +135,15 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
     docs = "/docs" if settings.server.api_docs else None
     app = FastAPI(title="glassmate", version=__version__, lifespan=lifespan, docs_url=docs, redoc_url=None)
     app.add_middleware(RequestGuard, max_bytes=settings.server.max_request_bytes,
-                       uploads={"/v1/meetings": settings.meetings.max_upload_bytes})  # fmt: skip
+                       uploads={"/v1/meetings": settings.meetings.max_upload_bytes,
+                                "/v1/travel/import": settings.travel.max_upload_bytes})  # fmt: skip
     app.state.services = services
     app.include_router(realtime_router)
     app.include_router(chat_router)
     app.include_router(audio_router)
     app.include_router(translate_router)
     app.include_router(products_router)
+    app.include_router(travel_router)
     app.include_router(payments_router)
     app.include_router(navigation_router)
     app.include_router(meetings_router)

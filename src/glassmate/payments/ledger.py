@@ -40,7 +40,6 @@ from glassmate.payments.provider import (
     PaymentRequest,
     Refund,
 )
-from glassmate.store.db import Base
 from glassmate.store.ledger import (
     AuditRecord,
     LedgerAccount,
@@ -50,6 +49,7 @@ from glassmate.store.ledger import (
     LedgerRefund,
     utcnow,
 )
+from glassmate.store.migrate import upgrade
 
 log = logging.getLogger("glassmate.payments")
 GENESIS = hashlib.sha256(b"glassmate ledger genesis").hexdigest()
@@ -115,7 +115,7 @@ class Ledger:
     def sessions(self) -> sessionmaker[Session]:
         if self._sessions is None:
             self._engine = ledger_engine(self.url)
-            Base.metadata.create_all(self._engine)
+            upgrade(self._engine)
             self._sessions = sessionmaker(self._engine, expire_on_commit=False)
             with self._sessions() as s:
                 if s.get(LedgerHead, 1) is None:

@@ -99,12 +99,12 @@ class ToolContext:
     def language(self) -> str:
         return self.turn.reply_language
 
-    def text(self, table: Mapping[str, Mapping[str, str]], key: str, **values: Any) -> str:
+    def text(self, table: Mapping[str, Mapping[str, str]], key: str, /, **values: Any) -> str:
         """`table[language][key]` filled with `values`, in the language of the reply (English if missing)."""
         return phrase(table, self.language, key, **values)
 
 
-def phrase(table: Mapping[str, Mapping[str, str]], language: str, key: str, **values: Any) -> str:
+def phrase(table: Mapping[str, Mapping[str, str]], language: str, key: str, /, **values: Any) -> str:
     """`table[language][key]` filled with `values` (English where the language or the key is missing)."""
     texts = table.get(language) or table["en"]
     return (texts.get(key) or table["en"][key]).format(**values)
@@ -117,7 +117,7 @@ class Phrases:
 
     language: str
 
-    def text(self, table: Mapping[str, Mapping[str, str]], key: str, **values: Any) -> str:
+    def text(self, table: Mapping[str, Mapping[str, str]], key: str, /, **values: Any) -> str:
         return phrase(table, self.language, key, **values)
 
 
@@ -127,7 +127,7 @@ class Speaks(Protocol):
     @property
     def language(self) -> str: ...
 
-    def text(self, table: Mapping[str, Mapping[str, str]], key: str, **values: Any) -> str: ...
+    def text(self, table: Mapping[str, Mapping[str, str]], key: str, /, **values: Any) -> str: ...
 
 
 class _Args(BaseModel):

@@ -1,4 +1,4 @@
-"""The database: one engine per process, tables created on first use."""
+"""The database: one engine per process, its schema migrated to the newest on first use (store/migrate.py)."""
 
 from __future__ import annotations
 
@@ -53,8 +53,10 @@ class Database:
                 from pathlib import Path
 
                 Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            from glassmate.store.migrate import upgrade
+
             self._engine = create_engine(self.url)
-            Base.metadata.create_all(self._engine)
+            upgrade(self._engine)
         return self._engine
 
     def session(self) -> Session:

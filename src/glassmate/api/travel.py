@@ -1,0 +1,61 @@
+"""Travel over REST (API key or device token; each caller sees its own calendars).
+
+- `POST /v1/travel/import` (multipart `file`, an .ics export of Google Calendar, Outlook/Exchange, Apple or
+  Thunderbird): keeps the sound events and answers `{"id", "events", "warnings"}`; the broken parts are named in
+  `warnings`. 422 `calendar-unreadable` / `calendar-empty` when nothing is usable (then nothing is stored).
+- `GET /v1/travel/calendars`: the caller's imports. `DELETE /v1/travel/calendars/{id}` removes one.
+- `GET /v1/travel/events?start=ISO&end=ISO[&calendar=ID]`: the occurrences overlapping the window, recurrences
+  expanded and exceptions applied: `{"events": [{"uid", "summary", "start", "end", "location", "all_day",
+  "calendar"}]}`; times ISO 8601 with their UTC offset, all-day events as dates (end exclusive). A window
+  without an offset is read in the wearer's zone (`travel.timezone`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile
+
+from glassmate.api.common import ApiError, caller
+from glassmate.travel.service import Travel
+
+router = APIRouter()
+
+
+def _travel(request: Request) -> Travel:
+    travel: Travel = request.app.state.services.travel
+    return travel
+
+
+@router.post("/v1/travel/import")
+async def import_calendar(request: Request, file: UploadFile, owner: str = Depends(caller)) -> Any:
+    travel = _travel(request)
+    limit = travel.settings.max_upload_bytes
+    data = await file.read(limit + 1)
+    if not data:
+        raise ApiError(400, "the file is empty", code="calendar-empty", param="file")
+    if len(data) > limit:
+        raise ApiError(413, f"the file is larger than {limit // (1024 * 1024)} MB", code="file-too-large",
+                       param="file")  # fmt: skip
+    return await asyncio.to_thread(travel.import_calendar, owner, data, filename=file.filename or "")
+
+
+@router.get("/v1/travel/calendars")
+async def list_calendars(request: Request, owner: str = Depends(caller)) -> Any:
+    return {"calendars": await asyncio.to_thread(_travel(request).calendars, owner)}
+
+
+@router.delete("/v1/travel/calendars/{calendar_id}", status_code=204)
+async def delete_calendar(request: Request, calendar_id: str, owner: str = Depends(caller)) -> Response:
+    await asyncio.to_thread(_travel(request).delete, owner, calendar_id)
+    return Response(status_code=204)
+
+
+@router.get("/v1/travel/events")
+async def list_events(request: Request, start: dt.datetime, end: dt.datetime,
+                      calendar: str | None = Query(None, max_length=40),
+                      owner: str = Depends(caller)) -> Any:  # fmt: skip
+    found = await asyncio.to_thread(_travel(request).events, owner, start, end, calendar)
+    return {"events": [o.to_json() for o in found]}

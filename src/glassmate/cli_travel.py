@@ -1,0 +1,67 @@
+"""The command line's travel commands: `glassmate travel import FILE.ics` and `glassmate travel events`. They
+register themselves on the main `app` of glassmate.cli."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from glassmate.cli import _fail, _settings, app, err, out
+from glassmate.errors import GlassmateError
+from glassmate.travel.service import Travel
+
+travel_app = typer.Typer(help="Travel: import calendars (.ics) and list what is coming.")
+app.add_typer(travel_app, name="travel")
+OWNER_HELP = "Whose calendar: a device as device:NAME (what the glasses see), or cli."
+
+
+def _service() -> Travel:
+    from glassmate.store import Database
+
+    settings = _settings()
+    return Travel(db=Database(url=settings.db_url), settings=settings.travel)
+
+
+@travel_app.command("import")
+def travel_import(
+    source: Annotated[Path, typer.Argument(help="An .ics export (Google, Outlook/Exchange, Apple, Thunderbird)")],
+    owner: Annotated[str, typer.Option("--owner", help=OWNER_HELP)] = "cli",
+) -> None:
+    """Keep a calendar's sound events; the broken ones are named and left out."""
+    if not source.is_file():
+        err.print(f"[red]error[/red] no file {escape(str(source))}")
+        raise typer.Exit(2)
+    try:
+        found = _service().import_calendar(owner, source.read_bytes(), filename=source.name)
+    except GlassmateError as exc:
+        raise _fail(exc) from exc
+    out.print(f"imported {found['events']} event(s) as calendar {found['id']} {escape(found['name'])}")
+    for warning in found["warnings"]:
+        err.print(f"[yellow]warning[/yellow] {escape(warning)}")
+
+
+@travel_app.command("events")
+def travel_events(
+    days: Annotated[float, typer.Option("--days", help="How far ahead to look.")] = 14.0,
+    start: Annotated[str | None, typer.Option("--start", help="ISO 8601 (default: now)")] = None,
+    owner: Annotated[str, typer.Option("--owner", help=OWNER_HELP)] = "cli",
+) -> None:
+    """The occurrences from START (or now) for DAYS, recurrences expanded."""
+    try:
+        begin = dt.datetime.fromisoformat(start) if start else dt.datetime.now(dt.UTC)
+    except ValueError:
+        err.print(f"[red]error[/red] --start {escape(start or '')} is not ISO 8601")
+        raise typer.Exit(2) from None
+    try:
+        found = _service().events(owner, begin, begin + dt.timedelta(days=days))
+    except GlassmateError as exc:
+        raise _fail(exc) from exc
+    for o in found:
+        where = f" @ {o.location}" if o.location else ""
+        out.print(f"{o.start.isoformat()}  {escape(o.summary)}{escape(where)}", highlight=False)
+    if not found:
+        out.print("nothing in that time")

@@ -1,0 +1,1 @@
+"""The travel skill: calendars and bookings in, reminders out."""
