@@ -131,7 +131,7 @@ def _problem(event: Any) -> str:
         end = event.end
     except (ValueError, TypeError, icalendar.InvalidCalendar) as exc:
         return f"unreadable DTEND or DURATION ({exc})"
-    if end is not None and _as_utc(end, start) < _as_utc(start, start):
+    if end is not None and _as_utc(end) < _as_utc(start):
         return "it ends before it starts"
     if any(event.get(key) is not None for key in ("RRULE", "RDATE", "EXDATE")):
         try:
@@ -147,7 +147,8 @@ def _alone(event: Any) -> icalendar.Calendar:
     return calendar
 
 
-def _as_utc(value: dt.date, like: dt.date) -> dt.datetime:
+def _as_utc(value: dt.date) -> dt.datetime:
+    """A point to compare by: a date as its midnight, a floating time as if UTC."""
     if isinstance(value, dt.datetime):
         return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
     return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
