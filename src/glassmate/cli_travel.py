@@ -20,10 +20,12 @@ OWNER_HELP = "Whose calendar: a device as device:NAME (what the glasses see), or
 
 
 def _service() -> Travel:
+    from glassmate.scheduler import Scheduler
     from glassmate.store import Database
 
     settings = _settings()
-    return Travel(db=Database(url=settings.db_url), settings=settings.travel)
+    # Reminders are scheduled here and fired by the server (`glassmate serve`), which runs the scheduler.
+    return Travel(db=Database(url=settings.db_url), settings=settings.travel, scheduler=Scheduler(settings.db_url))
 
 
 @travel_app.command("import")
@@ -65,3 +67,33 @@ def travel_events(
         out.print(f"{o.start.isoformat()}  {escape(o.summary)}{escape(where)}", highlight=False)
     if not found:
         out.print("nothing in that time")
+
+
+@travel_app.command("reminders")
+def travel_reminders(owner: Annotated[str, typer.Option("--owner", help=OWNER_HELP)] = "cli") -> None:
+    """The reminders still to come, soonest first (the server fires them)."""
+    found = _service().pending(owner)
+    for r in found:
+        event = f" (for {r.local(r.event_at).isoformat()})" if r.event_at else ""
+        out.print(f"{r.local(r.due_at).isoformat()}  {r.kind:<8} {escape(r.subject)}{event}", highlight=False)
+    if not found:
+        out.print("no reminders to come")
+
+
+@travel_app.command("remind")
+def travel_remind(
+    at: Annotated[str, typer.Argument(help="When, ISO 8601 (without an offset: travel.timezone)")],
+    text: Annotated[str, typer.Argument(help="What to remind of")],
+    owner: Annotated[str, typer.Option("--owner", help=OWNER_HELP)] = "cli",
+) -> None:
+    """Set a one-off reminder."""
+    try:
+        when = dt.datetime.fromisoformat(at)
+    except ValueError:
+        err.print(f"[red]error[/red] {escape(at)} is not ISO 8601")
+        raise typer.Exit(2) from None
+    try:
+        r = _service().remind(owner, when, text, source="cli")
+    except GlassmateError as exc:
+        raise _fail(exc) from exc
+    out.print(f"reminder {r.id} at {r.local(r.due_at).isoformat()}", highlight=False)

@@ -133,6 +133,17 @@ class TravelSettings(_Frozen):
     # The wearer's time zone (IANA name): floating calendar times are read in it.
     timezone: str = "UTC"
     max_upload_bytes: int = 5 * 1024 * 1024  # POST /v1/travel/import
+    # The reminder rules (travel/rules.py): minutes and hours before a departure.
+    checkin_before_h: float = Field(default=24, ge=0, le=72)  # online check-in opens
+    airport_buffer_min: int = Field(default=120, ge=0, le=600)  # at the airport before a flight departs
+    station_buffer_min: int = Field(default=15, ge=0, le=240)  # at the station before a train departs
+    boarding_before_min: int = Field(default=30, ge=0, le=180)
+    way_min: int = Field(default=45, ge=0, le=600)  # the way to the airport or station, until the map says better
+    hotel_reminder: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # on an all-day stay's first day
+    plan_days: int = Field(default=14, ge=1, le=366)  # reminders are planned this far ahead, again every day
+    # A reminder that reaches the glasses later than this after its time (the server or the glasses were off) is
+    # summarised with the others that waited, not spoken as news.
+    stale_after_min: int = Field(default=15, ge=1, le=1440)
 
     @field_validator("timezone")
     @classmethod

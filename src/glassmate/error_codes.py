@@ -99,6 +99,9 @@ GLASSMATE = {
     "calendar-empty": "an iCalendar file with no usable event (each broken one is named in the message)",
     "calendar-not-found": "no imported calendar with this id for this caller",
     "window-invalid": "a time window that ends before it starts, spans over 400 days or lists too many events",
+    "reminder-in-past": "a reminder's time is not in the future",
+    "reminder-empty": "a reminder without anything to remind of",
+    "reminder-not-found": "no pending reminder with this id for this caller (it fired, or was cancelled)",
     # meetings
     "meeting-not-found": "no meeting with this id for this caller (or its audio is no longer kept)",
     "audio-format-unsupported": "an upload whose file name is not of an audio format glassmate reads",

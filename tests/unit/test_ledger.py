@@ -7,6 +7,7 @@ import itertools
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
@@ -40,7 +41,7 @@ def ledger(request: pytest.FixtureRequest, tmp_path) -> Iterator[Ledger]:  # typ
     if request.param == "postgresql":  # one server for the whole run: start each test from an empty ledger
         with ledger.sessions() as s, s.begin():
             s.execute(text("TRUNCATE ledger_entries, ledger_refunds, ledger_payments, ledger_accounts, ledger_audit, "
-                           "wallet_pins"))  # fmt: skip
+                           "wallet_pins, jobs"))  # fmt: skip
             s.execute(text("UPDATE ledger_head SET seq = 0, hash = :g"), {"g": GENESIS})
     yield ledger
     ledger.dispose()
@@ -135,6 +136,27 @@ def test_confirmation_flow_states_expiry_and_cancel(ledger: Ledger) -> None:
     assert ledger.expire_due() == 1 and ledger.get(due.id, owner="device:glasses").state == "expired"
     assert ledger.balances("device:glasses") == {"EUR": 9_700}
     assert not ledger.verify()
+
+
+def test_an_unconfirmed_payment_expires_by_its_scheduler_job_and_a_confirmed_one_does_not(ledger: Ledger) -> None:
+    from glassmate.payments.ledger import EXPIRY_JOB
+    from glassmate.scheduler import Scheduler
+
+    ledger.fund("device:glasses", 10_000, "EUR")
+    open_ = ledger.create(req(300), ttl_s=60)
+    confirmed = ledger.create(req(200), ttl_s=60)
+    ledger.confirm(confirmed.id, owner="device:glasses")
+    scheduler = Scheduler(ledger.url)  # as the server runs it: another engine on the same database
+    scheduler.register(EXPIRY_JOB, ledger.expire_job)
+    assert scheduler.run_due() == []  # not yet
+    assert open_.expires_at is not None
+    fired = scheduler.run_due(open_.expires_at + timedelta(seconds=1))
+    assert sorted(job.key for job in fired) == sorted([open_.id, confirmed.id])  # both jobs fire…
+    assert ledger.get(open_.id, owner="device:glasses").state == "expired"  # …only the open one expires
+    assert ledger.get(confirmed.id, owner="device:glasses").state == "settled"
+    assert ledger.balances("device:glasses") == {"EUR": 9_800}
+    assert not ledger.verify()  # the expiry is in the audit chain
+    scheduler.dispose()
 
 
 def test_full_and_partial_refunds(ledger: Ledger) -> None:

@@ -37,11 +37,12 @@ from glassmate.config import Settings
 from glassmate.errors import GlassmateError
 from glassmate.meetings.service import Meetings
 from glassmate.navigation.service import Navigation
-from glassmate.payments.ledger import Ledger
+from glassmate.payments.ledger import EXPIRY_JOB, Ledger
 from glassmate.payments.pins import PinStore
 from glassmate.payments.provider import PaymentProvider
 from glassmate.products.catalog import Catalog
 from glassmate.runtime import Models
+from glassmate.scheduler import Scheduler
 from glassmate.skills.base import Skill
 from glassmate.skills.installed import default_skills
 from glassmate.store import ApiKeyRegistry, Database, DeviceRegistry
@@ -68,7 +69,8 @@ class Services:
     pins: PinStore
     navigation: Navigation  # the walking map, loaded on first use
     meetings: Meetings  # recordings, transcripts with speakers, notes
-    travel: Travel  # imported calendars (bookings and reminders to come)
+    travel: Travel  # imported calendars, their reminders and the delivery of reminders to the glasses
+    scheduler: Scheduler  # durable jobs that fire once: payment expiry, reminders
     warm: bool = False  # models loaded and the LLM's system prompt cached
     open_sessions: Counter[str] = field(default_factory=Counter)  # realtime sessions per device name
     warm_error: str | None = None
@@ -98,6 +100,7 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
     ledger = Ledger(url=settings.db_url, settings=settings.payments, rates=settings.products.rates,
                     currency=settings.products.currency)  # fmt: skip
     resolved_models = models or Models(settings=settings, store=store)
+    scheduler = Scheduler(settings.db_url)  # durable jobs: payment expiry, travel reminders
     services = Services(
         settings=settings,
         models=resolved_models,
@@ -112,16 +115,20 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
         pins=PinStore(ledger=ledger),
         navigation=Navigation(settings),
         meetings=Meetings(db=db, models=resolved_models, settings=settings),
-        travel=Travel(db=db, settings=settings.travel),
+        travel=Travel(db=db, settings=settings.travel, scheduler=scheduler),
+        scheduler=scheduler,
     )
+    scheduler.register(EXPIRY_JOB, ledger.expire_job)
+    services.travel.register()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         warm = asyncio.create_task(_warm_up(services)) if preload else None
-        expiry = asyncio.create_task(_expire_payments(ledger))
+        jobs = asyncio.create_task(_run_jobs(services), name="scheduler")
+        delivery = asyncio.create_task(services.travel.inbox.run(), name="reminder-delivery")
         _log_tasks_on_sigusr1()
         yield
-        for task in (warm, expiry):
+        for task in (warm, jobs, delivery):
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
@@ -129,6 +136,7 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
         await services.models.aclose()
         services.devices.db.dispose()
         ledger.dispose()
+        scheduler.dispose()
 
     # /docs loads its scripts from a CDN (it breaks offline, and would run third-party code on the origin that keeps
     # the device token): off unless asked for. The OpenAPI document stays at /openapi.json.
@@ -193,16 +201,15 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
     return app
 
 
-async def _expire_payments(ledger: Ledger, every_s: float = 15.0) -> None:
-    """Mark confirmations nobody answered (a client that went away) as expired, so they never linger as open."""
-    while True:
-        try:
-            expired = await asyncio.to_thread(ledger.expire_due)
-            if expired:
-                log.info("%d unconfirmed payment(s) expired", expired)
-        except Exception:  # the database is away for a moment: try again next round
-            log.warning("could not expire unconfirmed payments", exc_info=True)
-        await asyncio.sleep(every_s)
+async def _run_jobs(services: Services) -> None:
+    """The durable jobs (payment expiry, reminders), after one sweep for payments made before jobs existed."""
+    try:
+        expired = await asyncio.to_thread(services.ledger.expire_due)
+        if expired:
+            log.info("%d unconfirmed payment(s) from before the scheduler expired", expired)
+    except Exception:  # the database is away for a moment: each payment's own job expires it later
+        log.warning("could not sweep unconfirmed payments", exc_info=True)
+    await services.scheduler.run()
 
 
 async def _warm_up(services: Services) -> None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import create_engine, event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -40,6 +40,8 @@ from glassmate.payments.provider import (
     PaymentRequest,
     Refund,
 )
+from glassmate.scheduler import Fired, add_job
+from glassmate.store.db import locking_engine
 from glassmate.store.ledger import (
     AuditRecord,
     LedgerAccount,
@@ -52,37 +54,14 @@ from glassmate.store.ledger import (
 from glassmate.store.migrate import upgrade
 
 log = logging.getLogger("glassmate.payments")
+
+EXPIRY_JOB = "payment-expiry"  # the scheduler job that expires an unconfirmed payment (key: its id)
 GENESIS = hashlib.sha256(b"glassmate ledger genesis").hexdigest()
 FUNDING = "external"  # the owner of the funding accounts
 
 
 def _aware(when: datetime) -> datetime:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when
-
-
-def ledger_engine(url: str) -> Engine:
-    """An engine for the ledger: on SQLite, WAL + synchronous=FULL and BEGIN IMMEDIATE transactions."""
-    if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    if url.startswith("sqlite:///"):
-        from pathlib import Path
-
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 60})
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # SQLAlchemy's BEGIN below, not the driver's deferred one
-        cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=60000", "foreign_keys=ON"):
-            cursor.execute(f"PRAGMA {pragma}")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock now, not at the first write
-
-    return engine
 
 
 @dataclass
@@ -114,7 +93,7 @@ class Ledger:
     @property
     def sessions(self) -> sessionmaker[Session]:
         if self._sessions is None:
-            self._engine = ledger_engine(self.url)
+            self._engine = locking_engine(self.url)
             upgrade(self._engine)
             self._sessions = sessionmaker(self._engine, expire_on_commit=False)
             with self._sessions() as s:
@@ -150,6 +129,9 @@ class Ledger:
             if existing is not None:
                 return replace(self._view(tx.s, existing), replayed=True)
             row = tx.new_payment(request, expires_at=utcnow() + timedelta(seconds=ttl_s))
+            assert row.expires_at is not None
+            # Its expiry is a job of the scheduler, in this same transaction: it exists exactly when the payment does.
+            add_job(tx.s, EXPIRY_JOB, row.id, row.expires_at, owner=row.owner)
             return self._view(tx.s, row)
 
     def confirm(self, payment_id: str, *, owner: str) -> Payment:
@@ -265,7 +247,8 @@ class Ledger:
         return self.balances(owner)
 
     def expire_due(self) -> int:
-        """Mark every created payment past its confirmation time as expired; returns how many."""
+        """Mark every created payment past its confirmation time as expired; returns how many. (Each payment's
+        expiry is a scheduler job; this sweep, run at start-up, covers those made before the scheduler was.)"""
         now = utcnow()
         with self.sessions() as s:  # a read first: most rounds find nothing and take no lock
             open_ = s.execute(
@@ -282,6 +265,15 @@ class Ledger:
                     tx.change(row, "expired", actor="system")
                     n += 1
             return n
+
+    def expire_job(self, s: Session, job: Fired) -> None:
+        """The scheduler's handler for EXPIRY_JOB, in its transaction: the payment expires if nobody confirmed it."""
+        head = s.execute(select(LedgerHead).where(LedgerHead.id == 1).with_for_update()).scalar_one()
+        tx = _Tx(s, head)
+        row = s.get(LedgerPayment, job.key)
+        if row is not None and row.state == "created":
+            tx.change(row, "expired", actor="system")
+            log.info("payment %s expired unconfirmed", row.id)
 
     def totals(self) -> dict[str, int]:
         """The sum of all account balances per currency (zero in a sound double-entry ledger)."""

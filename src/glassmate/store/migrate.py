@@ -27,7 +27,7 @@ _UNMANAGED_PREFIXES = ("meeting_search",)
 
 def metadata() -> MetaData:
     """The models' metadata, with every module that defines tables imported."""
-    from glassmate.store import catalog, ledger, meetings, travel  # noqa: F401  (registers their tables)
+    from glassmate.store import catalog, jobs, ledger, meetings, travel  # noqa: F401  (registers their tables)
     from glassmate.store.db import Base
 
     return Base.metadata
@@ -77,3 +77,15 @@ def current(engine: Engine) -> str | None:
     with engine.connect() as connection:
         rev: str | None = MigrationContext.configure(connection).get_current_revision()
         return rev
+
+
+def head() -> str:
+    """The newest revision the migrations define."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("glassmate.store") / "migrations"))
+    rev = ScriptDirectory.from_config(config).get_current_head()
+    assert rev is not None
+    return rev

@@ -10,6 +10,7 @@ All-day events stay dates, their end exclusive as in the file (RFC 5545)."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +20,8 @@ import recurring_ical_events
 import x_wr_timezone
 
 from glassmate.errors import BadInputError
+
+log = logging.getLogger("glassmate.travel")
 
 MAX_WINDOW = dt.timedelta(days=400)  # what one listing may span (recurrences are expanded into it)
 MAX_OCCURRENCES = 5000
@@ -39,6 +42,7 @@ class Occurrence:
     location: str
     all_day: bool
     calendar: str = ""
+    alarms: tuple[dt.datetime, ...] = ()  # when the event's own VALARMs go off (not those acknowledged)
 
     def sort_key(self, zone: str) -> dt.datetime:
         """When it starts, in UTC (an all-day event at midnight in `zone`)."""
@@ -154,6 +158,20 @@ def _as_utc(value: dt.date) -> dt.datetime:
     return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
 
 
+def _alarms(event: Any, zone: ZoneInfo) -> tuple[dt.datetime, ...]:
+    """When the occurrence's VALARMs go off (relative to its start or end, or absolute; repeats included), as
+    icalendar computes them; a floating or all-day event's alarms are read in the wearer's zone."""
+    if not event.walk("VALARM"):
+        return ()
+    try:
+        alarms = icalendar.Alarms(event)
+        alarms.set_local_timezone(zone)
+        return tuple(sorted(a.trigger for a in alarms.active if isinstance(a.trigger, dt.datetime)))
+    except Exception as exc:  # a TRIGGER icalendar cannot place: the event stays, without its alarms
+        log.info("an alarm of event %s cannot be placed: %s", event.get("UID", ""), exc)
+        return ()
+
+
 def occurrences(ics: str, start: dt.datetime, end: dt.datetime, *, zone: str, calendar: str = "") -> list[Occurrence]:
     """The occurrences that overlap [start, end), in start order; floating times read in `zone`."""
     if end <= start:
@@ -180,7 +198,7 @@ def occurrences(ics: str, start: dt.datetime, end: dt.datetime, *, zone: str, ca
             last = last.replace(tzinfo=tz)
         found.append(Occurrence(uid=str(event.get("UID", "")), summary=str(event.get("SUMMARY", "")), start=first,
                                 end=last, location=str(event.get("LOCATION", "")), all_day=all_day,
-                                calendar=calendar))  # fmt: skip
+                                calendar=calendar, alarms=_alarms(event, tz)))  # fmt: skip
         if len(found) > MAX_OCCURRENCES:
             raise BadInputError(f"more than {MAX_OCCURRENCES} occurrences in the window: ask for a shorter one",
                                 code="window-invalid")  # fmt: skip
