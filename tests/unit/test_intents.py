@@ -94,6 +94,15 @@ TABLES: dict[str, list[Row]] = {
         ("Take a note.", "ask", {}), ("Who wrote Hamlet?", "ask", {}),
         ("What should I cook tonight?", "ask", {}), ("Is it going to rain?", "ask", {}),
         ("Explain photosynthesis in one sentence.", "ask", {}), ("How do I say no politely?", "ask", {}),
+        # travel
+        ("What's next on my trip?", "travel", {}), ("What is my next booking?", "travel", {}),
+        ("When does my flight leave?", "travel", {"mode": "flight"}), ("What time is my train?", "travel", {"mode": "train"}),
+        ("When do I need to leave?", "travel", {}), ("When should I leave for the airport?", "travel", {}),
+        ("Remind me at 5 to call Anna.", "travel", {"when": "at 5", "task": "call Anna"}),
+        ("Remind me in 10 minutes to take the laundry out.", "travel", {"when": "in 10 minutes", "task": "take the laundry out"}),
+        ("Remind me to water the plants at 7 pm.", "travel", {"task": "water the plants", "when": "7 pm"}),
+        ("Okay, where am I going next?", "travel", {}), ("When do I fly?", "travel", {}),
+        ("Set a reminder for 6:30 to pick up the kids.", "travel", {"when": "6:30", "task": "pick up the kids"}),
     ],
     "zh": [
         ("几点了？", "time", {}), ("现在几点了？", "time", {}), ("现在几点钟？", "time", {}),
@@ -143,6 +152,14 @@ TABLES: dict[str, list[Row]] = {
         ("记一下笔记。", "ask", {}), ("明天会下雨吗？", "ask", {}), ("埃菲尔铁塔有多高？", "ask", {}),
         ("今晚吃什么好？", "ask", {}), ("谁写了红楼梦？", "ask", {}), ("给我推荐一本书。", "ask", {}),
         ("什么是光合作用？", "ask", {}),
+        # travel
+        ("我接下来的行程是什么？", "travel", {}), ("我的航班几点起飞", "travel", {"mode": "flight"}),
+        ("我的高铁几点开？", "travel", {"mode": "train"}), ("我什么时候该出发？", "travel", {}),
+        ("我几点要去机场？", "travel", {}),
+        ("五点提醒我给安娜打电话。", "travel", {"when": "五点", "task": "给安娜打电话"}),
+        ("十分钟后提醒我关火", "travel", {"when": "十分钟后", "task": "关火"}),
+        ("我下一个行程是啥", "travel", {}), ("我的火车什么时候发车？", "travel", {"mode": "train"}),
+        ("明天早上八点提醒我带护照。", "travel", {"when": "明天早上八点", "task": "带护照"}),
     ],
     "de": [
         ("Wie spät ist es?", "time", {}), ("Wie viel Uhr ist es?", "time", {}), ("Wieviel Uhr ist es gerade?", "time", {}),
@@ -204,6 +221,14 @@ TABLES: dict[str, list[Row]] = {
         ("Wie spät ist es in Tokio?", "ask", {}), ("Mach eine Notiz.", "ask", {}), ("Wird es morgen regnen?", "ask", {}),
         ("Wie hoch ist der Eiffelturm?", "ask", {}), ("Wer hat Faust geschrieben?", "ask", {}),
         ("Was soll ich heute kochen?", "ask", {}), ("Empfiehl mir ein Buch.", "ask", {}), ("Was ist Photosynthese?", "ask", {}),
+        # travel
+        ("Was steht als Nächstes auf meiner Reise an?", "travel", {}), ("Wann fährt mein Zug?", "travel", {"mode": "train"}),
+        ("Wann geht mein Flug?", "travel", {"mode": "flight"}), ("Wann muss ich los?", "travel", {}),
+        ("Wann muss ich zum Flughafen?", "travel", {}),
+        ("Erinnere mich um 5 daran, Anna anzurufen.", "travel", {"when": "um 5", "task": "Anna anzurufen"}),
+        ("Erinnere mich in einer Stunde an den Termin.", "travel", {"when": "in einer Stunde", "task": "den Termin"}),
+        ("Was ist meine nächste Buchung?", "travel", {}), ("Um wie viel Uhr fliegt mein Flieger?", "travel", {"mode": "flight"}),
+        ("Erinnere mich morgen um 8 daran, den Pass mitzunehmen.", "travel", {"when": "morgen um 8", "task": "den Pass mitzunehmen"}),
     ],
 }  # fmt: skip
 

@@ -128,3 +128,32 @@ def test_bad_windows_and_no_token(api: Api) -> None:
     assert r.status_code == 400
     assert api.http.get("/v1/travel/events", params={"start": "2026-12-01T00:00:00Z",
                                                       "end": "2026-12-02T00:00:00Z"}).status_code == 401  # fmt: skip
+
+
+def test_reminders_over_rest_are_set_listed_and_cancelled_per_caller(api: Api) -> None:
+    import datetime as dt
+
+    at = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)).replace(microsecond=0)
+    r = api.call("POST", "/v1/travel/reminders", json={"at": at.isoformat(), "text": "call Anna"})
+    assert r.status_code == 201, r.text
+    made = r.json()
+    assert made["kind"] == "custom" and made["subject"] == "call Anna" and made["source"] == "api"
+    assert dt.datetime.fromisoformat(made["due_at"]) == at and made["due_at"].endswith("+08:00")  # the wearer's zone
+    assert [x["id"] for x in api.call("GET", "/v1/travel/reminders").json()["reminders"]] == [made["id"]]
+    assert api.call("GET", "/v1/travel/reminders", token=api.other).json()["reminders"] == []
+    assert api.call("DELETE", f"/v1/travel/reminders/{made['id']}", token=api.other).status_code == 404
+    assert api.call("DELETE", f"/v1/travel/reminders/{made['id']}").status_code == 204
+    assert api.call("DELETE", f"/v1/travel/reminders/{made['id']}").json()["error"]["code"] == "reminder-not-found"
+    assert api.call("GET", "/v1/travel/reminders").json()["reminders"] == []
+    past = api.call("POST", "/v1/travel/reminders", json={"at": "2020-01-01T09:00:00Z", "text": "too late"})
+    assert (past.status_code, past.json()["error"]["code"]) == (400, "reminder-in-past")
+    bad = api.call("POST", "/v1/travel/reminders", json={"at": "at five", "text": "x", "extra": 1})
+    assert bad.status_code == 400
+
+
+def test_an_import_answers_how_many_reminders_it_planned(api: Api) -> None:
+    body = api.upload(TRIP).json()
+    listed = api.call("GET", "/v1/travel/reminders").json()["reminders"]
+    assert body["reminders"] == len(listed)
+    # The trip's date may be past when the test runs: then nothing is planned, and that is what it says.
+    assert all(x["kind"] in ("checkin", "leave", "boarding", "hotel") for x in listed)

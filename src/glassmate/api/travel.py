@@ -8,6 +8,10 @@
   expanded and exceptions applied: `{"events": [{"uid", "summary", "start", "end", "location", "all_day",
   "calendar"}]}`; times ISO 8601 with their UTC offset, all-day events as dates (end exclusive). A window
   without an offset is read in the wearer's zone (`travel.timezone`).
+- `GET /v1/travel/reminders`: the reminders still to come, soonest first: `{"reminders": [{"id", "kind",
+  "subject", "location", "event_at", "due_at", "state", "source", "params", "late_s"}]}` (kind: alarm, checkin,
+  leave, boarding, hotel, custom). `POST /v1/travel/reminders` `{"at": ISO, "text": "call Anna"}` sets a one-off
+  reminder; `DELETE /v1/travel/reminders/{id}` cancels one that has not gone off.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile
+from pydantic import BaseModel, ConfigDict, Field
 
 from glassmate.api.common import ApiError, caller
 from glassmate.travel.service import Travel
@@ -59,3 +64,28 @@ async def list_events(request: Request, start: dt.datetime, end: dt.datetime,
                       owner: str = Depends(caller)) -> Any:  # fmt: skip
     found = await asyncio.to_thread(_travel(request).events, owner, start, end, calendar)
     return {"events": [o.to_json() for o in found]}
+
+
+class NewReminder(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    at: dt.datetime  # without an offset: the wearer's zone
+    text: str = Field(min_length=1, max_length=300)
+
+
+@router.get("/v1/travel/reminders")
+async def list_reminders(request: Request, owner: str = Depends(caller)) -> Any:
+    found = await asyncio.to_thread(_travel(request).pending, owner)
+    return {"reminders": [r.to_json() for r in found]}
+
+
+@router.post("/v1/travel/reminders", status_code=201)
+async def add_reminder(request: Request, body: NewReminder, owner: str = Depends(caller)) -> Any:
+    reminder = await asyncio.to_thread(_travel(request).remind, owner, body.at, body.text, source="api")
+    return reminder.to_json()
+
+
+@router.delete("/v1/travel/reminders/{reminder_id}", status_code=204)
+async def cancel_reminder(request: Request, reminder_id: str, owner: str = Depends(caller)) -> Response:
+    await asyncio.to_thread(_travel(request).cancel_reminder, owner, reminder_id)
+    return Response(status_code=204)

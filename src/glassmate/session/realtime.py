@@ -144,6 +144,7 @@ class RealtimeSession:
             self._group = group
             try:
                 await self.send(self._session_event("session.created"))
+                self.skills.on_open()
                 async for item in incoming:
                     if isinstance(item, ProtocolError):
                         await self.send(error_event(item.code, item.message, event_id=item.event_id, param=item.param))
@@ -159,6 +160,7 @@ class RealtimeSession:
                         await self.send(error_event("internal-error", "the server failed to handle that event"))
             finally:
                 self.closed = True
+                self.skills.on_close()
                 for task in list(self._tasks):
                     task.cancel()
 

@@ -211,6 +211,12 @@ class Skill:
     def port(self) -> Port | None:
         return self.env.port
 
+    def on_open(self) -> None:
+        """The session is running (the port can spawn tasks): a realtime session only, once."""
+
+    def on_close(self) -> None:
+        """The session ended (its tasks are being cancelled)."""
+
     def on_frame(self, frame: Frame) -> None:
         """A camera frame arrived (called for every frame: keep it cheap, spawn real work)."""
 

@@ -19,6 +19,7 @@ def default_skills() -> list[type[Skill]]:
     from glassmate.skills.stop.skill import StopSkill
     from glassmate.skills.time.skill import TimeSkill
     from glassmate.skills.translate.skill import TranslateSkill
+    from glassmate.skills.travel.skill import TravelSkill
 
     return [TimeSkill, BatterySkill, StopSkill, RepeatSkill, ReadTextSkill, IdentifySkill, TranslateSkill, PaySkill,
-            NavigateSkill, MeetingSkill, AskSkill]  # fmt: skip
+            NavigateSkill, MeetingSkill, TravelSkill, AskSkill]  # fmt: skip

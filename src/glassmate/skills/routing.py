@@ -10,6 +10,7 @@ Every route records the skill that answered and what chose it (`matched_by`), re
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
 MatchedBy = Literal["activity", "intent", "agent", "button"]
 AGENT_SKILL = "ask"  # the route of turns the agent answers itself
+
+log = logging.getLogger("glassmate.skills")
 
 
 @dataclass
@@ -108,6 +111,17 @@ class Skills:
     def listener(self) -> Activity | None:
         """The activity in focus that listens to utterances clause by clause, if any."""
         return next((a for a in reversed(self.activities) if a.listens), None)
+
+    def on_open(self) -> None:
+        for skill in self.skills.values():
+            skill.on_open()
+
+    def on_close(self) -> None:
+        for skill in self.skills.values():
+            try:
+                skill.on_close()
+            except Exception:  # one skill's cleanup must not keep the others' from running
+                log.exception("skill %s: on_close failed", skill.name)
 
     def on_frame(self, frame: Frame) -> None:
         for skill in self.skills.values():

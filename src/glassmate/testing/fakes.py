@@ -89,11 +89,12 @@ class ScriptedLLM(LLM):
 
 
 class FakeASR(ASR):
-    """Returns the given transcripts in order (or "hello" forever); records audio durations."""
+    """Returns the given transcripts in order (or "hello" forever), each a text or a (text, language) pair;
+    records audio durations."""
 
     name = "fake-asr"
 
-    def __init__(self, texts: Sequence[str] = (), *, language: str = "en") -> None:
+    def __init__(self, texts: Sequence[str | tuple[str, str]] = (), *, language: str = "en") -> None:
         super().__init__()
         self.texts = list(texts)
         self.language = language
@@ -102,8 +103,8 @@ class FakeASR(ASR):
     async def _transcribe_impl(self, samples: np.ndarray, options: TranscribeOptions) -> Transcript:
         duration = len(samples) / ASR_RATE
         self.durations.append(duration)
-        text = self.texts.pop(0) if self.texts else "hello"
-        language = options.language or self.language
+        said = self.texts.pop(0) if self.texts else "hello"
+        text, language = said if isinstance(said, tuple) else (said, options.language or self.language)
         return Transcript(text, language, 1.0, duration, [Segment(0.0, duration, text)])
 
 

@@ -91,17 +91,20 @@ def plan(owner: str, source: str, occurrence: Occurrence, settings: TravelSettin
     """The reminders of one occurrence that are still ahead of `now`."""
     zone = _zone_of(occurrence, settings.timezone)
     start = _start(occurrence, zone)
+    # Offsets are exact durations, so they are taken in UTC (Python subtracts a timedelta from a zoned time on its
+    # wall clock: 24 h before 17:45 on the day clocks go forward would be 17:45, 23 hours before).
+    utc_start = start.astimezone(dt.UTC)
     mode, number = classify(occurrence.summary)
     base: dict[str, Any] = {"mode": mode, "number": number, "all_day": occurrence.all_day}
     out: list[tuple[str, dt.datetime, dict[str, Any]]] = [("alarm", when, {}) for when in occurrence.alarms]
     if mode in ("flight", "train") and not occurrence.all_day:
         buffer = settings.airport_buffer_min if mode == "flight" else settings.station_buffer_min
         way = settings.way_min
-        out.append(("leave", start - dt.timedelta(minutes=buffer + way),
+        out.append(("leave", utc_start - dt.timedelta(minutes=buffer + way),
                     {"buffer_min": buffer, "way_min": way, "way": "estimate"}))  # fmt: skip
     if mode == "flight" and not occurrence.all_day:
-        out.append(("checkin", start - dt.timedelta(hours=settings.checkin_before_h), {}))
-        out.append(("boarding", start - dt.timedelta(minutes=settings.boarding_before_min), {}))
+        out.append(("checkin", utc_start - dt.timedelta(hours=settings.checkin_before_h), {}))
+        out.append(("boarding", utc_start - dt.timedelta(minutes=settings.boarding_before_min), {}))
     if mode == "hotel":
         if occurrence.all_day:
             hour, minute = (int(part) for part in settings.hotel_reminder.split(":"))
@@ -114,6 +117,7 @@ def plan(owner: str, source: str, occurrence: Occurrence, settings: TravelSettin
     for kind, due, extra in out:
         if due <= now:
             continue
+        due = due.astimezone(zone)
         planned.append(Planned(id=reminder_id(owner, source, occurrence.uid, kind, due), kind=kind, due_at=due,
                                subject=occurrence.summary[:300], location=occurrence.location[:300],
                                event_at=event_at, zone=zone.key, params={**base, **extra}))  # fmt: skip

@@ -40,16 +40,18 @@ class Travel:
                                 after=self.inbox.fired)  # fmt: skip
         self.scheduler.register(PLAN_JOB, self._plan_job)
 
-    def import_calendar(self, owner: str, data: bytes, *, filename: str = "") -> dict[str, Any]:
-        """Keep the sound part of an .ics file and plan its reminders: {"id", "name", "events", "warnings",
-        "reminders"}. Nothing is stored when nothing is usable (CalendarError)."""
+    def import_calendar(self, owner: str, data: bytes, *, filename: str = "",
+                        now: dt.datetime | None = None) -> dict[str, Any]:  # fmt: skip
+        """Keep the sound part of an .ics file and plan its reminders from `now`: {"id", "name", "events",
+        "warnings", "reminders"}. Nothing is stored when nothing is usable (CalendarError)."""
+        now = now or dt.datetime.now(dt.UTC)
         read = read_calendar(data, zone=self.settings.timezone)
         row = CalendarRow(id=uuid.uuid4().hex, owner=owner, name=read.name[:200], filename=filename[:300],
                           ics=read.ics, events=read.events, warnings=read.warnings)  # fmt: skip
         with self.scheduler.sessions() as s, s.begin():
             s.add(row)
-            added = self._plan(s, row, dt.datetime.now(dt.UTC))
-            self._next_plan(s, owner, dt.datetime.now(dt.UTC))
+            added = self._plan(s, row, now)
+            self._next_plan(s, owner, now)
         self.scheduler.wake()
         return {"id": row.id, "name": row.name, "events": row.events, "warnings": row.warnings, "reminders": added}
 
