@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -72,6 +72,9 @@ class Fired:
 
 Handler = Callable[[Session, Fired], None]  # runs inside the claiming transaction: database work only
 After = Callable[[list[Fired]], Awaitable[None]]  # runs after the commit, on the event loop
+# Before a round's handlers: load what they need at once. What it returns is held until the round ends (the
+# session's identity map holds its objects only weakly).
+Prepare = Callable[[Session, list[Fired]], Any]
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class JobKind:
     handler: Handler
     grace: timedelta | None  # None: a late job is run in full however late
     after: After | None
+    prepare: Prepare | None = None
 
 
 def add_job(s: Session, kind: str, key: str, due_at: datetime, *, owner: str = "",
@@ -128,12 +132,12 @@ class Scheduler:
         if self._engine is not None:
             self._engine.dispose()
 
-    def register(self, kind: str, handler: Handler, *, grace_s: float | None = None,
-                 after: After | None = None) -> None:  # fmt: skip
+    def register(self, kind: str, handler: Handler, *, grace_s: float | None = None, after: After | None = None,
+                 prepare: Prepare | None = None) -> None:  # fmt: skip
         """Handle the jobs of `kind` in this process. Only registered kinds are claimed: a process without the
         handler leaves them to one that has it."""
         grace = None if grace_s is None else timedelta(seconds=grace_s)
-        self.kinds[kind] = JobKind(handler=handler, grace=grace, after=after)
+        self.kinds[kind] = JobKind(handler=handler, grace=grace, after=after, prepare=prepare)
 
     # -- scheduling -----------------------------------------------------------------------------------------
 
@@ -178,27 +182,56 @@ class Scheduler:
                      .order_by(JobRow.due_at).limit(self.batch))  # fmt: skip
             if s.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)  # rows another process is firing are passed over
+            claimed: list[tuple[JobRow, Fired]] = []
             for row in s.scalars(query).all():
                 kind = self.kinds[row.kind]
                 due = _aware(row.due_at)
                 missed = kind.grace is not None and now - due > kind.grace
-                job = Fired(id=row.id, kind=row.kind, key=row.key, owner=row.owner, payload=dict(row.payload or {}),
-                            due_at=due, fired_at=now, missed=missed)  # fmt: skip
-                try:
-                    with s.begin_nested():  # a failing handler undoes only its own work
-                        kind.handler(s, job)
-                except Exception as exc:
-                    self._failed(row, exc, now)
-                    continue
-                row.state = "missed" if job.missed else "done"
-                row.fired_at = now
-                row.late_s = job.late_s
-                fired.append(job)
+                claimed.append((row, Fired(id=row.id, kind=row.kind, key=row.key, owner=row.owner,
+                                           payload=dict(row.payload or {}), due_at=due, fired_at=now,
+                                           missed=missed)))  # fmt: skip
+            fired = [job for _, job in self._handle(s, claimed, now)]
+            if fired:  # one executemany, not an ORM flush of each row: a round may fire hundreds
+                table = JobRow.__table__
+                assert isinstance(table, Table)
+                s.execute(update(table).where(table.c.id == bindparam("job_id")),
+                          [{"job_id": job.id, "state": "missed" if job.missed else "done", "fired_at": now,
+                            "late_s": job.late_s} for job in fired])  # fmt: skip
         late = [job for job in fired if job.fired_at - job.due_at > LATE_AFTER]
         if late:
             log.info("%d job(s) fired late (up to %.0f s), %d of them missed", len(late),
                      max(job.late_s for job in late), sum(job.missed for job in late))  # fmt: skip
         return fired
+
+    def _handle(self, s: Session, claimed: list[tuple[JobRow, Fired]],
+                now: datetime) -> list[tuple[JobRow, Fired]]:  # fmt: skip
+        """Run the handlers; returns the jobs whose handler succeeded. All of them in one savepoint first (one
+        flush for a round of hundreds); if one raises, again one by one, each in its own savepoint, so that a
+        failing handler undoes only its own work."""
+        held = []
+        for name, kind in self.kinds.items():
+            jobs = [job for row, job in claimed if row.kind == name]
+            if jobs and kind.prepare is not None:
+                held.append(kind.prepare(s, jobs))
+        try:
+            with s.begin_nested():
+                for row, job in claimed:
+                    self.kinds[row.kind].handler(s, job)
+            return claimed
+        except Exception as exc:
+            if len(claimed) == 1:
+                self._failed(claimed[0][0], exc, now)
+                return []
+        done = []
+        for row, job in claimed:
+            try:
+                with s.begin_nested():
+                    self.kinds[row.kind].handler(s, job)
+            except Exception as exc:
+                self._failed(row, exc, now)
+                continue
+            done.append((row, job))
+        return done
 
     @staticmethod
     def _failed(row: JobRow, exc: Exception, now: datetime) -> None:

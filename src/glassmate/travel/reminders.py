@@ -155,6 +155,11 @@ class ReminderStore:
     # -- the scheduler's side -------------------------------------------------------------------------------
 
     @staticmethod
+    def load(s: Session, jobs: list[Fired]) -> list[ReminderRow]:
+        """Before a round fires: its reminders in one query (the handler then finds them in the session)."""
+        return list(s.scalars(select(ReminderRow).where(ReminderRow.id.in_([job.key for job in jobs]))))
+
+    @staticmethod
     def fire(s: Session, job: Fired) -> None:
         """The handler of JOB, in the scheduler's transaction: the reminder is now waiting for the glasses."""
         row = s.get(ReminderRow, job.key)
@@ -166,19 +171,24 @@ class ReminderStore:
 
     # -- delivery -------------------------------------------------------------------------------------------
 
-    def claim(self, owner: str) -> list[Reminder]:
-        """Take the owner's fired reminders for delivery (fired → delivered), oldest first."""
+    def claim(self, owners: Iterable[str]) -> dict[str, list[Reminder]]:
+        """Take the owners' fired reminders for delivery (fired → delivered), oldest first, in one transaction
+        (a burst of reminders for many devices is one commit, not one each)."""
         now = dt.datetime.now(dt.UTC)
+        wanted = sorted(set(owners))
+        found: dict[str, list[Reminder]] = {}
         with self.sessions() as s, s.begin():
-            query = (select(ReminderRow).where(ReminderRow.owner == owner, ReminderRow.state == "fired")
-                     .order_by(ReminderRow.due_at))  # fmt: skip
-            if s.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            rows = s.scalars(query).all()
-            for row in rows:
-                row.state = "delivered"
-                row.delivered_at = now
-            return [Reminder.of(row) for row in rows]
+            for i in range(0, len(wanted), 500):  # bounded IN lists
+                chunk = wanted[i : i + 500]
+                query = (select(ReminderRow).where(ReminderRow.owner.in_(chunk), ReminderRow.state == "fired")
+                         .order_by(ReminderRow.due_at))  # fmt: skip
+                if s.get_bind().dialect.name == "postgresql":
+                    query = query.with_for_update(skip_locked=True)
+                for row in s.scalars(query).all():
+                    row.state = "delivered"
+                    row.delivered_at = now
+                    found.setdefault(row.owner, []).append(Reminder.of(row))
+        return found
 
     def unclaim(self, ids: Iterable[str]) -> None:
         """Delivery failed: the reminders wait again."""
@@ -190,13 +200,14 @@ class ReminderStore:
 
     def owners_waiting(self, owners: Iterable[str]) -> set[str]:
         """Which of `owners` have fired reminders waiting (one cheap query, for the Inbox's poll)."""
-        wanted = list(owners)
-        if not wanted:
-            return set()
+        wanted = sorted(set(owners))
+        found: set[str] = set()
         with self.sessions() as s:
-            rows = s.execute(select(ReminderRow.owner).where(ReminderRow.owner.in_(wanted),
-                                                             ReminderRow.state == "fired").distinct())  # fmt: skip
-            return {owner for (owner,) in rows}
+            for i in range(0, len(wanted), 500):
+                rows = s.execute(select(ReminderRow.owner).where(ReminderRow.owner.in_(wanted[i : i + 500]),
+                                                                 ReminderRow.state == "fired").distinct())  # fmt: skip
+                found.update(owner for (owner,) in rows)
+        return found
 
 
 Sink = Callable[[list[Reminder]], Awaitable[None]]  # says and shows reminders on one session's glasses
@@ -211,11 +222,10 @@ class Inbox:
         self.store = store
         self.poll_s = poll_s
         self._sinks: dict[str, list[Sink]] = {}
-        self._busy: dict[str, asyncio.Lock] = {}
+        self._claiming = asyncio.Lock()  # one claim at a time from this process
 
     def attach(self, owner: str, sink: Sink) -> None:
         self._sinks.setdefault(owner, []).append(sink)
-        self._busy.setdefault(owner, asyncio.Lock())
 
     def detach(self, owner: str, sink: Sink) -> None:
         sinks = self._sinks.get(owner, [])
@@ -223,37 +233,38 @@ class Inbox:
             sinks.remove(sink)
         if not sinks:
             self._sinks.pop(owner, None)
-            self._busy.pop(owner, None)
 
     def connected(self, owner: str) -> bool:
         return bool(self._sinks.get(owner))
 
     async def fired(self, jobs: list[Fired]) -> None:
         """The scheduler's after-commit callback: deliver to those who are connected here."""
-        await asyncio.gather(*(self.deliver(owner) for owner in {job.owner for job in jobs}))
+        await self.deliver(*{job.owner for job in jobs})
 
-    async def deliver(self, owner: str) -> int:
-        """Hand the owner's waiting reminders to their newest open session; returns how many."""
-        lock = self._busy.get(owner)
-        if lock is None:
+    async def deliver(self, *owners: str) -> int:
+        """Hand the owners' waiting reminders to their newest open session here; returns how many."""
+        here = [owner for owner in owners if self._sinks.get(owner)]
+        if not here:
             return 0  # not connected to this process
-        async with lock:
-            sinks = self._sinks.get(owner)
+        async with self._claiming:
+            claimed = await asyncio.to_thread(self.store.claim, here)
+        handed = await asyncio.gather(*(self._hand(owner, reminders) for owner, reminders in claimed.items()))
+        return sum(handed)
+
+    async def _hand(self, owner: str, reminders: list[Reminder]) -> int:
+        sinks = self._sinks.get(owner)
+        try:
             if not sinks:
-                return 0
-            claimed = await asyncio.to_thread(self.store.claim, owner)
-            if not claimed:
-                return 0
-            try:
-                await sinks[-1](claimed)
-            except BaseException as exc:  # the session closed mid-delivery, or failed: they wait for the next
-                await asyncio.shield(asyncio.to_thread(self.store.unclaim, [r.id for r in claimed]))
-                if not isinstance(exc, Exception):
-                    raise
-                log.warning("delivering %d reminder(s) to %s failed: %s", len(claimed), owner, exc)
-                return 0
-            log.info("%d reminder(s) delivered to %s", len(claimed), owner)
-            return len(claimed)
+                raise ConnectionError("the glasses went away")
+            await sinks[-1](reminders)
+        except BaseException as exc:  # the session closed mid-delivery, or failed: they wait for the next
+            await asyncio.shield(asyncio.to_thread(self.store.unclaim, [r.id for r in reminders]))
+            if not isinstance(exc, Exception):
+                raise
+            log.warning("delivering %d reminder(s) to %s failed: %s", len(reminders), owner, exc)
+            return 0
+        log.info("%d reminder(s) delivered to %s", len(reminders), owner)
+        return len(reminders)
 
     async def run(self) -> None:
         """Deliver what other processes fired for the owners connected here, until cancelled."""
@@ -261,7 +272,7 @@ class Inbox:
             await asyncio.sleep(self.poll_s)
             try:
                 waiting = await asyncio.to_thread(self.store.owners_waiting, list(self._sinks))
-                for owner in waiting:
-                    await self.deliver(owner)
+                if waiting:
+                    await self.deliver(*waiting)
             except Exception:
                 log.warning("reminder delivery round failed; trying again", exc_info=True)

@@ -37,7 +37,7 @@ class Travel:
     def register(self) -> None:
         """Fire reminders and plan jobs in this process (the server does; a CLI only schedules them)."""
         self.scheduler.register(JOB, ReminderStore.fire, grace_s=self.settings.stale_after_min * 60,
-                                after=self.inbox.fired)  # fmt: skip
+                                after=self.inbox.fired, prepare=ReminderStore.load)  # fmt: skip
         self.scheduler.register(PLAN_JOB, self._plan_job)
 
     def import_calendar(self, owner: str, data: bytes, *, filename: str = "",
