@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from glassmate.errors import ToolError
+from glassmate.errors import BadInputError, ToolError
 from glassmate.skills.base import Card, Skill, SkillPolicy
 from glassmate.skills.tools import ToolContext, phrase, tool
 from glassmate.skills.travel.speech import (
@@ -210,10 +210,8 @@ class TravelSkill(Skill):
         task = task.strip(" ,.，。!！") or when
         try:
             reminder = await asyncio.to_thread(travel.remind, owner, at, task)
-        except ToolError:
-            raise
-        except Exception as exc:
-            if getattr(exc, "code", "") == "reminder-in-past":
+        except BadInputError as exc:
+            if exc.code == "reminder-in-past":
                 return ctx.text(TEXTS, "past")
             raise
         return ctx.text(TEXTS, "set", when=spoken_when(reminder.local(reminder.due_at), ctx.language, now),
