@@ -32,7 +32,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from glassmate.store.db import locking_engine
 from glassmate.store.jobs import JobRow
-from glassmate.store.migrate import upgrade
 
 log = logging.getLogger("glassmate.scheduler")
 
@@ -124,7 +123,6 @@ class Scheduler:
     def sessions(self) -> sessionmaker[Session]:
         if self._sessions is None:
             self._engine = locking_engine(self.url)
-            upgrade(self._engine)
             self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         return self._sessions
 

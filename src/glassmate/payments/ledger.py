@@ -51,7 +51,6 @@ from glassmate.store.ledger import (
     LedgerRefund,
     utcnow,
 )
-from glassmate.store.migrate import upgrade
 
 log = logging.getLogger("glassmate.payments")
 
@@ -94,7 +93,6 @@ class Ledger:
     def sessions(self) -> sessionmaker[Session]:
         if self._sessions is None:
             self._engine = locking_engine(self.url)
-            upgrade(self._engine)
             self._sessions = sessionmaker(self._engine, expire_on_commit=False)
             with self._sessions() as s:
                 if s.get(LedgerHead, 1) is None:

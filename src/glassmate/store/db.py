@@ -74,9 +74,14 @@ class Database:
 def locking_engine(url: str) -> Engine:
     """An engine for transactions that must not interleave (the ledger, the job scheduler): on SQLite, WAL +
     synchronous=FULL and BEGIN IMMEDIATE transactions (the write lock taken at BEGIN, so two processes never both
-    read the same due rows and then race to write them); on PostgreSQL, row locks do that job."""
+    read the same due rows and then race to write them); on PostgreSQL, row locks do that job. Its schema is
+    migrated to the newest, as Database.engine's is."""
+    from glassmate.store.migrate import upgrade
+
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True)
+        upgrade(engine)
+        return engine
     if url.startswith("sqlite:///"):
         from pathlib import Path
 
@@ -95,4 +100,5 @@ def locking_engine(url: str) -> Engine:
     def _begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock now, not at the first write
 
+    upgrade(engine)
     return engine

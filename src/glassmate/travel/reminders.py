@@ -234,9 +234,6 @@ class Inbox:
         if not sinks:
             self._sinks.pop(owner, None)
 
-    def connected(self, owner: str) -> bool:
-        return bool(self._sinks.get(owner))
-
     async def fired(self, jobs: list[Fired]) -> None:
         """The scheduler's after-commit callback: deliver to those who are connected here."""
         await self.deliver(*{job.owner for job in jobs})

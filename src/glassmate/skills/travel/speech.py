@@ -171,8 +171,8 @@ _DE_WORDS = """null eins zwei drei vier fünf sechs sieben acht neun zehn elf zw
 siebzehn achtzehn neunzehn zwanzig"""
 _EN_NUMBERS = {w: n for n, w in enumerate(_EN_WORDS.split())}
 _DE_NUMBERS = {w: n for n, w in enumerate(_DE_WORDS.split())}
-_DE_NUMBERS.update({"ein": 1, "einer": 1, "eine": 1, "einen": 1, "halben": 0})
-_EN_NUMBERS.update({"a": 1, "an": 1, "half": 0})
+_DE_NUMBERS.update({"ein": 1, "einer": 1, "eine": 1, "einen": 1})
+_EN_NUMBERS.update({"a": 1, "an": 1})
 _ZH_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
 _ZH_NUM = "[零〇一二两三四五六七八九十]"  # a Chinese number up to 99, as a regex character class
 
