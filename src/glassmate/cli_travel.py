@@ -1,5 +1,5 @@
-"""The command line's travel commands: `glassmate travel import FILE.ics` and `glassmate travel events`. They
-register themselves on the main `app` of glassmate.cli."""
+"""The command line's travel commands: `glassmate travel import FILE.ics`, `events`, `reminders`, `remind`, `booking
+FILE` and `bookings`. They register themselves on the main `app` of glassmate.cli."""
 
 from __future__ import annotations
 
@@ -97,3 +97,53 @@ def travel_remind(
     except GlassmateError as exc:
         raise _fail(exc) from exc
     out.print(f"reminder {r.id} at {r.local(r.due_at).isoformat()}", highlight=False)
+
+
+@travel_app.command("booking")
+def travel_booking(
+    source: Annotated[str, typer.Argument(help="A file with a pasted confirmation, or - for standard input")],
+    owner: Annotated[str, typer.Option("--owner", help=OWNER_HELP)] = "cli",
+    language: Annotated[str | None, typer.Option("--language", help="zh, en or de: of the questions")] = None,
+) -> None:
+    """Read a flight, train, hotel or car rental confirmation into a booking (with the LLM) and plan its
+    reminders; what the text does not say is listed as questions."""
+    import asyncio
+    import sys
+
+    from glassmate.runtime import Models
+
+    if source == "-":
+        text = sys.stdin.read()
+    elif Path(source).is_file():
+        text = Path(source).read_text(encoding="utf-8", errors="replace")
+    else:
+        err.print(f"[red]error[/red] no file {escape(source)}")
+        raise typer.Exit(2)
+    settings = _settings()
+    models = Models(settings=settings)
+    service = _service()
+    service.llm = lambda: models.llm
+
+    async def read() -> dict[str, object]:
+        try:
+            return await service.import_booking(owner, text, language=language)
+        finally:
+            await models.aclose()
+
+    try:
+        found = asyncio.run(read())
+    except GlassmateError as exc:
+        raise _fail(exc) from exc
+    out.print_json(data=found)
+
+
+@travel_app.command("bookings")
+def travel_bookings(owner: Annotated[str, typer.Option("--owner", help=OWNER_HELP)] = "cli") -> None:
+    """The bookings read so far, and what each still lacks."""
+    found = _service().bookings(owner)
+    for b in found:
+        lacks = f"  lacks: {', '.join(q['field'] for q in b['missing'])}" if b["missing"] else ""
+        out.print(f"{b['id']}  {b['kind']:<6} {escape(str(b['booking'].get('reference', '')))}{lacks}",
+                  highlight=False)  # fmt: skip
+    if not found:
+        out.print("no bookings")

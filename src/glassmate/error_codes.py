@@ -101,6 +101,15 @@ GLASSMATE = {
     "window-invalid": "a time window that ends before it starts, spans over 400 days or lists too many events",
     "reminder-in-past": "a reminder's time is not in the future",
     "reminder-empty": "a reminder without anything to remind of",
+    "booking-unrecognized": "a text that is not a flight, train, hotel or car rental booking (no date, or no words of"
+    " one)",
+    "booking-unknown-airport": "a booking names an airport code that does not exist (airportsdata)",
+    "booking-invalid-date": "a booking names a date that does not exist (31.02.), or an answer that is not ISO 8601",
+    "booking-empty": "an empty booking text",
+    "booking-too-long": "a booking text longer than 20,000 characters",
+    "booking-not-found": "no booking with this id for this caller",
+    "booking-ambiguous-airport": "an answer names a city with several airports: give the airport's code",
+    "bad-field": "a field that is not one of the booking's (answers name fields as in its `missing` list)",
     "reminder-not-found": "no pending reminder with this id for this caller (it fired, or was cancelled)",
     # meetings
     "meeting-not-found": "no meeting with this id for this caller (or its audio is no longer kept)",

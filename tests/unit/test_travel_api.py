@@ -157,3 +157,64 @@ def test_an_import_answers_how_many_reminders_it_planned(api: Api) -> None:
     assert body["reminders"] == len(listed)
     # The trip's date may be past when the test runs: then nothing is planned, and that is what it says.
     assert all(x["kind"] in ("checkin", "leave", "boarding", "hotel") for x in listed)
+
+
+CTRIP = (Path(__file__).parents[1] / "data" / "bookings" / "written" / "zh_ctrip_flight.txt").read_text()
+CTRIP_LEG = {"number": "CA 1831", "from_code": None, "from_place": "北京首都国际机场T3", "to_code": None,
+             "to_place": "上海虹桥国际机场T2", "date": "2027年1月15日", "departs": "08:00", "arrives": None,
+             "arrival_date": None}  # fmt: skip
+
+
+def test_bookings_over_rest_are_read_asked_answered_and_removed_per_caller(api: Api) -> None:
+    import json
+
+    llm = api.http.app.state.services.models.llm  # type: ignore[attr-defined]
+    llm.script.append(json.dumps(CTRIP_LEG, ensure_ascii=False))
+    r = api.call("POST", "/v1/travel/bookings", json={"text": CTRIP})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["kind"] == "flight" and body["complete"] and body["created"]
+    seg = body["booking"]["segments"][0]
+    assert (seg["from_code"], seg["to_code"], seg["date"], seg["departs"]) == ("PEK", "SHA", "2027-01-15", "08:00:00")
+    assert body["missing"] == [{"field": "segments.0.arrives", "question": "航班CA 1831几点到达？"}]
+    assert api.call("POST", "/v1/travel/bookings", json={"text": CTRIP}).status_code == 200  # the same text
+    assert [b["id"] for b in api.call("GET", "/v1/travel/bookings").json()["bookings"]] == [body["id"]]
+    path = f"/v1/travel/bookings/{body['id']}"
+    assert api.call("GET", path, token=api.other).json()["error"]["code"] == "booking-not-found"
+    r = api.call("PATCH", path, json={"values": {"segments.0.arrives": "10:15"}})
+    assert r.status_code == 200 and r.json()["missing"] == []
+    r = api.call("PATCH", path, json={"values": {"segments.0.arrives": "soon"}})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "booking-invalid-date"
+    day = {"start": "2027-01-15T00:00:00+08:00", "end": "2027-01-16T00:00:00+08:00"}
+    events = api.call("GET", "/v1/travel/events", params=day).json()["events"]
+    assert [(e["summary"], e["start"], e["end"]) for e in events] == [
+        ("Flight CA 1831 PEK → SHA", "2027-01-15T08:00:00+08:00", "2027-01-15T10:15:00+08:00")
+    ]
+    assert api.call("DELETE", path, token=api.other).status_code == 404
+    assert api.call("DELETE", path).status_code == 204
+    assert api.call("GET", "/v1/travel/reminders").json()["reminders"] == []
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"text": "Grandma's apple pie. Bake 45 minutes. Posted 12.03.2026"}, 422, "booking-unrecognized"),
+        (
+            {"text": "Booking reference: Q4T8ZB\nFlight LH 1234 FRA - XQZ\n14.05.2027 10:05"},
+            422,
+            "booking-unknown-airport",
+        ),
+        ({"text": "Flight LH 400 Frankfurt (FRA) - New York (JFK) on 31.02.2027, 10:05"}, 422, "booking-invalid-date"),
+        ({"text": ""}, 400, "invalid-request"),
+        ({"text": "x", "extra": 1}, 400, "invalid-request"),
+    ],
+)
+def test_bad_booking_texts_are_refused_and_nothing_is_stored(api: Api, body: dict[str, Any], status: int,
+                                                             code: str) -> None:  # fmt: skip
+    import json
+
+    llm = api.http.app.state.services.models.llm  # type: ignore[attr-defined]
+    llm.script.append(json.dumps({**CTRIP_LEG, "number": "LH 1234", "from_code": "FRA"}))
+    r = api.call("POST", "/v1/travel/bookings", json=body)
+    assert (r.status_code, r.json()["error"]["code"]) == (status, code), r.text
+    assert api.call("GET", "/v1/travel/bookings").json()["bookings"] == []

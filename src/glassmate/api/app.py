@@ -115,7 +115,7 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
         pins=PinStore(ledger=ledger),
         navigation=Navigation(settings),
         meetings=Meetings(db=db, models=resolved_models, settings=settings),
-        travel=Travel(db=db, settings=settings.travel, scheduler=scheduler),
+        travel=Travel(db=db, settings=settings.travel, scheduler=scheduler, llm=lambda: resolved_models.llm),
         scheduler=scheduler,
     )
     scheduler.register(EXPIRY_JOB, ledger.expire_job)

@@ -8,6 +8,12 @@
   expanded and exceptions applied: `{"events": [{"uid", "summary", "start", "end", "location", "all_day",
   "calendar"}]}`; times ISO 8601 with their UTC offset, all-day events as dates (end exclusive). A window
   without an offset is read in the wearer's zone (`travel.timezone`).
+- `POST /v1/travel/bookings` `{"text": "<a pasted confirmation>", "language"?}`: a flight, train, hotel or car
+  rental booking read by the LLM and checked (travel.bookings): 201 `{"id", "kind", "booking", "complete",
+  "missing": [{"field", "question"}], "assumed", "warnings", "reminders", "created"}`, 200 for a text pasted
+  before; 422 booking-unrecognized / booking-unknown-airport / booking-invalid-date, nothing stored.
+  `PATCH /v1/travel/bookings/{id}` `{"values": {"segments.0.departs": "12:55"}}` answers its questions;
+  `GET /v1/travel/bookings[/{id}]`, `DELETE /v1/travel/bookings/{id}` (its reminders are cancelled).
 - `GET /v1/travel/reminders`: the reminders still to come, soonest first: `{"reminders": [{"id", "kind",
   "subject", "location", "event_at", "due_at", "state", "source", "params", "late_s"}]}` (kind: alarm, checkin,
   leave, boarding, hotel, custom). `POST /v1/travel/reminders` `{"at": ISO, "text": "call Anna"}` sets a one-off
@@ -18,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
@@ -64,6 +70,49 @@ async def list_events(request: Request, start: dt.datetime, end: dt.datetime,
                       owner: str = Depends(caller)) -> Any:  # fmt: skip
     found = await asyncio.to_thread(_travel(request).events, owner, start, end, calendar)
     return {"events": [o.to_json() for o in found]}
+
+
+class NewBooking(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=20_000)  # a pasted or forwarded confirmation
+    language: Literal["zh", "en", "de"] | None = None  # of the questions for what it lacks (default: the text's)
+
+
+class BookingAnswers(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    values: dict[str, str | None] = Field(max_length=50)  # {"segments.0.departs": "12:55", "checkin_date": "…"}
+
+
+@router.post("/v1/travel/bookings", status_code=201)
+async def add_booking(request: Request, body: NewBooking, response: Response, owner: str = Depends(caller)) -> Any:
+    found = await _travel(request).import_booking(owner, body.text, language=body.language)
+    if not found["created"]:
+        response.status_code = 200  # the same text again: the booking it already is
+    return found
+
+
+@router.get("/v1/travel/bookings")
+async def list_bookings(request: Request, owner: str = Depends(caller)) -> Any:
+    return {"bookings": await asyncio.to_thread(_travel(request).bookings, owner)}
+
+
+@router.get("/v1/travel/bookings/{booking_id}")
+async def get_booking(request: Request, booking_id: str, owner: str = Depends(caller)) -> Any:
+    return await asyncio.to_thread(_travel(request).booking, owner, booking_id)
+
+
+@router.patch("/v1/travel/bookings/{booking_id}")
+async def answer_booking(request: Request, booking_id: str, body: BookingAnswers,
+                         owner: str = Depends(caller)) -> Any:  # fmt: skip
+    return await asyncio.to_thread(_travel(request).complete_booking, owner, booking_id, body.values)
+
+
+@router.delete("/v1/travel/bookings/{booking_id}", status_code=204)
+async def delete_booking(request: Request, booking_id: str, owner: str = Depends(caller)) -> Response:
+    await asyncio.to_thread(_travel(request).delete_booking, owner, booking_id)
+    return Response(status_code=204)
 
 
 class NewReminder(BaseModel):

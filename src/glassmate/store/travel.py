@@ -1,11 +1,12 @@
-"""The travel tables: imported calendars (their sound parts as .ics text, expanded when listed) and reminders."""
+"""The travel tables: imported calendars (their sound parts as .ics text, expanded when listed), bookings read from
+confirmations, and reminders."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from glassmate.store.db import Base
@@ -47,3 +48,26 @@ class ReminderRow(Base):
     fired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
+
+
+class BookingRow(Base):
+    """A booking read from a pasted confirmation (flight, train, hotel, car rental): the checked fields as JSON
+    (travel.bookings.Booking), what is still asked for, and the text it was read from. The same text pasted again
+    by the same caller is the same booking."""
+
+    __tablename__ = "travel_bookings"
+    __table_args__ = (UniqueConstraint("owner", "text_sha256", name="uq_travel_bookings_owner_text"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(120), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # flight, train, hotel, car
+    reference: Mapped[str] = mapped_column(String(40), default="")
+    booking: Mapped[dict[str, Any]] = mapped_column(JSON)
+    missing: Mapped[list[str]] = mapped_column(JSON, default=list)  # fields still asked for
+    assumed: Mapped[list[str]] = mapped_column(JSON, default=list)
+    warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    language: Mapped[str] = mapped_column(String(8), default="en")  # of the questions
+    text: Mapped[str] = mapped_column(Text)
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))

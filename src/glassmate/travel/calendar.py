@@ -43,6 +43,8 @@ class Occurrence:
     all_day: bool
     calendar: str = ""
     alarms: tuple[dt.datetime, ...] = ()  # when the event's own VALARMs go off (not those acknowledged)
+    mode: str = ""  # flight, train, hotel, car: set by a booking; a calendar event's is read from its summary
+    number: str = ""  # the flight or train number of a booking
 
     def sort_key(self, zone: str) -> dt.datetime:
         """When it starts, in UTC (an all-day event at midnight in `zone`)."""

@@ -4,6 +4,7 @@
 - A flight: check-in opens (`checkin_before_h`, 24 h before departure), leave-by (departure − the airport buffer −
   the way there), boarding (`boarding_before_min` before departure).
 - A train: leave-by (departure − the station buffer − the way there).
+- A rental car: leave-by (the pick-up − the way there).
 - A hotel: on the day, at the check-in time of a timed event or at `hotel_reminder` of an all-day one.
 
 The way there is a configured estimate (`travel.way_min`) until the wearer's glasses report where they are and the
@@ -27,7 +28,7 @@ from zoneinfo import ZoneInfo
 from glassmate.config import TravelSettings
 from glassmate.travel.calendar import Occurrence
 
-Mode = Literal["flight", "train", "hotel", "event"]
+Mode = Literal["flight", "train", "hotel", "car", "event"]
 
 # Not \b around codes: Chinese characters count as word characters ("乘坐G1次" has no boundary before G).
 _A, _Z = r"(?<![A-Za-z0-9])", r"(?![A-Za-z0-9])"
@@ -56,6 +57,13 @@ def classify(summary: str) -> tuple[Mode, str]:
     if _HOTEL_WORDS.search(summary):
         return "hotel", ""
     return "event", ""
+
+
+def trip_of(occurrence: Occurrence) -> tuple[Mode, str]:
+    """The kind of trip and its number: a booking's own, or read from a calendar event's summary."""
+    if occurrence.mode in ("flight", "train", "hotel", "car"):
+        return occurrence.mode, occurrence.number  # type: ignore[return-value]
+    return classify(occurrence.summary)
 
 
 def _compact(number: str) -> str:
@@ -94,7 +102,7 @@ def plan(owner: str, source: str, occurrence: Occurrence, settings: TravelSettin
     # Offsets are exact durations, so they are taken in UTC (Python subtracts a timedelta from a zoned time on its
     # wall clock: 24 h before 17:45 on the day clocks go forward would be 17:45, 23 hours before).
     utc_start = start.astimezone(dt.UTC)
-    mode, number = classify(occurrence.summary)
+    mode, number = trip_of(occurrence)
     base: dict[str, Any] = {"mode": mode, "number": number, "all_day": occurrence.all_day}
     out: list[tuple[str, dt.datetime, dict[str, Any]]] = [("alarm", when, {}) for when in occurrence.alarms]
     if mode in ("flight", "train") and not occurrence.all_day:
@@ -102,6 +110,9 @@ def plan(owner: str, source: str, occurrence: Occurrence, settings: TravelSettin
         way = settings.way_min
         out.append(("leave", utc_start - dt.timedelta(minutes=buffer + way),
                     {"buffer_min": buffer, "way_min": way, "way": "estimate"}))  # fmt: skip
+    if mode == "car" and not occurrence.all_day:  # a rental car's pick-up
+        out.append(("leave", utc_start - dt.timedelta(minutes=settings.way_min),
+                    {"buffer_min": 0, "way_min": settings.way_min, "way": "estimate"}))  # fmt: skip
     if mode == "flight" and not occurrence.all_day:
         out.append(("checkin", utc_start - dt.timedelta(hours=settings.checkin_before_h), {}))
         out.append(("boarding", utc_start - dt.timedelta(minutes=settings.boarding_before_min), {}))

@@ -1,21 +1,29 @@
-"""The travel skill's store: calendars imported per caller, their occurrences in a window, and the reminders
-planned from them (again every day, `plan_days` ahead) or set by the wearer."""
+"""The travel skill's store: calendars imported per caller, bookings read from pasted confirmations, their
+occurrences in a window, and the reminders planned from them (again every day, `plan_days` ahead) or set by the
+wearer."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import hashlib
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from glassmate.config import TravelSettings
 from glassmate.errors import BadInputError, NotFoundError
+from glassmate.providers.llm.base import LLM
 from glassmate.scheduler import Fired, Scheduler, add_job
 from glassmate.store.db import Database
-from glassmate.store.travel import CalendarRow
+from glassmate.store.travel import BookingRow, CalendarRow
+from glassmate.travel import bookings
+from glassmate.travel.bookings import Booking, BookingReader
 from glassmate.travel.calendar import Occurrence, occurrences, read_calendar
 from glassmate.travel.reminders import JOB, Inbox, Reminder, ReminderStore
 from glassmate.travel.rules import plan
@@ -27,10 +35,12 @@ PLAN_JOB = "travel-plan"  # the scheduler job that plans an owner's reminders ag
 
 
 class Travel:
-    def __init__(self, *, db: Database, settings: TravelSettings, scheduler: Scheduler) -> None:
+    def __init__(self, *, db: Database, settings: TravelSettings, scheduler: Scheduler,
+                 llm: Callable[[], LLM] | None = None) -> None:  # fmt: skip
         self.db = db
         self.settings = settings
         self.scheduler = scheduler
+        self.llm = llm  # reads booking confirmations (loaded on first use)
         self.reminders = ReminderStore(lambda: scheduler.sessions)
         self.inbox = Inbox(self.reminders)  # the open sessions reminders are delivered to
 
@@ -76,6 +86,8 @@ class Travel:
         found: list[Occurrence] = []
         for row in rows:
             found += occurrences(row.ics, start, end, zone=self.settings.timezone, calendar=row.id)
+        if calendar is None:
+            found += [o for o in self._booked(owner) if self._overlaps(o, start, end)]
         return sorted(found, key=lambda o: o.sort_key(self.settings.timezone))
 
     def delete(self, owner: str, calendar: str) -> None:
@@ -86,6 +98,113 @@ class Travel:
                 raise NotFoundError(f"no calendar {calendar!r} for this caller", code="calendar-not-found")
             self.reminders.cancel_source(s, owner, f"calendar:{row.id}")
             s.delete(row)
+
+    # -- bookings -------------------------------------------------------------------------------------------
+
+    async def import_booking(self, owner: str, text: str, *, language: str | None = None,
+                             now: dt.datetime | None = None) -> dict[str, Any]:  # fmt: skip
+        """Read a pasted confirmation into a booking, keep it and plan its reminders: {"id", "kind", "booking",
+        "complete", "missing": [{"field", "question"}], "assumed", "warnings", "reminders", "created"}. The same
+        text pasted again is the same booking ("created": false). Nothing is stored when the text is not a
+        booking (BookingError)."""
+        now = now or dt.datetime.now(dt.UTC)
+        digest = hashlib.sha256(" ".join(text.split()).encode()).hexdigest()
+        existing = await asyncio.to_thread(self._booking_by_text, owner, digest)
+        if existing is not None:
+            return {**self._booking_json(existing), "reminders": 0, "created": False}
+        if self.llm is None:
+            raise RuntimeError("this Travel has no LLM to read bookings with")
+        today = now.astimezone(ZoneInfo(self.settings.timezone)).date()
+        checked, _ = await BookingReader(self.llm(), zone=self.settings.timezone).read(text, today=today)
+        row = BookingRow(id=f"bkg_{uuid.uuid4().hex[:20]}", owner=owner, kind=checked.booking.kind,
+                         reference=(checked.booking.reference or "")[:40], booking=checked.booking.to_json(),
+                         missing=bookings.missing(checked.booking), assumed=checked.assumed,
+                         warnings=checked.warnings, language=language or bookings.language_of(text), text=text,
+                         text_sha256=digest)  # fmt: skip
+        added = await asyncio.to_thread(self._save_booking, row, now)
+        log.info("booking %s (%s) for %s: %d field(s) asked for, %d reminder(s)", row.id, row.kind, owner,
+                 len(row.missing), added)  # fmt: skip
+        return {**self._booking_json(row), "reminders": added, "created": True}
+
+    def bookings(self, owner: str) -> list[dict[str, Any]]:
+        with self.db.session() as s:
+            rows = s.scalars(select(BookingRow).where(BookingRow.owner == owner)
+                             .order_by(BookingRow.created_at)).all()  # fmt: skip
+        return [self._booking_json(r) for r in rows]
+
+    def booking(self, owner: str, booking_id: str) -> dict[str, Any]:
+        with self.db.session() as s:
+            return self._booking_json(self._own_booking(s, owner, booking_id))
+
+    def complete_booking(self, owner: str, booking_id: str, values: dict[str, Any],
+                         now: dt.datetime | None = None) -> dict[str, Any]:  # fmt: skip
+        """Set fields the wearer was asked for ({"segments.0.departs": "12:55"}), checked like the text's, and plan
+        the booking's reminders again."""
+        now = now or dt.datetime.now(dt.UTC)
+        with self.scheduler.sessions() as s, s.begin():
+            row = self._own_booking(s, owner, booking_id)
+            booking = bookings.fill(Booking.model_validate(row.booking), values)
+            row.booking, row.missing = booking.to_json(), bookings.missing(booking)
+            row.updated_at = now
+            added = self._plan_booking(s, row, now)
+            self._next_plan(s, owner, now)
+            answer = {**self._booking_json(row), "reminders": added, "created": False}
+        self.scheduler.wake()
+        return answer
+
+    def delete_booking(self, owner: str, booking_id: str) -> None:
+        with self.scheduler.sessions() as s, s.begin():
+            row = self._own_booking(s, owner, booking_id)
+            self.reminders.cancel_source(s, owner, f"booking:{row.id}")
+            s.delete(row)
+
+    def _booking_by_text(self, owner: str, digest: str) -> BookingRow | None:
+        with self.db.session() as s:
+            return s.scalars(select(BookingRow).where(BookingRow.owner == owner,
+                                                      BookingRow.text_sha256 == digest)).first()  # fmt: skip
+
+    def _save_booking(self, row: BookingRow, now: dt.datetime) -> int:
+        with self.scheduler.sessions() as s, s.begin():
+            s.add(row)
+            s.flush()
+            added = self._plan_booking(s, row, now)
+            self._next_plan(s, row.owner, now)
+        self.scheduler.wake()
+        return added
+
+    @staticmethod
+    def _own_booking(s: Session, owner: str, booking_id: str) -> BookingRow:
+        row = s.get(BookingRow, booking_id)
+        if row is None or row.owner != owner:
+            raise NotFoundError(f"no booking {booking_id!r} for this caller", code="booking-not-found")
+        return row
+
+    @staticmethod
+    def _booking_json(row: BookingRow) -> dict[str, Any]:
+        booking = Booking.model_validate(row.booking)
+        return {"id": row.id, "kind": row.kind, "booking": booking.to_json(), "complete": bookings.complete(booking),
+                "missing": bookings.questions(booking, row.language), "assumed": row.assumed,
+                "warnings": row.warnings, "created_at": row.created_at.isoformat()}  # fmt: skip
+
+    def _booked(self, owner: str) -> list[Occurrence]:
+        with self.db.session() as s:
+            rows = s.scalars(select(BookingRow).where(BookingRow.owner == owner)).all()
+        return [o for r in rows for o in bookings.occurrences(r.id, Booking.model_validate(r.booking))]
+
+    def _overlaps(self, o: Occurrence, start: dt.datetime, end: dt.datetime) -> bool:
+        zone = self.settings.timezone
+        begin = o.sort_key(zone)
+        finish = Occurrence(o.uid, o.summary, o.end, o.end, "", o.all_day).sort_key(zone)
+        return begin < end and max(finish, begin + dt.timedelta(seconds=1)) > start
+
+    def _plan_booking(self, s: Session, row: BookingRow, now: dt.datetime) -> int:
+        """Plan a booking's reminders from now to `plan_days` ahead, in the caller's transaction."""
+        until = now + dt.timedelta(days=self.settings.plan_days)
+        source = f"booking:{row.id}"
+        found = bookings.occurrences(row.id, Booking.model_validate(row.booking))
+        planned = [p for o in found for p in plan(row.owner, source, o, self.settings, now) if p.due_at <= until]
+        added, _ = self.reminders.replace_plan(s, row.owner, source, planned, until)
+        return added
 
     # -- reminders ------------------------------------------------------------------------------------------
 
@@ -128,12 +247,12 @@ class Travel:
         add_job(s, PLAN_JOB, f"{owner}|{tomorrow.date().isoformat()}", tomorrow, owner=owner)
 
     def _plan_job(self, s: Session, job: Fired) -> None:
-        """Every day: plan each of the owner's calendars a day further, then the next day's run."""
+        """Every day: plan each of the owner's calendars and bookings a day further, then the next day's run."""
         for row in s.scalars(select(CalendarRow).where(CalendarRow.owner == job.owner)).all():
             self._plan(s, row, job.fired_at)
+        for booked in s.scalars(select(BookingRow).where(BookingRow.owner == job.owner)).all():
+            self._plan_booking(s, booked, job.fired_at)
         self._next_plan(s, job.owner, job.fired_at)
 
     def _aware(self, when: dt.datetime) -> dt.datetime:
-        from zoneinfo import ZoneInfo
-
         return when if when.tzinfo is not None else when.replace(tzinfo=ZoneInfo(self.settings.timezone))

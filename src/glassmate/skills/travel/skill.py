@@ -25,7 +25,7 @@ from glassmate.skills.travel.speech import (
 )
 from glassmate.travel.calendar import Occurrence
 from glassmate.travel.reminders import Reminder
-from glassmate.travel.rules import classify
+from glassmate.travel.rules import trip_of
 
 LOOK_AHEAD_DAYS = 60  # how far "what's next on my trip?" looks
 
@@ -117,9 +117,9 @@ class TravelSkill(Skill):
         ahead, now = await self._upcoming(ctx)
         if not ahead:
             return ctx.text(TEXTS, "nothing", days=LOOK_AHEAD_DAYS)
-        trips = [o for o in ahead if classify(o.summary)[0] != "event"]
+        trips = [o for o in ahead if trip_of(o)[0] != "event"]
         first = (trips or ahead)[0]
-        mode, number = classify(first.summary)
+        mode, number = trip_of(first)
         name = what({"mode": mode, "number": number}, first.summary, ctx.language)
         when = self._when(first, ctx.language, now)
         if not trips:
@@ -146,11 +146,11 @@ class TravelSkill(Skill):
         """
         mode = "train" if mode.strip().lower() in ("train", "zug", "火车", "高铁", "列车", "bahn") else "flight"
         ahead, now = await self._upcoming(ctx)
-        found = [o for o in ahead if classify(o.summary)[0] == mode]
+        found = [o for o in ahead if trip_of(o)[0] == mode]
         if not found:
             return ctx.text(TEXTS, f"no_mode_{mode}")
         first = found[0]
-        name = what({"mode": mode, "number": classify(first.summary)[1]}, first.summary, ctx.language)
+        name = what({"mode": mode, "number": trip_of(first)[1]}, first.summary, ctx.language)
         where = ctx.text(TEXTS, "where", location=first.location) if first.location else ""
         return ctx.text(TEXTS, "departs", what=name, when=self._when(first, ctx.language, now), where=where)
 

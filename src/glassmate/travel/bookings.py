@@ -1,0 +1,947 @@
+"""Bookings from pasted or forwarded confirmations (flight, train, hotel, car rental), read by the LLM and checked.
+
+How a text becomes a booking:
+
+1. The code finds what a confirmation is made of, as written: dates ("15.06.2017", "20-Jul", "So 10.09.", "2027年1月
+   20日", "December 15, 2024"), times ("12:55", "17h50", "8:30 PM"), airport codes in an airport's place ("Berlin
+   (TXL)", "FRA → PEK", "06:45 TXL"), flight and train numbers, booking references; and which kind of booking the
+   words say it is (in Chinese, English, German and French). A text with no date, or that names no kind of trip,
+   is not a booking (`booking-unrecognized`), and no model is asked.
+2. The LLM fills in the kind's JSON, constrained by a schema whose dates, times, codes and numbers are enums of
+   the values found in step 1 (or null): it decides which time is the departure and which the arrival, and it
+   cannot write a value the text does not contain. The names of places, hotels and companies are free strings.
+3. The answer is checked: every free string must occur in the text (otherwise it is dropped, not guessed); airport
+   codes must exist in airportsdata (`booking-unknown-airport`), and written-out airports are looked up there,
+   which gives each flight its departure and arrival time zones; dates must exist (`booking-invalid-date`:
+   31.02.); an arrival before its departure, or a check-out before the check-in, is dropped with a warning.
+   A date without a year is the next such day (said in `assumed`), as is an arrival without a date (the
+   departure's day, or the next one for an overnight flight).
+
+What the text does not state stays empty and is listed in `missing`, each with a question in the wearer's language;
+`Travel.complete_booking` fills it in. Only a booking with the fields its reminders need becomes trip events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+
+from glassmate.errors import BadInputError
+from glassmate.providers.llm.base import LLM, ChatMessage, GenerationOptions
+from glassmate.travel import airports
+from glassmate.travel.calendar import Occurrence
+from glassmate.travel.rules import _FLIGHT_NUMBER, _TRAIN_NUMBER, _compact
+
+Kind = Literal["flight", "train", "hotel", "car"]
+KINDS: tuple[Kind, ...] = ("flight", "train", "hotel", "car")
+MAX_TEXT = 20_000  # characters of a pasted confirmation
+PROMPT_CHARS = 2_400  # what the model reads of it: the lines with dates, times, codes and the kind's words
+MAX_SEGMENTS = 8
+MAX_FLIGHT_H = 20  # the longest scheduled flight is under 19 h
+
+
+class BookingError(BadInputError):
+    """A text that cannot become a booking; nothing is stored. booking-unrecognized, booking-unknown-airport,
+    booking-invalid-date, booking-empty, booking-too-long."""
+
+    http_status = 422
+
+
+# -- what the text is made of ----------------------------------------------------------------------------------
+
+_MONTHS: dict[str, int] = {}
+for _n, _names in enumerate(
+    [
+        "january jan januar jän jänner janv janvier",
+        "february feb februar févr fevr février",
+        "march mar märz maerz mrz mär mars",
+        "april apr avril avr",
+        "may mai",
+        "june jun juni juin",
+        "july jul juli juil juillet",
+        "august aug août aout",
+        "september sep sept septembre",
+        "october oct oktober okt octobre",
+        "november nov novembre",
+        "december dec dezember dez décembre",
+    ],
+    start=1,
+):
+    for _name in _names.split():
+        _MONTHS[_name] = _n
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_D, _NOTD = r"(?<![\d.])", r"(?![\d])"
+
+# Each pattern: (regex, how its groups are read). A date is (year or None, month, day).
+_DATE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"(?<!\d)(\d{4})年\s*(\d{1,2})月\s*(\d{1,2})[日号]"), "ymd"),
+    (re.compile(r"(?<![\d年])(\d{1,2})月\s*(\d{1,2})[日号]"), "md"),
+    (re.compile(_D + r"(\d{4})-(\d{1,2})-(\d{1,2})" + _NOTD), "ymd"),
+    (re.compile(_D + r"(\d{1,2})\.(\d{1,2})\.(\d{4})" + _NOTD), "dmy"),
+    (re.compile(_D + r"(\d{1,2})\.(\d{1,2})\.(?![\d])"), "dm"),
+    (re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})" + _NOTD), "slash"),
+    (re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?![\d/])"), "slash"),
+    (re.compile(r"(?i)(?<![\d])(\d{1,2})\.?[ -]?(" + _MONTH + r")\.?(?:[ -]?(\d{4})|(?![a-zäéû]))"), "d-mon-y"),
+    (re.compile(r"(?i)(?<![a-zäéû])(" + _MONTH + r")\.?\s(\d{1,2})(?:st|nd|rd|th)?(?:,?\s(\d{4}))?" + _NOTD),
+     "mon-d-y"),
+]  # fmt: skip
+_TIME = re.compile(
+    r"(?i)(?<![\d:.])([01]?\d|2[0-3])(?::|h|时|点)([0-5]\d)(?![\d:])(?:\s?(a\.?m\.?|p\.?m\.?)(?![a-z]))?"
+)
+# An airport code where an airport is named: "Berlin (TXL)", "FRA → PEK", "TXL-ZRH", "06:45   TXL", "HKGSEA".
+_CODE_PATTERNS = [
+    re.compile(r"\(([A-Z]{3})\)"),
+    re.compile(r"(?<![A-Za-z])([A-Z]{3})\s*(?:-|–|—|→|->|>|/|to|nach|至|飞)\s*([A-Z]{3})(?![A-Za-z])"),
+    re.compile(r"(?<![\d:])\d{1,2}:\d{2}\s+([A-Z]{3})(?![A-Za-z])"),
+    re.compile(r"(?<![A-Za-z])\d{2}[A-Z]{3}\s+([A-Z]{3})([A-Z]{3})(?![A-Za-z])"),
+]
+_REFERENCE = re.compile(
+    r"(?i)(?:booking|reservation|confirmation|record locator|PNR|buchungs|auftrags|reservierungs|dossier voyage"
+    r"|order|订单|确认|预订)[\w ./-]{0,30}?[:：#]?\s*\**\s*(?-i:([A-Z0-9][A-Z0-9-]{4,19}))(?![A-Za-z0-9])"
+)
+# Labels of the dates a confirmation carries besides the trip's: when it was booked, paid, issued, how long a
+# ticket is valid. A date written only next to these is not offered to the model.
+_ADMIN = re.compile(
+    r"(?i)date of (?:booking|change|issue)|booking date|issue date|issued|ausstellung|ausgestellt|buchungsdatum|"
+    r"erfolgte am|^datum$|gültig|valid|zahlung|payment|paid|gen-nr|下单|出票时间|支付|付款"
+)
+_CN_TRAIN = re.compile(r"(?<![A-Za-z0-9])([GDCZTKY]\d{1,4})次")
+_TRAIN_NO = re.compile(r"(?i)\b(?:train|zug)\s*(?:n[°o.]|nr\.?|number)\s*(\d{2,5})\b")  # SNCF's "TRAIN N°6857"
+
+_KIND_WORDS: dict[Kind, re.Pattern[str]] = {
+    "flight": re.compile(
+        r"(?i)\b(?:flight|flug|hinflug|rückflug|flughafen|airline|airport|boarding|abflug|vol|e-ticket|"
+        r"itinerary)\b|航班|机票|登机|起飞|机场|航空|✈"
+    ),
+    "train": re.compile(
+        r"(?i)\b(?:train|zug|bahn|gleis|wagen|coach|voiture|railjet|eurostar|tgv|ice|sncf|fahrkarte|"
+        r"sitzplatz|platz|carriage)\b|火车|高铁|动车|车次|车厢|二等座|一等座|12306|检票"
+    ),
+    "hotel": re.compile(  # not "arrival", "departure", "check-in": flights have them too
+        r"(?i)\b(?:hotel|hostel|room|nights?|nächte|übernachtung(?:en)?|anreise|abreise|guests?|stay|"
+        r"(?:doppel|einzel|familien)?zimmer)\b|酒店|宾馆|入住|退房|房型|大床房|双床房|晚"
+    ),
+    "car": re.compile(
+        r"(?i)\b(?:car rental|rental car|mietwagen|rent a car|pick-?up|drop-?off|abholung|rückgabe|sixt|hertz|"
+        r"europcar|avis|vehicle|fahrzeug)\b|租车|取车|还车|车型"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class DateSpec:
+    year: int | None
+    month: int
+    day: int
+
+    def on_or_after(self, today: dt.date) -> tuple[dt.date, bool]:
+        """The date, and whether its year was assumed (the next such day from `today`)."""
+        if self.year is not None:
+            return dt.date(self.year, self.month, self.day), False
+        for year in (today.year, today.year + 1, today.year + 2, today.year + 3, today.year + 4):
+            try:
+                day = dt.date(year, self.month, self.day)
+            except ValueError:  # 29 Feb in a year that has none
+                continue
+            if day >= today:
+                return day, True
+        raise ValueError("no such day")
+
+
+@dataclass
+class Found:
+    """What a confirmation is made of, each value as written in it (the keys are what the model may choose)."""
+
+    dates: dict[str, DateSpec] = field(default_factory=dict)
+    bad_dates: list[str] = field(default_factory=list)  # looked like dates, do not exist (31.02.2027)
+    times: dict[str, dt.time] = field(default_factory=dict)
+    codes: list[str] = field(default_factory=list)  # three letters where an airport is named
+    flight_numbers: list[str] = field(default_factory=list)
+    train_numbers: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    scores: dict[Kind, int] = field(default_factory=dict)
+
+    def kind(self) -> Kind | None:
+        """The kind whose words and numbers the text has most of; none when no kind has two ("budget" alone does
+        not make a car rental)."""
+        best = max(KINDS, key=lambda k: self.scores.get(k, 0))
+        return best if self.scores.get(best, 0) >= 2 else None
+
+
+def _add(items: list[str], value: str) -> None:
+    if value not in items:
+        items.append(value)
+
+
+def _spec(kind: str, groups: tuple[str | None, ...], day_first: bool) -> DateSpec:
+    g = [x for x in groups]
+    if kind == "ymd":
+        return DateSpec(int(g[0] or 0), int(g[1] or 0), int(g[2] or 0))
+    if kind == "md":
+        return DateSpec(None, int(g[0] or 0), int(g[1] or 0))
+    if kind in ("dmy", "dm"):
+        return DateSpec(int(g[2]) if kind == "dmy" and g[2] else None, int(g[1] or 0), int(g[0] or 0))
+    if kind == "slash":
+        a, b = int(g[0] or 0), int(g[1] or 0)
+        year = int(g[2]) if len(g) > 2 and g[2] else None
+        if a > 12 or (day_first and b <= 12):
+            return DateSpec(year, b, a)
+        return DateSpec(year, a, b)
+    if kind == "d-mon-y":
+        return DateSpec(int(g[2]) if g[2] else None, _MONTHS[(g[1] or "").lower()], int(g[0] or 0))
+    return DateSpec(int(g[2]) if g[2] else None, _MONTHS[(g[0] or "").lower()], int(g[1] or 0))  # mon-d-y
+
+
+def _exists(spec: DateSpec) -> bool:
+    try:
+        dt.date(spec.year or 2000, spec.month, spec.day)  # 2000 is a leap year: 29 Feb without a year exists
+    except ValueError:
+        return False
+    return True
+
+
+def find(text: str) -> Found:
+    """Dates, times, codes, numbers, references and the kind's words of a confirmation."""
+    found = Found()
+    # Slash dates are day first (Europe, China's 15/07) unless the times are written the American way.
+    day_first = not re.search(r"(?i)\d\s?[ap]\.?m\.?\b", text)
+    taken: list[tuple[int, int]] = []
+    for pattern, how in _DATE_PATTERNS:
+        for m in pattern.finditer(text):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue  # "2027年1月20日" is one date, not also "1月20日"
+            written = m.group(0).strip()
+            try:
+                spec = _spec(how, m.groups(), day_first)
+            except (KeyError, ValueError):
+                continue
+            if not (1 <= spec.month <= 12 and 1 <= spec.day <= 31):
+                continue  # "1/60" is not a date at all
+            taken.append((m.start(), m.end()))
+            if _exists(spec):
+                found.dates.setdefault(written, spec)
+            else:
+                _add(found.bad_dates, written)
+    for m in _TIME.finditer(text):
+        hour, minute, half = int(m.group(1)), int(m.group(2)), (m.group(3) or "").lower().replace(".", "")
+        if half == "pm" and hour < 12:
+            hour += 12
+        elif half == "am" and hour == 12:
+            hour = 0
+        found.times.setdefault(m.group(0).strip(), dt.time(hour, minute))
+    for pattern in _CODE_PATTERNS:
+        for m in pattern.finditer(text):
+            for code in m.groups():
+                _add(found.codes, code)
+    for m in _FLIGHT_NUMBER.finditer(text):
+        if not re.fullmatch(r"[GDCZTKY]\d+", m.group(1)) or not text[m.end() :].startswith("次"):
+            _add(found.flight_numbers, _compact(m.group(1)))
+    for m in _TRAIN_NUMBER.finditer(text):
+        number = m.group(1)
+        chinese = re.fullmatch(r"[GDCZTKY]\d+", number) is not None
+        if not chinese or text[m.end() :].startswith("次") or re.search(r"车次|检票|座", text):
+            _add(found.train_numbers, _compact(number))
+    for m in _CN_TRAIN.finditer(text):
+        _add(found.train_numbers, m.group(1))
+    for m in _TRAIN_NO.finditer(text):
+        _add(found.train_numbers, m.group(1))
+    for m in _REFERENCE.finditer(text):
+        # A reference has a digit, or is six capitals (a PNR: EAXKUC); "E-BILLET" is a word.
+        if any(ch.isdigit() for ch in m.group(1)) or re.fullmatch(r"[A-Z]{6}", m.group(1)):
+            _add(found.references, m.group(1))
+    for kind, pattern in _KIND_WORDS.items():
+        found.scores[kind] = len(pattern.findall(text))
+    _drop_admin_dates(text, found)
+    known = [c for c in found.codes if airports.airport(c)]
+    found.scores["flight"] += 3 * len(known) + 3 * len(found.flight_numbers and known)
+    found.scores["train"] += 3 * len([n for n in found.train_numbers if not n[0].isdigit()])
+    return found
+
+
+def _drop_admin_dates(text: str, found: Found) -> None:
+    """Forget the dates written only beside a booking, payment, issue or validity label."""
+    pieces = _pieces(text)
+    for written in list(found.dates):
+        where = [i for i, piece in enumerate(pieces) if written in piece]
+        if where and all(_ADMIN.search(pieces[i]) or (i and _ADMIN.search(pieces[i - 1])) for i in where):
+            del found.dates[written]
+
+
+def _pieces(text: str) -> list[str]:
+    """The text as short pieces: lines, and long lines (an HTML mail flattened to one line) cut at wide gaps."""
+    out: list[str] = []
+    for line in text.splitlines():
+        for piece in re.split(r"\s{3,}", line.strip()):
+            piece = " ".join(piece.split())
+            if piece:
+                out.append(piece)
+    return out
+
+
+def kept(text: str, found: Found, limit: int = PROMPT_CHARS) -> list[str]:
+    """What the model reads: the pieces with a date, time, code, number or reference, each with the piece before
+    it (a label such as "Departure:" or "Von /From"), up to `limit` characters, in order."""
+    pieces = _pieces(text)
+    keys = [*found.dates, *found.times, *found.codes, *found.flight_numbers, *found.train_numbers,
+            *found.references]  # fmt: skip
+    compact = [k.replace(" ", "") for k in keys]
+    keep: set[int] = set()
+    for i, piece in enumerate(pieces):
+        squeezed = piece.replace(" ", "")
+        if any(k in squeezed for k in compact) or (_KIND_WORDS["hotel"].search(piece) and len(piece) < 80):
+            keep.update({i - 1, i} if i else {i})
+    lines: list[str] = []
+    size = 0
+    for i in sorted(keep):
+        if size + len(pieces[i]) + 3 > limit:
+            break
+        lines.append(pieces[i])
+        size += len(pieces[i]) + 3
+    return lines
+
+
+def _joined(lines: list[str]) -> str:
+    return " | ".join(lines) if len(lines) > 40 else "\n".join(lines)
+
+
+def excerpt(text: str, found: Found, limit: int = PROMPT_CHARS) -> str:
+    return _joined(kept(text, found, limit))
+
+
+def blocks(lines: list[str], numbers: list[str], found: Found) -> list[list[str]]:
+    """The part of the excerpt that belongs to each flight or train number. A confirmation writes a leg's number
+    either before its times (Eurowings, Iberia, a travel agency's list) or after them (SWISS): a leg is the
+    lines from its number to the next one, or from the previous one to its own, whichever reading gives more legs
+    a date and two times."""
+    where: list[int] = []
+    for number in numbers:
+        squeezed = number.replace(" ", "")
+        at = next((i for i, line in enumerate(lines) if squeezed in line.replace(" ", "")), None)
+        if at is None:
+            return [lines for _ in numbers]
+        where.append(at)
+    if len(numbers) < 2 or where != sorted(where) or len(set(where)) < len(where):
+        return [lines for _ in numbers]
+    after = [(max(0, a - 1), b) for a, b in zip(where, [*where[1:], len(lines)], strict=True)]
+    before = [(a + 1 if k else 0, b + 1) for k, (a, b) in enumerate(zip([-1, *where[:-1]], where, strict=True))]
+
+    def whole(bounds: list[tuple[int, int]]) -> int:
+        """How many legs have a date and two times: the reading that gives more is the text's layout."""
+        return sum(any(d in line for line in lines[a:b] for d in found.dates)
+                   and sum(t in line for line in lines[a:b] for t in found.times) >= 2 for a, b in bounds)  # fmt: skip
+
+    bounds = after if whole(after) >= whole(before) else before
+    return [lines[a:b] for a, b in bounds]
+
+
+def _within(found: Found, lines: list[str]) -> Found:
+    """The found values that occur in these lines (all of them, for a kind of value the lines lack)."""
+    text = "\n".join(lines)
+    squeezed = text.replace(" ", "")
+    dates = {k: v for k, v in found.dates.items() if k in text} or found.dates
+    times = {k: v for k, v in found.times.items() if k in text} or found.times
+    codes = [c for c in found.codes if c in squeezed] or found.codes
+    return Found(dates=dates, times=times, codes=codes, flight_numbers=found.flight_numbers,
+                 train_numbers=found.train_numbers, references=found.references)  # fmt: skip
+
+
+# -- what the model fills in -----------------------------------------------------------------------------------
+
+
+def _choice(values: list[str]) -> dict[str, Any]:
+    return {"enum": [*values, None]} if values else {"type": "null"}
+
+
+_TEXT: dict[str, Any] = {"type": ["string", "null"], "maxLength": 120}
+
+
+def schema(kind: Kind, found: Found) -> dict[str, Any]:
+    """The JSON the model is held to: the found values as enums, names as short strings."""
+    dates, times = _choice(list(found.dates)), _choice(list(found.times))
+    reference = _choice(found.references)
+    if kind in ("flight", "train"):
+        numbers = _choice(found.flight_numbers if kind == "flight" else found.train_numbers)
+        if kind == "flight":
+            codes = _choice(found.codes)
+            places = {"from_code": codes, "from_place": _TEXT, "to_code": codes, "to_place": _TEXT}
+        else:
+            places = {"from_place": _TEXT, "to_place": _TEXT, "coach": _TEXT, "seat": _TEXT}
+        segment = {"number": numbers, **places, "date": dates, "departs": times, "arrives": times,
+                   "arrival_date": dates}  # fmt: skip
+        # As many segments as the text has flight or train numbers: a small model otherwise repeats the last one
+        # until its tokens run out.
+        count = len(found.flight_numbers if kind == "flight" else found.train_numbers)
+        most = min(MAX_SEGMENTS, max(1, count))
+        return {
+            "type": "object",
+            "properties": {
+                "reference": reference,
+                "segments": {"type": "array", "items": {"type": "object", "properties": segment,
+                             "required": list(segment)}, "minItems": 1, "maxItems": most},
+            },
+            "required": ["reference", "segments"],
+        }  # fmt: skip
+    if kind == "hotel":
+        props = {"reference": reference, "name": _TEXT, "address": _TEXT, "checkin_date": dates,
+                 "checkin_time": times, "checkout_date": dates, "checkout_time": times}  # fmt: skip
+    else:
+        props = {"reference": reference, "company": _TEXT, "pickup_place": _TEXT, "pickup_date": dates,
+                 "pickup_time": times, "return_place": _TEXT, "return_date": dates, "return_time": times}  # fmt: skip
+    return {"type": "object", "properties": props, "required": list(props)}
+
+
+def segment_schema(kind: Kind, found: Found, number: str) -> dict[str, Any]:
+    """One leg's JSON, its number given."""
+    props = schema(kind, found)["properties"]["segments"]["items"]["properties"]
+    props = {**props, "number": {"enum": [number]}}
+    return {"type": "object", "properties": props, "required": list(props)}
+
+
+SYSTEM = (
+    "You read a travel booking confirmation and fill in JSON. Copy values exactly as they are written in the "
+    "text. Use null for anything the text does not state; never guess."
+)
+_GUIDE: dict[Kind, str] = {
+    "flight": "A flight booking. One item in segments for each flight, in the order flown: its flight number, "
+              "where it departs from and arrives (airport code and place as written), the date, the departure "
+              "and arrival times, and the arrival date when it is written.",
+    "train": "A train ticket. One item in segments for each train, in the order travelled: the train number, "
+             "the departure and arrival stations as written, the date, the departure and arrival times, coach "
+             "and seat.",
+    "hotel": "A hotel booking: the hotel's name and address, the check-in and check-out dates (arrival and "
+             "departure) and times.",
+    "car": "A car rental: the rental company, where and when the car is picked up and returned.",
+}  # fmt: skip
+# One short worked example per kind (the 0.5B model copies the instructions into the fields without one).
+_SHOTS: dict[Kind, tuple[str, dict[str, Any]]] = {
+    "flight": (
+        "Booking code: QX7ABC\nFlight 12.03.2026 | LH 123\nDeparture: 07:10 Hamburg (HAM)\nArrival: 08:15 "
+        "Frankfurt (FRA)",
+        {"reference": "QX7ABC", "segments": [{"number": "LH 123", "from_code": "HAM", "from_place": "Hamburg",
+         "to_code": "FRA", "to_place": "Frankfurt", "date": "12.03.2026", "departs": "07:10", "arrives": "08:15",
+         "arrival_date": None}]},
+    ),
+    "train": (
+        "Auftragsnummer: 8KD2LM\nKöln Hbf 03.05. ab 09:12 ICE 105\nBasel SBB 03.05. an 13:05",
+        {"reference": "8KD2LM", "segments": [{"number": "ICE 105", "from_place": "Köln Hbf", "to_place":
+         "Basel SBB", "coach": None, "seat": None, "date": "03.05.", "departs": "09:12", "arrives": "13:05",
+         "arrival_date": "03.05."}]},
+    ),
+    "hotel": (
+        "Confirmation number: 55102\nHotel Alpenblick, Dorfstrasse 3, Grindelwald\nArrival 02.02.2026 from "
+        "15:00\nDeparture 05.02.2026",
+        {"reference": "55102", "name": "Hotel Alpenblick", "address": "Dorfstrasse 3, Grindelwald",
+         "checkin_date": "02.02.2026", "checkin_time": "15:00", "checkout_date": "05.02.2026",
+         "checkout_time": None},
+    ),
+    "car": (
+        "Reservation no. R77812\nSixt, pick-up: Munich Airport, 14.04.2026 10:30\nReturn: 18.04.2026",
+        {"reference": "R77812", "company": "Sixt", "pickup_place": "Munich Airport", "pickup_date": "14.04.2026",
+         "pickup_time": "10:30", "return_place": None, "return_date": "18.04.2026", "return_time": None},
+    ),
+}  # fmt: skip
+
+
+_LEG = {"flight": "Fill in flight {number} from this part of a flight booking: where it departs from and arrives "
+                  "(airport code and place as written), its date, departure and arrival times, and the arrival "
+                  "date when it is written.",
+        "train": "Fill in train {number} from this part of a train ticket: the departure and arrival stations as "
+                 "written, the date, the departure and arrival times, coach and seat."}  # fmt: skip
+
+
+def leg_messages(kind: Kind, text: str, number: str) -> list[ChatMessage]:
+    shot, answer = _SHOTS[kind]
+    example = answer["segments"][0]
+    return [
+        ChatMessage("system", f"{SYSTEM}\n{_LEG[kind].format(number=number)}"),
+        ChatMessage("user", shot),
+        ChatMessage("assistant", json.dumps(example, ensure_ascii=False)),
+        ChatMessage("user", text),
+    ]
+
+
+def messages(kind: Kind, text: str) -> list[ChatMessage]:
+    shot, answer = _SHOTS[kind]
+    return [
+        ChatMessage("system", f"{SYSTEM}\n{_GUIDE[kind]}"),
+        ChatMessage("user", shot),
+        ChatMessage("assistant", json.dumps(answer, ensure_ascii=False)),
+        ChatMessage("user", text),
+    ]
+
+
+# -- the checked booking ---------------------------------------------------------------------------------------
+
+
+class Segment(BaseModel):
+    """One flight or one train."""
+
+    number: str | None = None
+    from_code: str | None = None  # IATA, flights only
+    from_place: str | None = None
+    to_code: str | None = None
+    to_place: str | None = None
+    date: dt.date | None = None
+    departs: dt.time | None = None
+    arrives: dt.time | None = None
+    arrival_date: dt.date | None = None
+    coach: str | None = None
+    seat: str | None = None
+    from_tz: str | None = None
+    to_tz: str | None = None
+
+
+class Booking(BaseModel):
+    kind: Kind
+    reference: str | None = None
+    segments: list[Segment] = []  # flights and trains
+    name: str | None = None  # hotel
+    address: str | None = None
+    checkin_date: dt.date | None = None
+    checkin_time: dt.time | None = None
+    checkout_date: dt.date | None = None
+    checkout_time: dt.time | None = None
+    company: str | None = None  # car rental
+    pickup_place: str | None = None
+    pickup_date: dt.date | None = None
+    pickup_time: dt.time | None = None
+    return_place: str | None = None
+    return_date: dt.date | None = None
+    return_time: dt.time | None = None
+    tz: str | None = None  # the zone of a train, hotel or car rental's times (flights: their airports')
+
+    def to_json(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json", exclude_none=True)
+        if self.kind not in ("flight", "train"):
+            data.pop("segments", None)
+        return data
+
+
+# Which fields are asked for when empty, and which of them a booking needs to become trip events.
+ASKED: dict[Kind, tuple[str, ...]] = {
+    "flight": ("number", "from_code", "to_code", "date", "departs", "arrives"),
+    "train": ("number", "from_place", "to_place", "date", "departs", "arrives"),
+    "hotel": ("name", "checkin_date", "checkout_date"),
+    "car": ("company", "pickup_place", "pickup_date", "pickup_time", "return_date"),
+}
+NEEDED: dict[Kind, tuple[str, ...]] = {
+    "flight": ("from_code", "date", "departs"),
+    "train": ("date", "departs"),
+    "hotel": ("checkin_date",),
+    "car": ("pickup_date", "pickup_time"),
+}
+
+
+def missing(booking: Booking) -> list[str]:
+    """The asked-for fields that are empty, as paths ("segments.0.departs", "checkin_date")."""
+    if booking.kind in ("flight", "train"):
+        return [f"segments.{i}.{name}" for i, seg in enumerate(booking.segments) for name in ASKED[booking.kind]
+                if getattr(seg, name) is None]  # fmt: skip
+    return [name for name in ASKED[booking.kind] if getattr(booking, name) is None]
+
+
+def complete(booking: Booking) -> bool:
+    """Whether it has what its reminders need (every segment of a trip)."""
+    if booking.kind in ("flight", "train"):
+        return bool(booking.segments) and all(
+            getattr(seg, name) is not None for seg in booking.segments for name in NEEDED[booking.kind]
+        )
+    return all(getattr(booking, name) is not None for name in NEEDED[booking.kind])
+
+
+@dataclass
+class Checked:
+    booking: Booking
+    assumed: list[str] = field(default_factory=list)  # what was filled in by rule, not read
+    warnings: list[str] = field(default_factory=list)  # what the model said and the checks refused
+
+
+def _fold(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def grounded(value: Any, text: str) -> str | None:
+    """The string when it occurs in the text as words of its own (case, spaces and full-width forms aside; "K"
+    inside "Kabine" is not "K"), else None. One character is no name."""
+    if not isinstance(value, str):
+        return None
+    value = " ".join(value.split()).strip(" ,;:|*")
+    if len(value) < 2:
+        return None
+    folded = _fold(value)
+    start = r"(?<![a-z0-9])" if folded[0].isascii() and folded[0].isalnum() else ""
+    end = r"(?![a-z0-9])" if folded[-1].isascii() and folded[-1].isalnum() else ""
+    if not re.search(start + re.escape(folded) + end, _fold(text)):
+        return None
+    return value[:120]
+
+
+class Checker:
+    """Turns the model's answer into a checked Booking."""
+
+    def __init__(self, kind: Kind, found: Found, text: str, *, today: dt.date, zone: str) -> None:
+        self.kind, self.found, self.text, self.today, self.zone = kind, found, text, today, zone
+        self.out = Checked(Booking(kind=kind))
+
+    def check(self, raw: Any) -> Checked:
+        if not isinstance(raw, dict):
+            raw = {}
+        booking = self.out.booking
+        booking.reference = self._pick(raw.get("reference"), self.found.references)
+        if self.kind in ("flight", "train"):
+            items = raw.get("segments") if isinstance(raw.get("segments"), list) else []
+            for i, item in enumerate(items[:MAX_SEGMENTS]):
+                segment = self._segment(i, item if isinstance(item, dict) else {})
+                if any(v is not None for v in segment.model_dump().values()):
+                    booking.segments.append(segment)
+            self._check_route()
+            if not booking.segments:
+                booking.segments.append(Segment())
+        elif self.kind == "hotel":
+            booking.name = grounded(raw.get("name"), self.text)
+            booking.address = grounded(raw.get("address"), self.text)
+            if booking.address is not None and booking.address == booking.name:
+                booking.address = None  # the name copied
+            booking.checkin_date = self._date(raw.get("checkin_date"), "checkin_date")
+            booking.checkin_time = self._time(raw.get("checkin_time"))
+            booking.checkout_date = self._date(raw.get("checkout_date"), "checkout_date")
+            booking.checkout_time = self._time(raw.get("checkout_time"))
+            booking.tz = self.zone
+            if booking.checkin_date and booking.checkout_date and booking.checkout_date <= booking.checkin_date:
+                self.out.warnings.append(f"the check-out {booking.checkout_date} is not after the check-in "
+                                         f"{booking.checkin_date}: left out")  # fmt: skip
+                booking.checkout_date = booking.checkout_time = None
+        else:
+            booking.company = grounded(raw.get("company"), self.text)
+            booking.pickup_place = grounded(raw.get("pickup_place"), self.text)
+            booking.pickup_date = self._date(raw.get("pickup_date"), "pickup_date")
+            booking.pickup_time = self._time(raw.get("pickup_time"))
+            booking.return_place = grounded(raw.get("return_place"), self.text)
+            booking.return_date = self._date(raw.get("return_date"), "return_date")
+            booking.return_time = self._time(raw.get("return_time"))
+            booking.tz = self.zone
+            if booking.pickup_date and booking.return_date and booking.return_date < booking.pickup_date:
+                self.out.warnings.append(f"the return {booking.return_date} is before the pick-up: left out")
+                booking.return_date = booking.return_time = None
+        if not any(v for k, v in booking.model_dump().items() if k not in ("kind", "tz", "segments")) and not any(
+            any(v is not None for k, v in s.model_dump().items() if not k.endswith("_tz")) for s in booking.segments
+        ):
+            raise BookingError("nothing of a booking could be read from this text", code="booking-unrecognized")
+        return self.out
+
+    def _pick(self, value: Any, allowed: list[str] | dict[str, Any]) -> str | None:
+        return value if isinstance(value, str) and value in allowed else None
+
+    def _date(self, value: Any, path: str, *, after: dt.date | None = None) -> dt.date | None:
+        written = self._pick(value, self.found.dates)
+        if written is None:
+            return None
+        spec = self.found.dates[written]
+        if spec.year is not None:
+            return dt.date(spec.year, spec.month, spec.day)
+        day, assumed = spec.on_or_after(after or self.today)
+        if assumed:
+            self.out.assumed.append(f"{path}: the year of {written!r} is taken as {day.year}")
+        return day
+
+    def _time(self, value: Any) -> dt.time | None:
+        written = self._pick(value, self.found.times)
+        return self.found.times[written] if written is not None else None
+
+    def _airport(self, code: Any, place: str | None, path: str) -> tuple[str | None, str | None]:
+        """(code, zone) of a segment's end: its code, which must exist, or its place when that names one."""
+        chosen = self._pick(code, self.found.codes)
+        if chosen is not None:
+            found = airports.airport(chosen)
+            if found is None:
+                raise BookingError(f"{chosen} is not an airport code (airportsdata {airports.version()})",
+                                   code="booking-unknown-airport")  # fmt: skip
+            return found.code, found.tz
+        if place:
+            named = airports.lookup(place)
+            if len(named) == 1:
+                return named[0].code, named[0].tz
+            if len(named) > 1:
+                self.out.warnings.append(f"{path}: {place!r} has {len(named)} airports "
+                                         f"({', '.join(a.code for a in named[:5])}); which one?")  # fmt: skip
+        return None, None
+
+    def _segment(self, i: int, raw: dict[str, Any]) -> Segment:
+        numbers = self.found.flight_numbers if self.kind == "flight" else self.found.train_numbers
+        seg = Segment(number=self._pick(raw.get("number"), numbers),
+                      from_place=grounded(raw.get("from_place"), self.text),
+                      to_place=grounded(raw.get("to_place"), self.text))  # fmt: skip
+        if self.kind == "flight":
+            seg.from_code, seg.from_tz = self._airport(raw.get("from_code"), seg.from_place, f"segments.{i}.from")
+            seg.to_code, seg.to_tz = self._airport(raw.get("to_code"), seg.to_place, f"segments.{i}.to")
+        else:
+            seg.coach, seg.seat = grounded(raw.get("coach"), self.text), grounded(raw.get("seat"), self.text)
+            chinese = seg.number is not None and re.fullmatch(r"[GDCZTKY]\d+", seg.number) is not None
+            seg.from_tz = seg.to_tz = "Asia/Shanghai" if chinese else self.zone
+        if seg.to_place is not None and seg.to_place == seg.from_place:
+            seg.to_place = None  # copied from the departure: a trip goes somewhere else
+        if seg.to_code is not None and seg.to_code == seg.from_code:
+            seg.to_code = seg.to_tz = None
+        seg.date = self._date(raw.get("date"), f"segments.{i}.date")
+        seg.departs, seg.arrives = self._time(raw.get("departs")), self._time(raw.get("arrives"))
+        seg.arrival_date = self._date(raw.get("arrival_date"), f"segments.{i}.arrival_date", after=seg.date)
+        self._check_arrival(i, seg)
+        return seg
+
+    def _check_arrival(self, i: int, seg: Segment) -> None:
+        """An arrival must come after the departure (in UTC, across zones) and, for a flight, within a day.
+        Without an arrival date it is the departure's day, or the next for an overnight trip."""
+        if seg.date is None or seg.departs is None or seg.arrives is None:
+            return
+        depart = dt.datetime.combine(seg.date, seg.departs, ZoneInfo(seg.from_tz or self.zone))
+        day = seg.arrival_date or seg.date
+        arrive = dt.datetime.combine(day, seg.arrives, ZoneInfo(seg.to_tz or self.zone))
+        if arrive <= depart and seg.arrival_date is None:
+            arrive += dt.timedelta(days=1)
+            seg.arrival_date = arrive.date()
+            self.out.assumed.append(f"segments.{i}.arrival_date: the next day ({seg.arrival_date}), as it "
+                                    f"arrives at {seg.arrives:%H:%M} after leaving at {seg.departs:%H:%M}")  # fmt: skip
+        limit = dt.timedelta(hours=MAX_FLIGHT_H if self.kind == "flight" else 72)
+        if not dt.timedelta(0) < arrive - depart <= limit:
+            self.out.warnings.append(f"segments.{i}: an arrival at {arrive:%Y-%m-%d %H:%M} does not fit a departure "
+                                     f"at {depart:%Y-%m-%d %H:%M}: the arrival is left out")  # fmt: skip
+            seg.arrives = seg.arrival_date = None
+
+    def _check_route(self) -> None:
+        """A code written as a route's end ("FRA → XQZ") that is no airport is an error even when the model left
+        it out: the booking would otherwise go to the wrong place or none."""
+        if self.kind != "flight":
+            return
+        for pattern in _CODE_PATTERNS[1:2]:
+            for m in pattern.finditer(self.text):
+                for code in m.groups():
+                    if airports.airport(code) is None:
+                        raise BookingError(f"{code} is not an airport code (airportsdata {airports.version()})",
+                                           code="booking-unknown-airport")  # fmt: skip
+
+
+class BookingReader:
+    """Reads one confirmation text with an LLM (embedded or remote: the same call)."""
+
+    def __init__(self, llm: LLM, *, zone: str) -> None:
+        self.llm = llm
+        self.zone = zone
+
+    async def read(self, text: str, *, today: dt.date, kind: Kind | None = None) -> tuple[Checked, Found]:
+        text = unicodedata.normalize("NFC", text or "").replace("\r\n", "\n")
+        if not text.strip():
+            raise BookingError("the booking text is empty", code="booking-empty")
+        if len(text) > MAX_TEXT:
+            raise BookingError(f"a booking text may have up to {MAX_TEXT} characters", code="booking-too-long")
+        found = find(text)
+        kind = kind or found.kind()
+        if kind is None or not found.dates:
+            if found.bad_dates:
+                raise BookingError(f"{found.bad_dates[0]!r} is not a date", code="booking-invalid-date")
+            raise BookingError("this text does not look like a flight, train, hotel or car rental booking (no "
+                               "date, or no words of one)", code="booking-unrecognized")  # fmt: skip
+        raw = await self._ask(kind, text, found)
+        checked = Checker(kind, found, text, today=today, zone=self.zone).check(raw)
+        if found.bad_dates and _lacks_date(checked.booking):
+            raise BookingError(f"{found.bad_dates[0]!r} is not a date", code="booking-invalid-date")
+        return checked, found
+
+    async def _ask(self, kind: Kind, text: str, found: Found) -> Any:
+        """The model's answer. A trip with flight or train numbers is asked leg by leg, each with its part of
+        the text (the requests decoded together): the 0.5B model, asked for all legs at once, copies the first
+        leg's date and times into the others."""
+        lines = kept(text, found)
+        numbers = (found.flight_numbers if kind == "flight" else found.train_numbers)[:MAX_SEGMENTS]
+        options = GenerationOptions(max_tokens=600, temperature=0.0)
+        if kind not in ("flight", "train") or not numbers:
+            return await self.llm.complete_json(messages(kind, _joined(lines)), schema(kind, found), options=options)
+        parts = blocks(lines, numbers, found)
+        requests = [(leg_messages(kind, _joined(part), number), segment_schema(kind, _within(found, part), number))
+                    for part, number in zip(parts, numbers, strict=True)]  # fmt: skip
+        legs = await self.llm.complete_json_many(requests, options=GenerationOptions(max_tokens=250,
+                                                                                     temperature=0.0))  # fmt: skip
+        return {"reference": found.references[0] if found.references else None, "segments": legs}
+
+
+def _lacks_date(booking: Booking) -> bool:
+    if booking.kind in ("flight", "train"):
+        return any(s.date is None for s in booking.segments)
+    return (booking.checkin_date if booking.kind == "hotel" else booking.pickup_date) is None
+
+
+# -- filling in what was asked ---------------------------------------------------------------------------------
+
+
+def fill(booking: Booking, values: dict[str, Any]) -> Booking:
+    """A copy with the wearer's answers ({"segments.0.departs": "12:55", "checkin_date": "2027-01-02"}) checked
+    and set: dates ISO 8601, times HH:MM, airports an IATA code or a place airportsdata knows."""
+    out = booking.model_copy(deep=True)
+    for path, value in values.items():
+        parts = path.split(".")
+        target: Any = out
+        name = parts[-1]
+        if len(parts) == 3 and parts[0] == "segments" and parts[1].isdigit():
+            if int(parts[1]) >= len(out.segments):
+                raise BadInputError(f"{path}: the booking has {len(out.segments)} segment(s)", code="bad-field")
+            target = out.segments[int(parts[1])]
+        elif len(parts) != 1 or name == "segments":
+            raise BadInputError(f"{path} is not a field of a booking", code="bad-field")
+        if name not in type(target).model_fields or name in ("kind", "tz", "from_tz", "to_tz"):
+            raise BadInputError(f"{path} is not a field of a {out.kind} booking", code="bad-field")
+        setattr(target, *_value(target, name, value, path))
+    return out
+
+
+def _value(target: Any, name: str, value: Any, path: str) -> tuple[str, Any]:
+    if value is None or value == "":
+        return name, None
+    text = str(value).strip()
+    annotation = str(type(target).model_fields[name].annotation)
+    try:
+        if "date" in annotation and "datetime" not in annotation:
+            return name, dt.date.fromisoformat(text)
+        if "time" in annotation:
+            return name, dt.time.fromisoformat(text)
+    except ValueError:
+        raise BadInputError(f"{path}: {text!r} is not an ISO 8601 {'date' if 'date' in annotation else 'time'}",
+                            code="booking-invalid-date") from None  # fmt: skip
+    if name in ("from_code", "to_code"):
+        named = [airports.airport(text)] if re.fullmatch(r"[A-Za-z]{3}", text) else airports.lookup(text)
+        if not named or named[0] is None:
+            raise BookingError(f"{text} is not an airport (airportsdata {airports.version()})",
+                               code="booking-unknown-airport")  # fmt: skip
+        if len(named) > 1:
+            raise BadInputError(f"{text!r} has several airports: {', '.join(a.code for a in named[:6] if a)}",
+                                code="booking-ambiguous-airport")  # fmt: skip
+        found = named[0]
+        setattr(target, "from_tz" if name == "from_code" else "to_tz", found.tz)
+        return name, found.code
+    return name, text[:120]
+
+
+# -- trip events -----------------------------------------------------------------------------------------------
+
+
+def occurrences(booking_id: str, booking: Booking) -> list[Occurrence]:
+    """The booking's trips as calendar occurrences (for the trip questions and the reminder rules); a segment
+    without what it needs is left out until it is filled in."""
+    out: list[Occurrence] = []
+    if booking.kind in ("flight", "train"):
+        word = "Flight" if booking.kind == "flight" else "Train"
+        for i, seg in enumerate(booking.segments):
+            if seg.date is None or seg.departs is None or (booking.kind == "flight" and seg.from_code is None):
+                continue
+            start = dt.datetime.combine(seg.date, seg.departs, ZoneInfo(seg.from_tz or booking.tz or "UTC"))
+            end = start
+            if seg.arrives is not None:
+                end = dt.datetime.combine(seg.arrival_date or seg.date, seg.arrives,
+                                          ZoneInfo(seg.to_tz or seg.from_tz or "UTC"))  # fmt: skip
+            origin = seg.from_code or seg.from_place or ""
+            target = seg.to_code or seg.to_place or ""
+            route = f"{origin} → {target}" if origin and target else origin or target
+            summary = " ".join(x for x in (word, seg.number or "", route) if x)
+            where = seg.from_place or ""
+            if booking.kind == "flight" and seg.from_code and (found := airports.airport(seg.from_code)):
+                where = found.name
+            out.append(Occurrence(uid=f"{booking_id}-{i}", summary=summary, start=start, end=end, location=where,
+                                  all_day=False, calendar=f"booking:{booking_id}", mode=booking.kind,
+                                  number=seg.number or ""))  # fmt: skip
+    elif booking.kind == "hotel" and booking.checkin_date is not None:
+        summary = f"Hotel {booking.name}" if booking.name else "Hotel"
+        zone = ZoneInfo(booking.tz or "UTC")
+        if booking.checkin_time is None:
+            end_day = booking.checkout_date or booking.checkin_date + dt.timedelta(days=1)
+            out.append(Occurrence(uid=f"{booking_id}-stay", summary=summary, start=booking.checkin_date,
+                                  end=end_day, location=booking.address or "", all_day=True,
+                                  calendar=f"booking:{booking_id}", mode="hotel"))  # fmt: skip
+        else:
+            start = dt.datetime.combine(booking.checkin_date, booking.checkin_time, zone)
+            end = start
+            if booking.checkout_date is not None:
+                end = dt.datetime.combine(booking.checkout_date, booking.checkout_time or dt.time(11, 0), zone)
+            out.append(Occurrence(uid=f"{booking_id}-stay", summary=summary, start=start, end=end,
+                                  location=booking.address or "", all_day=False, calendar=f"booking:{booking_id}",
+                                  mode="hotel"))  # fmt: skip
+    elif booking.kind == "car" and booking.pickup_date is not None and booking.pickup_time is not None:
+        zone = ZoneInfo(booking.tz or "UTC")
+        start = dt.datetime.combine(booking.pickup_date, booking.pickup_time, zone)
+        end = start
+        if booking.return_date is not None:
+            end = dt.datetime.combine(booking.return_date, booking.return_time or booking.pickup_time, zone)
+        summary = " ".join(x for x in ("Car rental", booking.company or "") if x)
+        out.append(Occurrence(uid=f"{booking_id}-car", summary=summary, start=start, end=max(start, end),
+                              location=booking.pickup_place or "", all_day=False, calendar=f"booking:{booking_id}",
+                              mode="car"))  # fmt: skip
+    return out
+
+
+# -- questions -------------------------------------------------------------------------------------------------
+
+QUESTIONS: dict[str, dict[str, str]] = {
+    "en": {
+        "number": "What is the number of {what}?", "from_code": "Which airport does {what} leave from?",
+        "to_code": "Which airport does {what} fly to?", "from_place": "Which station does {what} leave from?",
+        "to_place": "Which station does {what} go to?", "date": "On what date is {what}?",
+        "departs": "At what time does {what} leave?", "arrives": "At what time does {what} arrive?",
+        "name": "What is the hotel's name?", "checkin_date": "On what date do you check in?",
+        "checkout_date": "On what date do you check out?", "company": "Which company is the car from?",
+        "pickup_place": "Where do you pick the car up?", "pickup_date": "On what date do you pick the car up?",
+        "pickup_time": "At what time do you pick the car up?", "return_date": "On what date do you return the car?",
+        "flight": "your flight", "train": "your train", "flight_n": "flight {n}", "train_n": "train {n}",
+        "leg": "{what} (leg {i})",
+    },
+    "de": {
+        "number": "Welche Nummer hat {what}?", "from_code": "Von welchem Flughafen geht {what}?",
+        "to_code": "Zu welchem Flughafen geht {what}?", "from_place": "Von welchem Bahnhof fährt {what}?",
+        "to_place": "Wohin fährt {what}?", "date": "An welchem Datum geht {what}?",
+        "departs": "Um wie viel Uhr geht {what}?", "arrives": "Um wie viel Uhr kommt {what} an?",
+        "name": "Wie heißt das Hotel?", "checkin_date": "An welchem Tag checkst du ein?",
+        "checkout_date": "An welchem Tag checkst du aus?", "company": "Von welcher Firma ist der Mietwagen?",
+        "pickup_place": "Wo holst du den Wagen ab?", "pickup_date": "An welchem Tag holst du den Wagen ab?",
+        "pickup_time": "Um wie viel Uhr holst du den Wagen ab?", "return_date": "An welchem Tag gibst du den "
+        "Wagen zurück?", "flight": "dein Flug", "train": "dein Zug", "flight_n": "Flug {n}", "train_n": "Zug {n}",
+        "leg": "{what} (Teilstrecke {i})",
+    },
+    "zh": {
+        "number": "{what}的班次号是多少？", "from_code": "{what}从哪个机场出发？", "to_code": "{what}飞往哪个机场？",
+        "from_place": "{what}从哪个车站出发？", "to_place": "{what}到哪个车站？", "date": "{what}是哪一天？",
+        "departs": "{what}几点出发？", "arrives": "{what}几点到达？", "name": "酒店叫什么名字？",
+        "checkin_date": "哪天入住？", "checkout_date": "哪天退房？", "company": "在哪家公司租的车？",
+        "pickup_place": "在哪里取车？", "pickup_date": "哪天取车？", "pickup_time": "几点取车？",
+        "return_date": "哪天还车？", "flight": "你的航班", "train": "你的火车", "flight_n": "航班{n}",
+        "train_n": "{n}次列车", "leg": "{what}（第{i}段）",
+    },
+}  # fmt: skip
+
+
+def questions(booking: Booking, language: str) -> list[dict[str, str]]:
+    """Each missing field with the question that asks for it, in the wearer's language."""
+    texts = QUESTIONS.get(language, QUESTIONS["en"])
+    out = []
+    for path in missing(booking):
+        name = path.rsplit(".", 1)[-1]
+        what = ""
+        if path.startswith("segments."):
+            i = int(path.split(".")[1])
+            seg = booking.segments[i]
+            what = texts[f"{booking.kind}_n"].format(n=seg.number) if seg.number else texts[booking.kind]
+            if len(booking.segments) > 1 and not seg.number:
+                what = texts["leg"].format(what=what, i=i + 1)
+        question = texts[name].format(what=what)
+        out.append({"field": path, "question": question[0].upper() + question[1:]})
+    return out
+
+
+def language_of(text: str) -> str:
+    """zh when the text is written in Chinese, de when in German, else en (for the questions)."""
+    if len(re.findall(r"[\u4e00-\u9fff]", text)) >= 4:
+        return "zh"
+    german = re.findall(r"(?i)\b(?:und|der|die|das|ihre?|für|abflug|ankunft|buchung|fahrkarte|uhr|vielen)\b", text)
+    return "de" if len(german) >= 3 else "en"
