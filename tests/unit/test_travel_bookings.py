@@ -345,3 +345,20 @@ def test_a_refused_text_leaves_nothing_behind(travel: Travel) -> None:
     with pytest.raises(GlassmateError):
         travel.complete_booking("device:g", "bkg_nope", {}, now=NOW)
     assert _counts(travel) == (0, 0)
+
+
+def test_a_date_without_a_year_takes_the_year_the_text_writes_for_that_day() -> None:
+    answer = {
+        "number": "EC 170",
+        "from_place": "Brno hl.n.",
+        "to_place": "Berlin Hbf (tief)",
+        "date": "12.09.",
+        "departs": "13:39",
+        "arrives": "21:15",
+        "arrival_date": "12.09.",
+        "coach": None,
+        "seat": None,
+    }
+    checked, _ = read("deutschebahn_one-leg-single-international.txt", answer)
+    seg = checked.booking.segments[0]
+    assert seg.date == dt.date(2027, 9, 12) and checked.assumed == []  # "Hinfahrt am 12.09.2027"

@@ -14,7 +14,8 @@ How a text becomes a booking:
    codes must exist in airportsdata (`booking-unknown-airport`), and written-out airports are looked up there,
    which gives each flight its departure and arrival time zones; dates must exist (`booking-invalid-date`:
    31.02.); an arrival before its departure, or a check-out before the check-in, is dropped with a warning.
-   A date without a year is the next such day (said in `assumed`), as is an arrival without a date (the
+   A date without a year takes the year of the same day written in full elsewhere in the text, or else is the
+   next such day (said in `assumed`), as is an arrival without a date (the
    departure's day, or the next one for an overnight flight).
 
 What the text does not state stays empty and is listed in `missing`, each with a question in the wearer's language;
@@ -646,6 +647,10 @@ class Checker:
         spec = self.found.dates[written]
         if spec.year is not None:
             return dt.date(spec.year, spec.month, spec.day)
+        # "03.11." on a ticket that says "Hinfahrt am 03.11.2027" elsewhere: that year.
+        years = {d.year for d in self.found.dates.values() if (d.month, d.day) == (spec.month, spec.day) and d.year}
+        if len(years) == 1:
+            return dt.date(years.pop(), spec.month, spec.day)
         day, assumed = spec.on_or_after(after or self.today)
         if assumed:
             self.out.assumed.append(f"{path}: the year of {written!r} is taken as {day.year}")
