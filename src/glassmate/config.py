@@ -139,6 +139,11 @@ class TravelSettings(_Frozen):
     station_buffer_min: int = Field(default=15, ge=0, le=240)  # at the station before a train departs
     boarding_before_min: int = Field(default=30, ge=0, le=180)
     way_min: int = Field(default=45, ge=0, le=600)  # the way to the airport or station, until the map says better
+    # The walking time from the navigation's map replaces `way_min` when the glasses report where they are, the
+    # map has a walking route to the airport or station, and the walk is at most this long (a longer one is not
+    # walked: there is no transit data, so the estimate stays).
+    max_walk_min: int = Field(default=60, ge=1, le=600)
+    refine_within_h: float = Field(default=12, gt=0, le=72)  # leave-by reminders this close are refined
     hotel_reminder: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # on an all-day stay's first day
     plan_days: int = Field(default=14, ge=1, le=366)  # reminders are planned this far ahead, again every day
     # A reminder that reaches the glasses later than this after its time (the server or the glasses were off) is

@@ -57,8 +57,8 @@ END:VEVENT\r
 END:VCALENDAR\r
 """
     [flight] = listed(data, "2026-12-01T00:00:00Z", "2026-12-05T00:00:00Z")
-    # the end in the start's zone (recurring-ical-events gives it so): 09:35 in Beijing
-    assert flight["start"] == "2026-12-02T17:45:00+01:00" and flight["end"] == "2026-12-03T02:35:00+01:00"
+    # the end in its own zone (recurring-ical-events gives it in the start's: 02:35+01:00, the same instant)
+    assert flight["start"] == "2026-12-02T17:45:00+01:00" and flight["end"] == "2026-12-03T09:35:00+08:00"
     assert flight["location"] == "Frankfurt Airport" and flight["all_day"] is False
 
 
@@ -171,3 +171,19 @@ def test_every_shipped_calendar_imports_or_is_refused_cleanly() -> None:
         outcome["imported"] += 1
         occurrences(read.ics, *window("2019-01-01T00:00:00Z", "2020-01-31T00:00:00Z"), zone=BERLIN)
     assert outcome["imported"] > 150, outcome
+
+
+def test_an_end_in_another_zone_keeps_its_zone() -> None:
+    flight = b"""BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//test//EN\r
+BEGIN:VEVENT\r
+UID:lh720\r
+SUMMARY:LH 720 FRA - PEK\r
+DTSTART;TZID=Europe/Berlin:20261202T174500\r
+DTEND;TZID=Asia/Shanghai:20261203T103500\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+    (event,) = listed(flight, "2026-12-01", "2026-12-05")
+    assert (event["start"], event["end"]) == ("2026-12-02T17:45:00+01:00", "2026-12-03T10:35:00+08:00")

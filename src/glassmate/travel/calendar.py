@@ -182,6 +182,13 @@ def occurrences(ics: str, start: dt.datetime, end: dt.datetime, *, zone: str, ca
         raise BadInputError(f"a window may span at most {MAX_WINDOW.days} days", code="window-invalid")
     tz = ZoneInfo(zone)
     parsed = icalendar.Calendar.from_ical(ics)
+    # recurring-ical-events tells an occurrence's end in its start's zone; a flight's DTEND is often in the zone it
+    # lands in: that zone, per event, for the end (the same instant).
+    end_zones: dict[str, dt.tzinfo] = {}
+    for event in parsed.walk("VEVENT"):
+        own = event.get("DTEND")
+        if own is not None and isinstance(own.dt, dt.datetime) and own.dt.tzinfo is not None:
+            end_zones.setdefault(str(event.get("UID", "")), own.dt.tzinfo)
     found: list[Occurrence] = []
     # The window in the wearer's zone: an all-day event is the day there, whatever offset the window was given in.
     for event in recurring_ical_events.of(parsed).between(start.astimezone(tz), end.astimezone(tz)):
@@ -198,6 +205,8 @@ def occurrences(ics: str, start: dt.datetime, end: dt.datetime, *, zone: str, ca
             first = first.replace(tzinfo=tz)
         if isinstance(last, dt.datetime) and last.tzinfo is None:
             last = last.replace(tzinfo=tz)
+        elif isinstance(last, dt.datetime) and (own_zone := end_zones.get(str(event.get("UID", "")))) is not None:
+            last = last.astimezone(own_zone)
         found.append(Occurrence(uid=str(event.get("UID", "")), summary=str(event.get("SUMMARY", "")), start=first,
                                 end=last, location=str(event.get("LOCATION", "")), all_day=all_day,
                                 calendar=calendar, alarms=_alarms(event, tz)))  # fmt: skip

@@ -124,6 +124,17 @@ class ReminderStore:
             self._cancel(s, row)
         return len(rows)
 
+    def move(self, owner: str, reminder_id: str, due_at: dt.datetime, params: dict[str, Any]) -> Reminder | None:
+        """Move a reminder that has not gone off (its job with it) and update its figures; None when it went off
+        or is not the owner's. A later re-plan keeps the move: the reminder's id stays."""
+        with self.sessions() as s, s.begin():
+            row = s.get(ReminderRow, reminder_id)
+            if row is None or row.owner != owner or row.state != "scheduled":
+                return None
+            row.due_at, row.params = _utc(due_at), {**(row.params or {}), **params}
+            add_job(s, JOB, row.id, due_at, owner=owner)
+            return Reminder.of(row)
+
     def cancel(self, owner: str, reminder_id: str) -> bool:
         with self.sessions() as s, s.begin():
             row = s.get(ReminderRow, reminder_id)

@@ -8,6 +8,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import logging
+import math
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -17,12 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from glassmate.config import TravelSettings
-from glassmate.errors import BadInputError, NotFoundError
+from glassmate.errors import BadInputError, GlassmateError, NotFoundError
+from glassmate.navigation.service import Navigation
 from glassmate.providers.llm.base import LLM
 from glassmate.scheduler import Fired, Scheduler, add_job
 from glassmate.store.db import Database
 from glassmate.store.travel import BookingRow, CalendarRow
-from glassmate.travel import bookings
+from glassmate.travel import airports, bookings
 from glassmate.travel.bookings import Booking, BookingReader
 from glassmate.travel.calendar import Occurrence, occurrences, read_calendar
 from glassmate.travel.reminders import JOB, Inbox, Reminder, ReminderStore
@@ -223,6 +225,52 @@ class Travel:
     def pending(self, owner: str, limit: int = 200) -> list[Reminder]:
         """The reminders still to come, soonest first."""
         return self.reminders.of_owner(owner, limit=limit)
+
+    async def refine_leave_by(self, owner: str, here: tuple[float, float], navigation: Navigation,
+                              now: dt.datetime | None = None) -> Reminder | None:  # fmt: skip
+        """The next leave-by reminder (within `refine_within_h`) moved to the walking time from `here` to its
+        airport or station, when the map has a walking route there of at most `max_walk_min`; otherwise None and
+        the reminder keeps its estimate. The airport's place is airportsdata's, a station's the map's."""
+        now = now or dt.datetime.now(dt.UTC)
+        horizon = now + dt.timedelta(hours=self.settings.refine_within_h)
+        pending = await asyncio.to_thread(self.pending, owner)
+        leave = next((r for r in pending if r.kind == "leave" and r.event_at is not None
+                      and now < r.event_at <= horizon), None)  # fmt: skip
+        if leave is None or leave.event_at is None:
+            return None
+        there = await self._place_of(leave, here, navigation)
+        if there is None:
+            return None
+        try:
+            route = await (await navigation.router()).route(here, there)
+        except GlassmateError as exc:  # off the map, no route, no map, the routing server down: the estimate stays
+            log.info("leave-by %s keeps its estimate: %s", leave.id, exc.code)
+            return None
+        walk = max(1, math.ceil(route.duration_s / 60))
+        if walk > self.settings.max_walk_min:
+            return None
+        buffer = int(leave.params.get("buffer_min", 0))
+        due = leave.event_at - dt.timedelta(minutes=buffer + walk)
+        if leave.params.get("way") == "walk" and leave.params.get("way_min") == walk:
+            return leave
+        return await asyncio.to_thread(self.reminders.move, owner, leave.id, due,
+                                       {"way_min": walk, "way": "walk", "walk_m": round(route.distance_m)})  # fmt: skip
+
+    @staticmethod
+    async def _place_of(r: Reminder, here: tuple[float, float], navigation: Navigation) -> tuple[float, float] | None:
+        """Where a trip leaves from: the airport (airportsdata, by the event's location: "FRA", "Frankfurt
+        Airport") or the station the map names so (the nearest of that name)."""
+        if r.params.get("mode") == "flight":
+            found = airports.lookup(r.location)
+            return (found[0].lat, found[0].lon) if len(found) == 1 else None
+        if not r.location:
+            return None
+        try:
+            places = (await navigation.aload()).places
+        except GlassmateError:
+            return None
+        hits = places.search(r.location, near=here, limit=1)
+        return (hits[0].place.lat, hits[0].place.lon) if hits else None
 
     def cancel_reminder(self, owner: str, reminder_id: str) -> None:
         if not self.reminders.cancel(owner, reminder_id):

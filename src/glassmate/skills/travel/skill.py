@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
+import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from glassmate.errors import BadInputError, ToolError
-from glassmate.skills.base import Card, Skill, SkillPolicy
+from glassmate.errors import BadInputError, GlassmateError, ToolError
+from glassmate.navigation.mapdata import haversine_m
+from glassmate.skills.base import Card, DeviceInfo, Skill, SkillPolicy
 from glassmate.skills.tools import ToolContext, phrase, tool
 from glassmate.skills.travel.speech import (
     TEXTS,
@@ -27,7 +30,11 @@ from glassmate.travel.calendar import Occurrence
 from glassmate.travel.reminders import Reminder
 from glassmate.travel.rules import trip_of
 
+log = logging.getLogger("glassmate.travel")
+
 LOOK_AHEAD_DAYS = 60  # how far "what's next on my trip?" looks
+REFINE_EVERY_S = 300  # a leave-by reminder is refined from the glasses' position at most this often…
+REFINE_MOVED_M = 200  # …unless the wearer has moved this far since
 
 
 class TravelSkill(Skill):
@@ -56,6 +63,34 @@ class TravelSkill(Skill):
         travel, owner = self._travel, self._owner
         if travel is not None and owner is not None:
             travel.inbox.detach(owner, self.deliver)
+
+    # -- the way to the airport or station ----------------------------------------------------------------
+
+    _refined: tuple[float, float, float] | None = None  # (monotonic time, lat, lon) of the last refinement
+
+    def on_device(self, device: DeviceInfo) -> None:
+        """A GPS fix: now and then (REFINE_EVERY_S, or after REFINE_MOVED_M), move the next leave-by reminder to
+        the walking time from here (Travel.refine_leave_by), in the background."""
+        if device.lat is None or device.lon is None or self.port is None or self._owner is None:
+            return
+        now = time.monotonic()
+        last = self._refined
+        if last is not None and now - last[0] < REFINE_EVERY_S and haversine_m(last[1], last[2], device.lat,
+                                                                             device.lon) < REFINE_MOVED_M:  # fmt: skip
+            return
+        self._refined = (now, device.lat, device.lon)
+        self.port.spawn(self._refine((device.lat, device.lon)), name="leave-by")
+
+    async def _refine(self, here: tuple[float, float]) -> Reminder | None:
+        travel, owner = self._travel, self._owner
+        navigation = getattr(self.env.services, "navigation", None)
+        if travel is None or owner is None or navigation is None:
+            return None
+        try:
+            return await asyncio.wait_for(travel.refine_leave_by(owner, here, navigation), timeout=10)
+        except (TimeoutError, GlassmateError) as exc:
+            log.info("leave-by not refined: %s", exc)
+            return None
 
     async def deliver(self, reminders: list[Reminder]) -> None:
         """Say and show reminders as they go off; those that waited (the glasses or the server were off past
@@ -169,6 +204,9 @@ class TravelSkill(Skill):
         """Tell when the wearer must leave for their next flight or train (departure, minus the time at the
         airport or station, minus the way there)."""
         travel, owner, now = self._context(ctx)
+        device = ctx.turn.device
+        if device.lat is not None and device.lon is not None:  # the walk from here, when the map has it
+            await self._refine((device.lat, device.lon))
         pending = await asyncio.to_thread(travel.pending, owner)
         upcoming = [r for r in pending if r.kind == "leave" and r.event_at is not None and r.event_at > now]
         if not upcoming:
@@ -180,7 +218,8 @@ class TravelSkill(Skill):
         if r.due_at <= now:
             return ctx.text(TEXTS, "leave_now", what=name, time=departs)
         place = ctx.text(TEXTS, "airport" if r.params.get("mode") == "flight" else "station")
-        return ctx.text(TEXTS, "leave_by", when=spoken_when(r.local(r.due_at), ctx.language, r.local(now)),
+        key = "leave_by_walk" if r.params.get("way") == "walk" else "leave_by"
+        return ctx.text(TEXTS, key, when=spoken_when(r.local(r.due_at), ctx.language, r.local(now)),
                         what=name, time=departs, way=r.params.get("way_min", "?"),
                         buffer=r.params.get("buffer_min", "?"), place=place)  # fmt: skip
 

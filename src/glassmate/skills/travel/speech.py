@@ -36,6 +36,8 @@ TEXTS = {
         "no_mode_train": "I don't see a train coming up.",
         "leave_by": "Leave {when} for {what}: it departs at {time}, with {way} minutes to get there and {buffer} "
                     "minutes at the {place}.",
+        "leave_by_walk": "Leave {when} for {what}: it departs at {time}; from here it is {way} minutes on foot, and "
+                         "{buffer} minutes at the {place}.",
         "leave_now": "You should be on your way now: {what} departs at {time}.",
         "no_leave": "No departure coming up that you need to leave for.", "airport": "airport", "station": "station",
         "set": "OK, I'll remind you {when}: {task}.", "no_time": "At what time should I remind you?",
@@ -59,6 +61,7 @@ TEXTS = {
         "departs": "你的{what}{when}出发{where}。", "no_mode_flight": "近期没有航班。",
         "no_mode_train": "近期没有火车行程。",
         "leave_by": "{when}就要出发：{what}在{time}出发，路上约{way}分钟，在{place}预留{buffer}分钟。",
+        "leave_by_walk": "{when}就要出发：{what}在{time}出发，从这里步行约{way}分钟，在{place}预留{buffer}分钟。",
         "leave_now": "现在就该出发了：{what}在{time}出发。", "no_leave": "近期没有需要出发赶的行程。",
         "airport": "机场", "station": "车站",
         "set": "好的，{when}提醒你：{task}。", "no_time": "要在几点提醒你？", "past": "这个时间已经过了。",
@@ -88,6 +91,8 @@ TEXTS = {
         "no_mode_train": "Ich sehe keine Zugfahrt in nächster Zeit.",
         "leave_by": "Du musst {when} los: {what} geht um {time}, mit {way} Minuten Weg und {buffer} Minuten am "
                     "{place}.",
+        "leave_by_walk": "Du musst {when} los: {what} geht um {time}, zu Fuß sind es von hier {way} Minuten, dazu "
+                         "{buffer} Minuten am {place}.",
         "leave_now": "Du solltest jetzt losgehen: {what} geht um {time}.",
         "no_leave": "Es steht keine Abfahrt an, zu der du losmusst.", "airport": "Flughafen", "station": "Bahnhof",
         "set": "Gut, ich erinnere dich {when}: {task}.", "no_time": "Um wie viel Uhr soll ich dich erinnern?",
