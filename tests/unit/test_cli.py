@@ -65,3 +65,15 @@ def test_credentials_add_list_revoke(kind: str, prefix: str, monkeypatch: pytest
     assert runner.invoke(app, [kind, "revoke", "alpha"]).exit_code == 0
     assert "revoked" in runner.invoke(app, [kind, "list"]).output
     assert secret not in (tmp_path / "glassmate.db").read_bytes().decode("latin-1")  # only its hash is stored
+
+
+def test_travel_booking_refuses_what_is_no_booking_without_loading_a_model(monkeypatch: pytest.MonkeyPatch,
+                                                                           tmp_path: Path) -> None:  # fmt: skip
+    monkeypatch.setenv("GLASSMATE_HOME", str(tmp_path))  # no models prepared here: none may be loaded
+    recipe = tmp_path / "recipe.txt"
+    recipe.write_text("Grandma's apple pie. Bake 45 minutes. Posted 12.03.2026\n")
+    result = runner.invoke(app, ["travel", "booking", str(recipe)])
+    assert result.exit_code != 0 and "booking-unrecognized" in result.output
+    result = runner.invoke(app, ["travel", "bookings"])
+    assert result.exit_code == 0 and "no bookings" in result.output
+    assert runner.invoke(app, ["travel", "booking", str(tmp_path / "missing.txt")]).exit_code == 2

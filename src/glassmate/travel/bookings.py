@@ -28,6 +28,7 @@ import datetime as dt
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -735,9 +736,13 @@ class Checker:
 class BookingReader:
     """Reads one confirmation text with an LLM (embedded or remote: the same call)."""
 
-    def __init__(self, llm: LLM, *, zone: str) -> None:
-        self.llm = llm
+    def __init__(self, llm: LLM | Callable[[], LLM], *, zone: str) -> None:
+        self._llm = llm  # or how to get it: a text refused before any model is asked loads none
         self.zone = zone
+
+    @property
+    def llm(self) -> LLM:
+        return self._llm if isinstance(self._llm, LLM) else self._llm()
 
     async def read(self, text: str, *, today: dt.date, kind: Kind | None = None) -> tuple[Checked, Found]:
         text = unicodedata.normalize("NFC", text or "").replace("\r\n", "\n")

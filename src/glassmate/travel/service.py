@@ -117,7 +117,7 @@ class Travel:
         if self.llm is None:
             raise RuntimeError("this Travel has no LLM to read bookings with")
         today = now.astimezone(ZoneInfo(self.settings.timezone)).date()
-        checked, _ = await BookingReader(self.llm(), zone=self.settings.timezone).read(text, today=today)
+        checked, _ = await BookingReader(self.llm, zone=self.settings.timezone).read(text, today=today)
         row = BookingRow(id=f"bkg_{uuid.uuid4().hex[:20]}", owner=owner, kind=checked.booking.kind,
                          reference=(checked.booking.reference or "")[:40], booking=checked.booking.to_json(),
                          missing=bookings.missing(checked.booking), assumed=checked.assumed,
