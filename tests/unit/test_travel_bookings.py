@@ -25,20 +25,9 @@ from glassmate.store import Database
 from glassmate.store.travel import BookingRow, ReminderRow
 from glassmate.testing.fakes import ScriptedLLM
 from glassmate.travel import airports
-from glassmate.travel.bookings import (
-    Booking,
-    BookingError,
-    BookingReader,
-    Checker,
-    blocks,
-    fill,
-    find,
-    kept,
-    language_of,
-    missing,
-    occurrences,
-    questions,
-)
+from glassmate.travel.booking_questions import language_of, questions
+from glassmate.travel.booking_text import blocks, find, kept
+from glassmate.travel.bookings import Booking, BookingError, BookingReader, Checker, fill, missing, occurrences
 from glassmate.travel.service import Travel
 
 DATA = Path(__file__).parents[1] / "data" / "bookings"

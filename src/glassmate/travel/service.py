@@ -24,7 +24,7 @@ from glassmate.providers.llm.base import LLM
 from glassmate.scheduler import Fired, Scheduler, add_job
 from glassmate.store.db import Database
 from glassmate.store.travel import BookingRow, CalendarRow
-from glassmate.travel import airports, bookings
+from glassmate.travel import airports, booking_questions, bookings
 from glassmate.travel.bookings import Booking, BookingReader
 from glassmate.travel.calendar import Occurrence, occurrences, read_calendar
 from glassmate.travel.reminders import JOB, Inbox, Reminder, ReminderStore
@@ -121,7 +121,7 @@ class Travel:
         row = BookingRow(id=f"bkg_{uuid.uuid4().hex[:20]}", owner=owner, kind=checked.booking.kind,
                          reference=(checked.booking.reference or "")[:40], booking=checked.booking.to_json(),
                          missing=bookings.missing(checked.booking), assumed=checked.assumed,
-                         warnings=checked.warnings, language=language or bookings.language_of(text), text=text,
+                         warnings=checked.warnings, language=language or booking_questions.language_of(text), text=text,
                          text_sha256=digest)  # fmt: skip
         added = await asyncio.to_thread(self._save_booking, row, now)
         log.info("booking %s (%s) for %s: %d field(s) asked for, %d reminder(s)", row.id, row.kind, owner,
@@ -185,7 +185,7 @@ class Travel:
     def _booking_json(row: BookingRow) -> dict[str, Any]:
         booking = Booking.model_validate(row.booking)
         return {"id": row.id, "kind": row.kind, "booking": booking.to_json(), "complete": bookings.complete(booking),
-                "missing": bookings.questions(booking, row.language), "assumed": row.assumed,
+                "missing": booking_questions.questions(booking, row.language), "assumed": row.assumed,
                 "warnings": row.warnings, "created_at": row.created_at.isoformat()}  # fmt: skip
 
     def _booked(self, owner: str) -> list[Occurrence]:
