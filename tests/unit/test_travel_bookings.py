@@ -351,3 +351,13 @@ def test_a_date_without_a_year_takes_the_year_the_text_writes_for_that_day() -> 
     checked, _ = read("deutschebahn_one-leg-single-international.txt", answer)
     seg = checked.booking.segments[0]
     assert seg.date == dt.date(2027, 9, 12) and checked.assumed == []  # "Hinfahrt am 12.09.2027"
+
+
+def test_the_same_text_pasted_twice_at_once_is_one_booking(travel: Travel, monkeypatch: pytest.MonkeyPatch) -> None:
+    travel.llm = lambda: ScriptedLLM([json.dumps(LH720), json.dumps(LH720)])
+    first = asyncio.run(travel.import_booking("device:g", text("en_flight_no_time.txt"), now=NOW))
+    looked = iter([None])  # the second paste looked before the first was stored
+    real = travel._booking_by_text
+    monkeypatch.setattr(travel, "_booking_by_text", lambda owner, digest: next(looked, real(owner, digest)))
+    second = asyncio.run(travel.import_booking("device:g", text("en_flight_no_time.txt"), now=NOW))
+    assert second["id"] == first["id"] and not second["created"] and _counts(travel)[0] == 1

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from glassmate.config import TravelSettings
@@ -123,7 +124,13 @@ class Travel:
                          missing=bookings.missing(checked.booking), assumed=checked.assumed,
                          warnings=checked.warnings, language=language or booking_questions.language_of(text), text=text,
                          text_sha256=digest)  # fmt: skip
-        added = await asyncio.to_thread(self._save_booking, row, now)
+        try:
+            added = await asyncio.to_thread(self._save_booking, row, now)
+        except IntegrityError:  # the same text pasted twice at once: the first one stored is the booking
+            existing = await asyncio.to_thread(self._booking_by_text, owner, digest)
+            if existing is None:
+                raise
+            return {**self._booking_json(existing), "reminders": 0, "created": False}
         log.info("booking %s (%s) for %s: %d field(s) asked for, %d reminder(s)", row.id, row.kind, owner,
                  len(row.missing), added)  # fmt: skip
         return {**self._booking_json(row), "reminders": added, "created": True}
