@@ -261,6 +261,14 @@ def test_bad_answers_are_refused(values: dict[str, Any], code: str) -> None:
     assert caught.value.code == code
 
 
+def test_a_date_is_answered_as_a_date_and_a_time_as_a_time() -> None:
+    booking = Booking(kind="flight", segments=[{"number": "LH 720"}])  # type: ignore[list-item]
+    answered = fill(booking, {"segments.0.date": "2027-03-24", "segments.0.departs": "13:55"})
+    assert (answered.segments[0].date, answered.segments[0].departs) == (dt.date(2027, 3, 24), dt.time(13, 55))
+    hotel = fill(Booking(kind="hotel"), {"checkin_date": "2027-03-05", "name": "Hotel Adlon"})
+    assert hotel.checkin_date == dt.date(2027, 3, 5) and hotel.name == "Hotel Adlon"
+
+
 def test_an_airport_answer_may_be_a_code_or_a_place() -> None:
     booking = Booking(kind="flight", segments=[{"number": "LH 720"}])  # type: ignore[list-item]
     answered = fill(booking, {"segments.0.from_code": "fra", "segments.0.to_code": "北京首都国际机场"})

@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import typing
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -513,15 +514,14 @@ def _value(target: Any, name: str, value: Any, path: str) -> tuple[str, Any]:
     if value is None or value == "":
         return name, None
     text = str(value).strip()
-    annotation = str(type(target).model_fields[name].annotation)
-    try:
-        if "date" in annotation and "datetime" not in annotation:
-            return name, dt.date.fromisoformat(text)
-        if "time" in annotation:
-            return name, dt.time.fromisoformat(text)
-    except ValueError:
-        raise BadInputError(f"{path}: {text!r} is not an ISO 8601 {'date' if 'date' in annotation else 'time'}",
-                            code="booking-invalid-date") from None  # fmt: skip
+    kinds = typing.get_args(type(target).model_fields[name].annotation)  # (datetime.date, None), (str, None)
+    parse = dt.date.fromisoformat if dt.date in kinds else dt.time.fromisoformat if dt.time in kinds else None
+    if parse is not None:
+        try:
+            return name, parse(text)
+        except ValueError:
+            raise BadInputError(f"{path}: {text!r} is not an ISO 8601 {'date' if dt.date in kinds else 'time'}",
+                                code="booking-invalid-date") from None  # fmt: skip
     if name in ("from_code", "to_code"):
         named = [airports.airport(text)] if re.fullmatch(r"[A-Za-z]{3}", text) else airports.lookup(text)
         if not named or named[0] is None:
