@@ -10,13 +10,14 @@ a name that is neither in the table nor in airportsdata stays unresolved, and th
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import airportsdata
+
+from glassmate.text import fold
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ ALIASES: dict[str, str] = {
     "basel": "BSL", "bern": "BRN",
 }  # fmt: skip
 
+_LONGEST_FIRST = sorted(ALIASES.items(), key=lambda kv: -len(kv[0]))  # "北京首都" before "北京"
 _NOISE = {"airport", "international", "intl", "flughafen", "aeroport", "aeropuerto", "aeroporto", "the", "of",
           "terminal", "regional", "municipal", "field"}  # fmt: skip
 
@@ -85,10 +87,8 @@ def airport(code: str) -> Airport | None:
 
 
 def _fold(text: str) -> str:
-    """Lower case, accents off (Zürich → zurich), punctuation as spaces."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+    """glassmate.text.fold (case, accents, Chinese variants: Zürich → zurich), punctuation as spaces."""
+    return " ".join(re.sub(r"[^\w]+", " ", fold(text)).split())
 
 
 def _words(text: str) -> frozenset[str]:
@@ -116,7 +116,7 @@ def lookup(place: str) -> list[Airport]:
     if code and airport(code.group(1)):  # "Berlin (TXL)"
         return [a for a in [airport(code.group(1))] if a]
     folded = place.casefold()
-    for alias, target in sorted(ALIASES.items(), key=lambda kv: -len(kv[0])):
+    for alias, target in _LONGEST_FIRST:
         if alias.isascii() or not alias.isalpha():
             if _fold(alias) == _fold(place) or (" " in alias and _fold(alias) in _fold(place)):
                 return [a for a in [airport(target)] if a]

@@ -274,10 +274,6 @@ def _joined(lines: list[str]) -> str:
     return " | ".join(lines) if len(lines) > 40 else "\n".join(lines)
 
 
-def excerpt(text: str, found: Found, limit: int = PROMPT_CHARS) -> str:
-    return _joined(kept(text, found, limit))
-
-
 def blocks(lines: list[str], numbers: list[str], found: Found) -> list[list[str]]:
     """The part of the excerpt that belongs to each flight or train number. A confirmation writes a leg's number
     either before its times (Eurowings, Iberia, a travel agency's list) or after them (SWISS): a leg is the

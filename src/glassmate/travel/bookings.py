@@ -39,6 +39,7 @@ from pydantic import BaseModel
 
 from glassmate.errors import BadInputError
 from glassmate.providers.llm.base import LLM, ChatMessage, GenerationOptions
+from glassmate.text import fold
 from glassmate.travel import airports
 from glassmate.travel.booking_text import _CODE_PATTERNS, Found, Kind, _joined, _within, blocks, find, kept
 from glassmate.travel.calendar import Occurrence
@@ -266,22 +267,18 @@ class Checked:
     warnings: list[str] = field(default_factory=list)  # what the model said and the checks refused
 
 
-def _fold(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
 def grounded(value: Any, text: str) -> str | None:
-    """The string when it occurs in the text as words of its own (case, spaces and full-width forms aside; "K"
-    inside "Kabine" is not "K"), else None. One character is no name."""
+    """The string when it occurs in the text as words of its own (compared by glassmate.text.fold: case, accents,
+    spaces, full-width forms aside; "K" inside "Kabine" is not "K"), else None. One character is no name."""
     if not isinstance(value, str):
         return None
     value = " ".join(value.split()).strip(" ,;:|*")
     if len(value) < 2:
         return None
-    folded = _fold(value)
+    folded = fold(value)
     start = r"(?<![a-z0-9])" if folded[0].isascii() and folded[0].isalnum() else ""
     end = r"(?![a-z0-9])" if folded[-1].isascii() and folded[-1].isalnum() else ""
-    if not re.search(start + re.escape(folded) + end, _fold(text)):
+    if not re.search(start + re.escape(folded) + end, fold(text)):
         return None
     return value[:120]
 

@@ -209,11 +209,8 @@ class Travel:
     def _plan_booking(self, s: Session, row: BookingRow, now: dt.datetime) -> int:
         """Plan a booking's reminders from now to `plan_days` ahead, in the caller's transaction."""
         until = now + dt.timedelta(days=self.settings.plan_days)
-        source = f"booking:{row.id}"
         found = bookings.occurrences(row.id, Booking.model_validate(row.booking))
-        planned = [p for o in found for p in plan(row.owner, source, o, self.settings, now) if p.due_at <= until]
-        added, _ = self.reminders.replace_plan(s, row.owner, source, planned, until)
-        return added
+        return self._replan(s, row.owner, f"booking:{row.id}", found, now, until)
 
     # -- reminders ------------------------------------------------------------------------------------------
 
@@ -290,11 +287,15 @@ class Travel:
         # before); those after `until` are planned by a later day's run.
         found = occurrences(row.ics, now - dt.timedelta(days=1), until + dt.timedelta(days=2),
                             zone=self.settings.timezone, calendar=row.id)  # fmt: skip
-        source = f"calendar:{row.id}"
-        planned = [p for o in found for p in plan(row.owner, source, o, self.settings, now) if p.due_at <= until]
-        added, cancelled = self.reminders.replace_plan(s, row.owner, source, planned, until)
+        return self._replan(s, row.owner, f"calendar:{row.id}", found, now, until)
+
+    def _replan(self, s: Session, owner: str, source: str, found: list[Occurrence], now: dt.datetime,
+                until: dt.datetime) -> int:  # fmt: skip
+        """Make a source's reminders up to `until` those its occurrences plan; the number added."""
+        planned = [p for o in found for p in plan(owner, source, o, self.settings, now) if p.due_at <= until]
+        added, cancelled = self.reminders.replace_plan(s, owner, source, planned, until)
         if added or cancelled:
-            log.info("calendar %s: %d reminder(s) planned, %d cancelled", row.id, added, cancelled)
+            log.info("%s: %d reminder(s) planned, %d cancelled", source, added, cancelled)
         return added
 
     def _next_plan(self, s: Session, owner: str, now: dt.datetime) -> None:
