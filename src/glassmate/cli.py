@@ -82,6 +82,9 @@ def main(
     )
     # websockets logs every frame's content at DEBUG: device tokens, PINs and payment payloads ride in frames.
     logging.getLogger("websockets").setLevel(logging.INFO)
+    from glassmate.logs import install
+
+    install(handlers=True)  # and no line shows a token (uvicorn's access log has a browser's ?token=)
 
 
 @app.command()
@@ -565,4 +568,4 @@ if __name__ == "__main__":  # pragma: no cover
 
 
 # The product, payment and meeting commands live in their own modules; importing them registers them on `app`.
-from glassmate import cli_commerce, cli_meetings, cli_travel  # noqa: E402, F401
+from glassmate import cli_commerce, cli_meetings, cli_memory, cli_travel  # noqa: E402, F401

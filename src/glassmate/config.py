@@ -220,6 +220,32 @@ class AgentSettings(_Frozen):
     embed_threads: int = Field(default=1, ge=1, le=8)
 
 
+class MemorySettings(_Frozen):
+    """What the wearer asks the glasses to remember ("remember that I parked on level three"), recalled by meaning."""
+
+    # A recall answers with the closest memory when its cosine similarity to the question is at least this
+    # (bench/memory.py: right answers score 0.35-0.8 on the real model, unrelated memories below 0.3).
+    min_similarity: float = Field(default=0.3, ge=-1, le=1)
+    max_chars: int = Field(default=1000, ge=10, le=20_000)  # one memory's text
+    place_within_m: float = Field(default=300.0, ge=0)  # a memory is "near" the nearest named place this close
+    # A session's conversation is kept this long after the glasses disconnect: a reconnect within it continues
+    # the conversation (0: never kept).
+    resume_history_s: float = Field(default=600.0, ge=0)
+
+
+class RetentionSettings(_Frozen):
+    """How long what the glasses kept stays (days; 0 keeps it until the wearer deletes it). A background job
+    deletes what is older, every hour. Payment records are not the wearer's to delete: they are kept for the
+    legal minimum for accounting records (10 years: HGB §257 / AO §147 in Germany; China's 会计档案管理办法 asks
+    for more), and neither this job nor "forget" removes them."""
+
+    memories_days: int = Field(default=365, ge=0)
+    meetings_days: int = Field(default=365, ge=0)  # a meeting's transcript and notes (its audio: meetings.*)
+    transcripts_days: int = Field(default=30, ge=0)  # the conversations with the assistant
+    payments_years: int = Field(default=10, ge=10)  # the legal minimum; cannot be set lower
+    every_s: float = Field(default=3600.0, ge=60)
+
+
 class Settings(BaseSettings):
     """The root of all settings."""
 
@@ -246,6 +272,8 @@ class Settings(BaseSettings):
     travel: TravelSettings = TravelSettings()
     payments: PaymentSettings = PaymentSettings()
     agent: AgentSettings = AgentSettings()
+    memory: MemorySettings = MemorySettings()
+    retention: RetentionSettings = RetentionSettings()
 
     # A secret because a PostgreSQL URL carries its password.
     database_url: SecretStr | None = Field(default=None, description="SQLAlchemy URL; default: SQLite in home")

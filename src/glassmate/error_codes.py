@@ -120,6 +120,12 @@ GLASSMATE = {
     "place-not-found": "no place of that name or category on the map",
     "no-position": "the glasses have not sent a GPS position yet",
     "coordinates-invalid": "route coordinates that are not lon,lat;lon,lat",
+    # memory and privacy
+    "memory-empty": "nothing to remember (or to recall): an empty text or question",
+    "memory-too-long": "a memory longer than memory.max_chars",
+    "memory-not-found": "no memory with this id for this caller",
+    "memory-no-image": "a memory kept without a photo",
+    "bad-since": 'a `since` that is neither ISO 8601 nor "today"',
     # payments
     "payment-error": "a payment that cannot go ahead",
     "payment-declined": "the payment was declined (insufficient funds, a limit)",

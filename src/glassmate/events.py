@@ -316,6 +316,16 @@ class MeetingUpdatedEvent(BaseModel):
     meeting: dict[str, Any]
 
 
+class PrivacyIndicatorEvent(BaseModel):
+    """What the glasses keep beyond the current turn, for the HUD's recording indicator: `audio` while a meeting is
+    recorded, `camera` for a moment after a frame was kept (a memory's photo)."""
+
+    type: Literal["privacy.indicator"] = "privacy.indicator"
+    event_id: str
+    audio: bool = False
+    camera: bool = False
+
+
 def caption(
     text: str, *, final: bool, item_id: str | None, side: str = "me", language: str | None = None, kind: str = "source"
 ) -> dict[str, Any]:

@@ -77,3 +77,32 @@ def test_travel_booking_refuses_what_is_no_booking_without_loading_a_model(monke
     result = runner.invoke(app, ["travel", "bookings"])
     assert result.exit_code == 0 and "no bookings" in result.output
     assert runner.invoke(app, ["travel", "booking", str(tmp_path / "missing.txt")]).exit_code == 2
+
+
+def test_memory_list_forget_and_export(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import asyncio
+    import zipfile
+
+    from glassmate.config import Settings
+    from glassmate.memory.service import Memories
+    from glassmate.store import Database
+    from glassmate.testing.fakes import FakeEmbedder
+
+    monkeypatch.setenv("GLASSMATE_HOME", str(tmp_path))  # no models prepared here: listing loads none
+    settings = Settings(home=tmp_path)
+    memories = Memories(db=Database(url=settings.db_url), embedder=FakeEmbedder(), settings=settings.memory)
+    made = asyncio.run(memories.remember("device:g", "I parked on level three"))
+    asyncio.run(memories.remember("device:g", "My locker is number 42"))
+    listed = runner.invoke(app, ["memory", "list", "--owner", "device:g"])
+    assert listed.exit_code == 0 and "I parked on level three" in listed.output and made.id in listed.output
+    assert runner.invoke(app, ["memory", "forget", "--owner", "device:g"]).exit_code == 2  # forget what?
+    assert runner.invoke(app, ["memory", "forget", made.id, "--owner", "device:other"]).exit_code != 0
+    assert runner.invoke(app, ["memory", "forget", made.id, "--owner", "device:g"]).exit_code == 0
+    assert "level three" not in runner.invoke(app, ["memory", "list", "--owner", "device:g"]).output
+    target = tmp_path / "export.zip"
+    exported = runner.invoke(app, ["memory", "export", "--owner", "device:g", "-o", str(target)])
+    assert exported.exit_code == 0, exported.output
+    assert b"locker" in zipfile.ZipFile(target).read("memories.json")
+    forgot = runner.invoke(app, ["memory", "forget", "--all", "--owner", "device:g"])
+    assert "forgot 1 memories" in forgot.output
+    assert "no memories" in runner.invoke(app, ["memory", "list", "--owner", "device:g"]).output

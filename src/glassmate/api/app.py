@@ -27,6 +27,7 @@ from glassmate.api.chat import router as chat_router
 from glassmate.api.common import Admission, ApiError, KeyRateLimiter, error_response
 from glassmate.api.guard import RequestGuard
 from glassmate.api.meetings import router as meetings_router
+from glassmate.api.memory import router as memory_router
 from glassmate.api.navigation import router as navigation_router
 from glassmate.api.payments import router as payments_router
 from glassmate.api.products import router as products_router
@@ -36,6 +37,9 @@ from glassmate.api.travel import router as travel_router
 from glassmate.config import Settings
 from glassmate.errors import GlassmateError
 from glassmate.meetings.service import Meetings
+from glassmate.memory.conversations import Conversations
+from glassmate.memory.privacy import Privacy
+from glassmate.memory.service import Memories
 from glassmate.navigation.service import Navigation
 from glassmate.payments.ledger import EXPIRY_JOB, Ledger
 from glassmate.payments.pins import PinStore
@@ -71,6 +75,9 @@ class Services:
     meetings: Meetings  # recordings, transcripts with speakers, notes
     travel: Travel  # imported calendars, their reminders and the delivery of reminders to the glasses
     scheduler: Scheduler  # durable jobs that fire once: payment expiry, reminders
+    memories: Memories  # what the wearer asked to remember, recalled by meaning
+    conversations: Conversations  # each device's conversation, continued after a reconnect
+    privacy: Privacy  # retention, forgetting, export
     warm: bool = False  # models loaded and the LLM's system prompt cached
     open_sessions: Counter[str] = field(default_factory=Counter)  # realtime sessions per device name
     warm_error: str | None = None
@@ -94,6 +101,9 @@ def _log_tasks_on_sigusr1() -> None:
 
 def create_app(settings: Settings, *, models: Models | None = None, preload: bool = False) -> FastAPI:
     """The glassmate server for `settings` (tests may pass their own, e.g. fake, models)."""
+    from glassmate.logs import install
+
+    install()  # the web server's log lines never show a token
     store = WeightStore(models_dir=settings.models_dir)
     db = Database(url=settings.db_url)
     catalog = Catalog(db, settings.products)
@@ -101,6 +111,9 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
                     currency=settings.products.currency)  # fmt: skip
     resolved_models = models or Models(settings=settings, store=store)
     scheduler = Scheduler(settings.db_url)  # durable jobs: payment expiry, travel reminders
+    meetings = Meetings(db=db, models=resolved_models, settings=settings)
+    memories = Memories(db=db, embedder=lambda: resolved_models.embedder, settings=settings.memory)
+    conversations = Conversations(db=db, settings=settings.memory)
     services = Services(
         settings=settings,
         models=resolved_models,
@@ -114,9 +127,14 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
         ledger=ledger,
         pins=PinStore(ledger=ledger),
         navigation=Navigation(settings),
-        meetings=Meetings(db=db, models=resolved_models, settings=settings),
+        meetings=meetings,
         travel=Travel(db=db, settings=settings.travel, scheduler=scheduler, llm=lambda: resolved_models.llm),
         scheduler=scheduler,
+        memories=memories,
+        conversations=conversations,
+        privacy=Privacy(
+            db=db, memories=memories, conversations=conversations, meetings=meetings, settings=settings.retention
+        ),
     )
     scheduler.register(EXPIRY_JOB, ledger.expire_job)
     services.travel.register()
@@ -126,9 +144,10 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
         warm = asyncio.create_task(_warm_up(services)) if preload else None
         jobs = asyncio.create_task(_run_jobs(services), name="scheduler")
         delivery = asyncio.create_task(services.travel.inbox.run(), name="reminder-delivery")
+        retention = asyncio.create_task(services.privacy.run(), name="retention")
         _log_tasks_on_sigusr1()
         yield
-        for task in (warm, jobs, delivery):
+        for task in (warm, jobs, delivery, retention):
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
@@ -155,6 +174,7 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
     app.include_router(payments_router)
     app.include_router(navigation_router)
     app.include_router(meetings_router)
+    app.include_router(memory_router)
 
     @app.exception_handler(GlassmateError)
     async def glassmate_error(_request: Request, exc: GlassmateError) -> JSONResponse:

@@ -46,6 +46,12 @@ class SessionPort:
     def update_options(self, **changes: Any) -> None:
         self._session.update_options(**changes)
 
+    def indicate(self, *, audio: bool | None = None, camera: bool | None = None) -> None:
+        self._session.indicate(audio=audio, camera=camera)
+
+    def clear_history(self) -> None:
+        self._session.clear_history()
+
     def is_command(self, text: str, language: str | None, *, listener: Activity) -> bool:
         turn = Turn(text=text, language=language, wearer_language=self.config.glassmate.language)
         return self._session.skills.is_command(turn, listener=listener)

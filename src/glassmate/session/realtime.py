@@ -28,6 +28,7 @@ from glassmate.events import (
     DeviceButton,
     DeviceState,
     InputImageAppend,
+    PrivacyIndicatorEvent,
     ProtocolError,
     SessionConfig,
     SessionUpdate,
@@ -63,6 +64,8 @@ WAKE_WINDOW_S = 8.0  # after "hey glasses" alone, the next utterance needs no wa
 HISTORY_MAX = 10
 HISTORY_KEEP = 3
 HISTORY_IDLE_S = 600.0
+FINISHING_S = 0.5  # how long a closing session waits for the answer in progress to record its exchange
+CAMERA_SHOWN_S = 3.0  # how long the HUD shows that a camera frame was kept
 SPOKEN = {"en", "de", "zh", "fr", "es", "it", "ja", "ko", "pt", "ru", "nl", "sv", "fi", "pl", "tr", "ar", "hi"}
 
 
@@ -99,6 +102,10 @@ class RealtimeSession:
         self._awake_until = 0.0
         self.closed = False
         self._vad_trace = (0, 0.0)  # appends seen, loudest VAD probability since the last trace line
+        self._keeping_audio = False  # a meeting is recorded: the HUD shows it (privacy.indicator)
+        self._camera_kept_at = -CAMERA_SHOWN_S
+        self._services = services
+        self._history_saving = asyncio.Lock()
         # The skills see the session only through its port; they are built for this session alone.
         self.env = SkillEnv(models=models, settings=settings, services=services, port=SessionPort(self))
         self.skills = Skills.build(skills, self.env)
@@ -143,6 +150,7 @@ class RealtimeSession:
         async with asyncio.TaskGroup() as group:
             self._group = group
             try:
+                await self._resume_history()
                 await self.send(self._session_event("session.created"))
                 self.skills.on_open()
                 async for item in incoming:
@@ -159,7 +167,13 @@ class RealtimeSession:
                         log.exception("session %s: handling %s failed", self.id, getattr(item, "type", "?"))
                         await self.send(error_event("internal-error", "the server failed to handle that event"))
             finally:
+                # An answer that was just sent records its exchange as its task ends: let it, briefly, so the
+                # conversation a reconnect continues has it.
+                running = self.response[1] if self.response is not None else None
+                if running is not None and not running.done():
+                    await asyncio.wait([running], timeout=FINISHING_S)
                 self.closed = True
+                await self._save_history()
                 self.skills.on_close()
                 for task in list(self._tasks):
                     task.cancel()
@@ -490,6 +504,66 @@ class RealtimeSession:
         self.history = [*self.history, exchange]
         if len(self.history) > HISTORY_MAX:
             self.history = self.history[-HISTORY_KEEP:]
+        if self._conversations()[0] is not None and not self.closed:  # kept as it happens: a drop loses nothing
+            self.spawn(self._save_history(), name="save-history")
+
+    def _conversations(self) -> tuple[Any, str]:
+        conversations = getattr(self._services, "conversations", None)
+        if conversations is None or not self.device_name:
+            return None, ""
+        return conversations, f"device:{self.device_name}"
+
+    async def _resume_history(self) -> None:
+        """Continue the device's conversation when its last session ended within `memory.resume_history_s`."""
+        conversations, owner = self._conversations()
+        if conversations is None:
+            return
+        try:
+            history, age = await asyncio.to_thread(conversations.resume, owner)
+        except GlassmateError as exc:
+            log.warning("session %s: conversation not resumed: %s", self.id, exc)
+            return
+        if history:
+            self.history = history[-HISTORY_MAX:]
+            self._last_exchange_at = time.monotonic() - age
+
+    async def _save_history(self) -> None:
+        """Save the conversation as it is now, for the next session of this device: after each exchange, and once
+        more as the session ends (awaited there, so the last exchange is not lost to the tasks being cancelled).
+        One save at a time, each with the history of its own moment, so an older one never lands last."""
+        conversations, owner = self._conversations()
+        if conversations is None:
+            return
+
+        async def save() -> None:
+            async with self._history_saving:
+                await asyncio.to_thread(conversations.save, owner, tuple(self.history))
+
+        try:
+            await asyncio.shield(save())
+        except Exception:  # the store is away: the next session starts a new conversation
+            log.warning("session %s: conversation not saved", self.id, exc_info=True)
+
+    def clear_history(self) -> None:
+        self.history = []
+
+    def indicate(self, *, audio: bool | None = None, camera: bool | None = None) -> None:
+        """Update the HUD's recording indicator (privacy.indicator): audio kept (a meeting), a frame kept."""
+        if audio is not None:
+            self._keeping_audio = audio
+        if camera:
+            self._camera_kept_at = kept_at = time.monotonic()
+            self.spawn(self._camera_shown(kept_at), name="camera-indicator")
+        self.spawn(self._send_indicator(), name="privacy-indicator")
+
+    async def _camera_shown(self, kept_at: float) -> None:
+        await asyncio.sleep(CAMERA_SHOWN_S)
+        if self._camera_kept_at == kept_at:  # no frame kept since: the camera light goes off
+            await self._send_indicator()
+
+    async def _send_indicator(self) -> None:
+        camera = time.monotonic() - self._camera_kept_at < CAMERA_SHOWN_S - 0.01
+        await self.send(event(PrivacyIndicatorEvent, audio=self._keeping_audio, camera=camera))
 
     @staticmethod
     def _speech_language(language: str) -> str:

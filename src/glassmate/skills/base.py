@@ -151,6 +151,13 @@ class Port(Protocol):
     def update_options(self, **changes: Any) -> None:
         """Change the session's `glassmate` options (e.g. translation on) and tell the client."""
 
+    def indicate(self, *, audio: bool | None = None, camera: bool | None = None) -> None:
+        """Tell the wearer (the HUD's recording indicator) that audio is being kept beyond the turn (audio=True
+        until audio=False: a meeting), or that a camera frame was just kept (camera=True: shown for a moment)."""
+
+    def clear_history(self) -> None:
+        """Forget the conversation the session holds (the wearer said "forget everything from today")."""
+
     def is_command(self, text: str, language: str | None, *, listener: Activity) -> bool:
         """Whether these words are for the glasses (another activity claims them, or they match the intent of
         a skill that stays a command) rather than for the activity that listens."""

@@ -12,6 +12,7 @@ def default_skills() -> list[type[Skill]]:
     from glassmate.skills.battery.skill import BatterySkill
     from glassmate.skills.identify.skill import IdentifySkill
     from glassmate.skills.meeting.skill import MeetingSkill
+    from glassmate.skills.memory.skill import MemorySkill
     from glassmate.skills.navigate.skill import NavigateSkill
     from glassmate.skills.pay.skill import PaySkill
     from glassmate.skills.read_text.skill import ReadTextSkill
@@ -22,4 +23,4 @@ def default_skills() -> list[type[Skill]]:
     from glassmate.skills.travel.skill import TravelSkill
 
     return [TimeSkill, BatterySkill, StopSkill, RepeatSkill, ReadTextSkill, IdentifySkill, TranslateSkill, PaySkill,
-            NavigateSkill, MeetingSkill, TravelSkill, AskSkill]  # fmt: skip
+            NavigateSkill, MeetingSkill, TravelSkill, MemorySkill, AskSkill]  # fmt: skip

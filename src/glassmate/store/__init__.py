@@ -3,6 +3,7 @@
 from glassmate.store import catalog as _catalog_tables  # noqa: F401  (registers the tables)
 from glassmate.store import ledger as _ledger_tables  # noqa: F401  (registers the tables)
 from glassmate.store import meetings as _meeting_tables  # noqa: F401  (registers the tables)
+from glassmate.store import memory as _memory_tables  # noqa: F401  (registers the tables)
 from glassmate.store.db import Database
 from glassmate.store.devices import ApiKeyRegistry, DeviceRecord, DeviceRegistry
 

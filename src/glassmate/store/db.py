@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, String, create_engine, event
+from sqlalchemy import CursorResult, DateTime, String, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -57,6 +57,8 @@ class Database:
             from glassmate.store.migrate import upgrade
 
             self._engine = create_engine(self.url)
+            if self.url.startswith("sqlite"):
+                event.listen(self._engine, "connect", _secure_delete)
             upgrade(self._engine)
         return self._engine
 
@@ -69,6 +71,14 @@ class Database:
     def dispose(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
+
+
+def _secure_delete(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite zeroes what a deletion frees: a forgotten memory's words do not stay readable in the file's free
+    pages (memory/privacy.py)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.close()
 
 
 def locking_engine(url: str) -> Engine:
@@ -92,7 +102,13 @@ def locking_engine(url: str) -> Engine:
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # SQLAlchemy's BEGIN below, not the driver's deferred one
         cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=60000", "foreign_keys=ON"):
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=FULL",
+            "busy_timeout=60000",
+            "foreign_keys=ON",
+            "secure_delete=ON",
+        ):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
@@ -102,3 +118,9 @@ def locking_engine(url: str) -> Engine:
 
     upgrade(engine)
     return engine
+
+
+def delete_rows(s: Session, statement: Any) -> int:
+    """Run a DELETE statement; how many rows it removed."""
+    result = s.execute(statement)
+    return int(result.rowcount or 0) if isinstance(result, CursorResult) else 0

@@ -27,7 +27,7 @@ _UNMANAGED_PREFIXES = ("meeting_search",)
 
 def metadata() -> MetaData:
     """The models' metadata, with every module that defines tables imported."""
-    from glassmate.store import catalog, jobs, ledger, meetings, travel  # noqa: F401  (registers their tables)
+    from glassmate.store import catalog, jobs, ledger, meetings, memory, travel  # noqa: F401  (registers their tables)
     from glassmate.store.db import Base
 
     return Base.metadata

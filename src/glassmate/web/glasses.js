@@ -144,6 +144,7 @@ function handle(ev) {
     case "payment.updated": showPayment(ev.payment); break;
     case "navigation.updated": showNavigation(ev.navigation); break;
     case "meeting.updated": showMeetingUpdate(ev.meeting); break;
+    case "privacy.indicator": showPrivacy(ev); break;
     case "error":
       state.errors.push(ev.error.code);
       log(`error ${ev.error.code}: ${ev.error.message}`);
@@ -230,6 +231,16 @@ function showMeetingUpdate(m) {
     loadMeetings();
     if (state.meetingShown === m.id) showMeeting(m.id);
   }
+}
+
+// What the glasses keep beyond the turn: audio (a meeting) and camera frames (a memory's photo), on the HUD and
+// in the status bar for as long as the server says so.
+function showPrivacy(ev) {
+  $("hud-audio").hidden = !ev.audio;
+  $("hud-camera").hidden = !ev.camera;
+  $("hud-privacy").hidden = !(ev.audio || ev.camera);
+  $("camera-kept").hidden = !ev.camera;
+  if (ev.audio) $("rec").hidden = false;
 }
 
 // -- meetings (REST, with the same device token) --------------------------------------------------------------

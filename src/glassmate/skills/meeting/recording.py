@@ -54,6 +54,7 @@ class MeetingRecording(Activity):
                                                fmt=self.meetings.settings.meetings.audio_format)  # fmt: skip
         await asyncio.to_thread(self.meetings.set_audio_path, self.meeting_id, self._writer.path)
         self._task = self.port.spawn(self._keep(), name="meeting-recording")
+        self.port.indicate(audio=True)  # the audio is kept beyond the turn: the HUD's indicator is on
         await self._update("recording", seconds=0.0)
         await self.port.show(Card(title="● REC", lines=["Recording the meeting"], icon="record", id="meeting",
                                   ttl_ms=24 * 3600 * 1000, priority="high"))  # fmt: skip
@@ -109,6 +110,7 @@ class MeetingRecording(Activity):
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        self.port.indicate(audio=False)
         await self.port.show(Card(title="Meeting recorded", lines=["Writing the notes…"], icon="record",
                                   id="meeting"))  # fmt: skip
         await self._update("processing", seconds=seconds)
