@@ -154,6 +154,24 @@ async def test_translation_mode_shows_on_the_hud(page: tuple[object, str]) -> No
     assert not await p.locator("#translating").is_visible()  # type: ignore[attr-defined]
 
 
+async def test_a_memory_made_in_english_is_recalled_in_german_and_forgotten(page: tuple[object, str]) -> None:
+    """Typed here (spoken on glasses): the real sentence encoder finds an English memory from a German question,
+    and the answer says when it was made; "forget that" deletes it."""
+    p, _ = page
+    await p.wait_for_function("window.glassmate.connected", timeout=30_000)  # type: ignore[attr-defined]
+    await p.select_option("#mode", "ptt")  # type: ignore[attr-defined]
+    for typed, answer in (("Remember that I parked on level three.", "I'll remember: I parked on level three"),
+                          ("Wo habe ich geparkt?", "Deine Notiz von heute um"),
+                          ("Forget that.", "Forgotten: I parked on level three")):  # fmt: skip
+        await p.fill("#question", typed)  # type: ignore[attr-defined]
+        await p.click("#ask-btn")  # type: ignore[attr-defined]
+        await p.wait_for_function(  # type: ignore[attr-defined]
+            f"window.glassmate.answers.some(a => a.includes({answer!r}))", timeout=30_000
+        )
+    state = await p.evaluate("window.glassmate")  # type: ignore[attr-defined]
+    assert "„I parked on level three“" in state["answers"][-2] and state["routes"][-3:] == ["memory"] * 3
+
+
 async def test_look_to_pay_from_the_page(speech_wav: Path, tmp_path: Path) -> None:
     """The camera sees a merchant's QR code: the confirmation card and the payment panel appear; "confirm"
     (typed here, spoken on glasses) plus the held confirm button pays; the receipt card replaces the card."""
@@ -237,12 +255,14 @@ async def test_a_meeting_recorded_and_read_on_the_page(tmp_path: Path) -> None:
         await p.click("#ask-btn")
         await p.wait_for_function("window.glassmate.recording", timeout=30_000)
         assert await p.locator("#rec").is_visible()
+        await p.wait_for_function("!document.querySelector('#hud-audio').hidden", timeout=10_000)  # the HUD's light
         await p.wait_for_function("window.glassmate.meetingUpdates.filter(m => m.line).length >= 4", timeout=90_000)
         assert await p.locator("#rec-time").inner_text() != "0:00"
         assert await p.locator("#record").inner_text() == "■ Stop recording"
         await p.click("#record")  # the record button (spoken "stop recording" works too: test_meeting_session)
         await p.wait_for_function("!window.glassmate.recording", timeout=30_000)
         assert not await p.locator("#rec").is_visible()
+        await p.wait_for_function("document.querySelector('#hud-privacy').hidden", timeout=10_000)
         await p.wait_for_function("window.glassmate.meetingUpdates.some(m => m.status === 'done')", timeout=180_000)
         await p.wait_for_function("window.glassmate.meetings.some(m => m.status === 'done')", timeout=30_000)
 
