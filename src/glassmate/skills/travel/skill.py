@@ -26,6 +26,7 @@ from glassmate.skills.travel.speech import (
     summary_text,
     what,
 )
+from glassmate.store.devices import device_owner
 from glassmate.travel.calendar import Occurrence
 from glassmate.travel.reminders import Reminder
 from glassmate.travel.rules import trip_of
@@ -46,7 +47,7 @@ class TravelSkill(Skill):
     @property
     def _owner(self) -> str | None:
         port = self.port
-        return f"device:{port.device_name}" if port is not None and port.device_name else None
+        return device_owner(port.device_name) if port is not None else None
 
     @property
     def _travel(self) -> Any:
