@@ -4,17 +4,15 @@ register themselves on the main `app` of glassmate.cli and work on the store dir
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.markup import escape
 
 from glassmate.cli import _fail, _models, _settings, app, err, out
 from glassmate.errors import GlassmateError
-from glassmate.memory.privacy import Privacy
+from glassmate.memory.privacy import Privacy, today_began
 
 memory_app = typer.Typer(help="Memories, and what the glasses keep: list, forget, export, enforce retention.")
 app.add_typer(memory_app, name="memory")
@@ -35,11 +33,6 @@ def _privacy() -> Privacy:
                    meetings=Meetings(db=db, models=models, settings=settings), settings=settings.retention)  # fmt: skip
 
 
-def _midnight() -> dt.datetime:
-    now = dt.datetime.now(ZoneInfo(_settings().travel.timezone))
-    return now.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
 @memory_app.command("list")
 def memory_list(
     owner: Annotated[str, typer.Option("--owner", help=OWNER_HELP)],
@@ -53,7 +46,10 @@ def memory_list(
             found = asyncio.run(privacy.memories.recall(owner, search, limit=5))
             listed = [(r.memory, f"{r.similarity:.2f} ") for r in found]
         else:
-            listed = [(m, "") for m in privacy.memories.list(owner, since=_midnight() if today else None)]
+            listed = [
+                (m, "")
+                for m in privacy.memories.list(owner, since=today_began(_settings().travel.timezone) if today else None)
+            ]
     except GlassmateError as exc:
         raise _fail(exc) from exc
     for memory, score in listed:
@@ -87,7 +83,7 @@ def memory_forget(
             privacy.scrub()
             out.print(f"forgot {memory_id}")
             return
-        done = privacy.forget_since(owner, _midnight() if today else None)
+        done = privacy.forget_since(owner, today_began(_settings().travel.timezone) if today else None)
     except GlassmateError as exc:
         raise _fail(exc) from exc
     out.print(f"forgot {done.memories} memories, {done.meetings} meetings, {done.exchanges} exchanges")

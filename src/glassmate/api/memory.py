@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from glassmate.api.common import ApiError, caller
+from glassmate.memory.privacy import today_began
 from glassmate.memory.service import Memories, Where
 
 router = APIRouter()
@@ -48,8 +49,7 @@ def _since(value: str | None, zone: str) -> dt.datetime | None:
     if value is None:
         return None
     if value.strip().lower() == "today":
-        now = dt.datetime.now(ZoneInfo(zone))
-        return now.replace(hour=0, minute=0, second=0, microsecond=0)
+        return today_began(zone)
     try:
         when = dt.datetime.fromisoformat(value)
     except ValueError:

@@ -18,10 +18,12 @@ import datetime as dt
 import io
 import json
 import logging
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
 
@@ -37,6 +39,12 @@ from glassmate.store.travel import BookingRow, CalendarRow, ReminderRow
 log = logging.getLogger("glassmate.privacy")
 
 KINDS = ("memories", "meetings", "transcripts", "payments")
+
+
+def today_began(zone: str, now: float | None = None) -> dt.datetime:
+    """Midnight of the wearer's today (in `zone`, their time zone), as "forget everything from today" means it."""
+    local = dt.datetime.fromtimestamp(time.time() if now is None else now, ZoneInfo(zone))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 @dataclass

@@ -8,6 +8,7 @@ rebuilt when the owner's rows change.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import threading
@@ -103,10 +104,13 @@ class Memories:
                         vector=vector.astype(np.float32).tobytes(), embedder=embedder.name, lat=where.lat,
                         lon=where.lon, place=where.place[:200], in_view=in_view or {}, image=image, source=source,
                         created_at=(now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC))  # fmt: skip
-        with self.db.session() as s, s.begin():
-            s.add(row)
+        await asyncio.to_thread(self._add, row)
         log.info("memory %s kept for %s", row.id, owner)  # never its text: what the wearer keeps is theirs
         return _memory(row)
+
+    def _add(self, row: MemoryRow) -> None:
+        with self.db.session() as s, s.begin():
+            s.add(row)
 
     # -- recalling ------------------------------------------------------------------------------------------
 
@@ -148,21 +152,30 @@ class Memories:
     async def _reembed(self, ids: Sequence[str]) -> None:
         """Vectors made by another embedder (the configured model changed) are made again by this one."""
         embedder = self.embedder
-        with self.db.session() as s, s.begin():
-            rows = s.scalars(select(MemoryRow).where(MemoryRow.id.in_(list(ids)))).all()
-            vectors = await embedder.embed([r.text for r in rows])
-            for r, v in zip(rows, vectors, strict=True):
-                r.vector, r.embedder = v.astype(np.float32).tobytes(), embedder.name
-        log.info("%d memories embedded again with %s", len(ids), embedder.name)
+
+        def texts() -> list[tuple[str, str]]:
+            with self.db.session() as s:
+                return [(r.id, r.text) for r in s.execute(select(MemoryRow.id, MemoryRow.text)
+                                                          .where(MemoryRow.id.in_(list(ids))))]  # fmt: skip
+
+        found = await asyncio.to_thread(texts)
+        vectors = await embedder.embed([text for _, text in found])
+
+        def store() -> None:
+            with self.db.session() as s, s.begin():
+                for (memory_id, _), vector in zip(found, vectors, strict=True):
+                    row = s.get(MemoryRow, memory_id)
+                    if row is not None:  # not deleted meanwhile
+                        row.vector, row.embedder = vector.astype(np.float32).tobytes(), embedder.name
+
+        await asyncio.to_thread(store)
+        log.info("%d memories embedded again with %s", len(found), embedder.name)
 
     async def _owner_index(self, owner: str) -> VectorIndex:
-        import asyncio
-
-        for _ in range(2):
-            try:
-                return await asyncio.to_thread(self.index, owner)
-            except _Stale as stale:
-                await self._reembed(stale.ids)
+        try:
+            return await asyncio.to_thread(self.index, owner)
+        except _Stale as stale:
+            await self._reembed(stale.ids)
         return await asyncio.to_thread(self.index, owner)
 
     async def recall(self, owner: str, question: str, *, limit: int = 3) -> list[Recalled]:
@@ -177,7 +190,7 @@ class Memories:
         query = (await self.embedder.embed([question]))[0]
         hits = index.search(query, limit=max(limit, 8), min_similarity=self.settings.min_similarity,
                             newer_within=NEWER_WITHIN)  # fmt: skip
-        found = self._rows([hit_id for hit_id, _ in hits[:limit]])
+        found = await asyncio.to_thread(self._rows, [hit_id for hit_id, _ in hits[:limit]])
         return [Recalled(found[i], score) for i, score in hits[:limit] if i in found]
 
     def _rows(self, ids: Sequence[str]) -> dict[str, Memory]:
@@ -196,19 +209,19 @@ class Memories:
             rows = s.scalars(query.order_by(MemoryRow.created_at.desc()).limit(limit)).all()
         return [_memory(r) for r in rows]
 
+    def _row(self, s: Session, owner: str, memory_id: str) -> MemoryRow:
+        row = s.get(MemoryRow, memory_id)
+        if row is None or row.owner != owner:
+            raise NotFoundError(f"no memory {memory_id!r} for this caller", code="memory-not-found")
+        return row
+
     def get(self, owner: str, memory_id: str) -> Memory:
         with self.db.session() as s:
-            row = s.get(MemoryRow, memory_id)
-            if row is None or row.owner != owner:
-                raise NotFoundError(f"no memory {memory_id!r} for this caller", code="memory-not-found")
-            return _memory(row)
+            return _memory(self._row(s, owner, memory_id))
 
     def image(self, owner: str, memory_id: str) -> bytes | None:
         with self.db.session() as s:
-            row = s.get(MemoryRow, memory_id)
-            if row is None or row.owner != owner:
-                raise NotFoundError(f"no memory {memory_id!r} for this caller", code="memory-not-found")
-            return row.image
+            return self._row(s, owner, memory_id).image
 
     def forget(self, owner: str, memory_id: str) -> None:
         """Delete one memory (its row, vector and image); NotFoundError when the owner has no such memory."""

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from glassmate.agent.prompt import FRESH_FRAME_S, read_scene
 from glassmate.errors import BadInputError, GlassmateError, ToolError
+from glassmate.memory.privacy import today_began
 from glassmate.memory.service import Memory, Where
 from glassmate.skills.base import Skill, SkillPolicy
 from glassmate.skills.memory.speech import TEXTS, cited, spoken_past
@@ -187,9 +188,8 @@ class MemorySkill(Skill):
         owner = self._owner
         if privacy is None or owner is None:
             raise ToolError(ctx.text(TEXTS, "glasses_only"))
-        local = dt.datetime.fromtimestamp(ctx.turn.now, self._zone())
-        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        done = await asyncio.to_thread(privacy.forget_since, owner, midnight)
+        since = today_began(self.env.settings.travel.timezone, ctx.turn.now)
+        done = await asyncio.to_thread(privacy.forget_since, owner, since)
         if self.port is not None:
             self.port.clear_history()
         self._last = None
