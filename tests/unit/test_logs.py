@@ -19,7 +19,7 @@ from openai import AsyncOpenAI
 
 from glassmate.api.app import create_app
 from glassmate.config import Settings
-from glassmate.logs import redact
+from glassmate.logs import redact, without_ids
 from glassmate.providers.codes.zxing import ZXingScanner
 from glassmate.testing import FakeASR, fake_models
 from glassmate.testing.server import serve_in_thread
@@ -70,7 +70,7 @@ def test_the_log_of_a_full_session_holds_no_secret(tmp_path: Path, caplog: pytes
             for logger in server_loggers:
                 logger.removeHandler(caplog.handler)
     records = [r for r in caplog.records if not r.name.startswith(CLIENT_LOGGERS)]
-    text = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in records)
+    text = without_ids("\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in records))
     assert "WebSocket /v1/realtime?" in text and "token=[redacted]" in text  # the access log was read
     assert "settled by voice+pin" in text  # and the payment's lines
     for secret in (device_token, api_key, "2468", CAFE, CAFE[10:50], "4711", base64.b64encode(b"2468").decode()):

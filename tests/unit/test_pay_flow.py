@@ -16,6 +16,7 @@ from openai import AsyncOpenAI
 
 from glassmate.api.app import create_app
 from glassmate.config import Settings
+from glassmate.logs import without_ids
 from glassmate.payments.emv import build, crc16
 from glassmate.providers.codes.zxing import ZXingScanner
 from glassmate.testing import FakeASR, fake_models
@@ -186,8 +187,8 @@ async def test_pin_confirmation_with_a_wrong_pin_first(glasses: Any, caplog: pyt
     assert app.state.services.payments.balances("device:glasses") == {"EUR": 10_000 - 450}
     # The server logs the payment, never its PINs or payload (the test's own client, which logs the frames it
     # sends at DEBUG, is left out).
-    server_log = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith(("websockets.client",
-                                                                                              "openai")))  # fmt: skip
+    server = [r.getMessage() for r in caplog.records if not r.name.startswith(("websockets.client", "openai"))]
+    server_log = without_ids("\n".join(server))
     assert "settled by voice+pin" in server_log
     for secret in ("2468", "1111", CAFE, CAFE[10:50]):
         assert secret not in server_log
