@@ -1,9 +1,13 @@
 """Voice latency of the realtime loop with the embedded models, as a pair of glasses sees it.
 
-Starts `glassmate serve` in its own process, connects like glasses (the OpenAI SDK's realtime client), streams
-spoken questions (made with the TTS) at real-time pace, and reports p50/p95 of the time from the end of speech
-to the first text, the first audio and the HUD card, for deterministic and LLM turns; then the barge-in cancel
-latency. Prints a table and writes bench/out/voice_latency.json. Run: `.venv/bin/python bench/voice_latency.py`.
+Starts `glassmate serve` in its own process, connects like glasses (the OpenAI SDK's realtime client) and streams
+spoken questions at real-time pace: Piper and espeak-ng voices at several speeds, in English, German and Chinese,
+a third of them with a hesitation inside the sentence ("Take me to the | railway station", glassmate/testing/
+voices.py). It reports p50/p95 from the end of speech to the turn's detection, the first text, the first audio and
+the HUD card, for deterministic and LLM turns, the first turn of the connection apart; false cut-offs (a turn the
+server ended inside the sentence); and the barge-in cancel latency. `--turn server_vad` (the silence alone) or
+`semantic_vad` (the end-of-turn model and the words, the default). Prints a table and writes
+bench/out/voice_latency[-TURN].json. Run: `.venv/bin/python bench/voice_latency.py`.
 """
 
 from __future__ import annotations
@@ -13,34 +17,59 @@ import asyncio
 import json
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from glassmate.audio import Audio, pcm16_to_audio
+from glassmate.audio import Audio
 from glassmate.client import GlassesClient, TurnResult
 from glassmate.config import Settings
 from glassmate.runtime import Models
 from glassmate.testing.scenes import jpeg_bytes, render_label
+from glassmate.testing.voices import Voice, spoken
 from served import glassmate_server
 
 OUT = Path(__file__).parent / "out"
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str  # "|" marks a hesitation inside the sentence
+    language: str
+    voice: Voice
+    speed: float
+    scene: str | None = None
+
+
+P, E = "piper", "espeak"
+# The wearer's language is set per group (a session has one); deterministic questions hit a skill's intent.
 DETERMINISTIC = [
-    ("What time is it?", None),
-    ("What's the battery level?", None),
-    ("Read this.", "label"),
-    ("Repeat that.", None),
-] * 3
+    Question("What time is it?", "en", P, 1.0),
+    Question("What's the battery level?", "en", P, 1.2),
+    Question("Read this.", "en", P, 0.9, "label"),
+    Question("Repeat that.", "en", P, 1.0),
+    Question("What time | is it right now?", "en", E, 1.0),
+    Question("How much battery | do I have left?", "en", P, 0.85),
+    Question("Wie spät ist es?", "de", E, 1.0),
+    Question("Wie viel Akku | habe ich noch?", "de", E, 0.85),
+    Question("现在几点了？", "zh", E, 1.0),
+    Question("还剩多少电？", "zh", E, 1.2),
+    Question("What time is it?", "en", E, 1.2),
+    Question("Repeat that.", "en", P, 0.85),
+]
 LLM = [
-    "What is the capital of France?",
-    "How many days are in a week?",
-    "What is two plus three?",
-    "Name a fruit that is yellow.",
-    "What colour is the sky?",
-    "Who wrote Romeo and Juliet?",
-    "What is the boiling point of water?",
-    "What is the largest planet?",
-    "How many legs does a spider have?",
-    "Say hello in German.",
+    Question("What is the capital of France?", "en", P, 1.0),
+    Question("How many days are in a week?", "en", P, 1.2),
+    Question("Who wrote | Romeo and Juliet?", "en", P, 0.9),
+    Question("Name a fruit that is yellow.", "en", E, 1.0),
+    Question("What is the largest planet | in our solar system?", "en", P, 1.0),
+    Question("Tell me about | the Eiffel Tower in two sentences.", "en", P, 0.85),
+    Question("Why is the sky blue?", "en", E, 1.2),
+    Question("Say hello in German.", "en", P, 1.0),
+    Question("Was ist die Hauptstadt | von Frankreich?", "de", E, 1.0),
+    Question("Wie viele Tage hat eine Woche?", "de", E, 0.85),
+    Question("法国的首都是哪里？", "zh", E, 1.0),
+    Question("一个星期 | 有几天？", "zh", E, 1.0),
 ]
 BARGE_INS = 5
 
@@ -60,6 +89,7 @@ def summarise(turns: list[TurnResult]) -> dict[str, Any]:
     for name in ("first_text", "first_audio"):
         values = [v for t in turns if (v := t.ms(name, since="speech_stopped")) is not None]
         out[f"{name}_after_turn_detected"] = {"p50": pct(values, 0.5), "p95": pct(values, 0.95)}
+    out["cut_offs"] = sum(1 for t in turns if t.cut_offs)
     return out
 
 
@@ -91,34 +121,58 @@ async def barge_in(glasses: GlassesClient, question: Audio, stop: Audio) -> floa
     return None if result is None else round(result, 1)
 
 
-async def run(base: str, token: str, *, quick: bool = False) -> dict[str, Any]:
+async def run(base: str, token: str, *, turn: str, quick: bool = False) -> dict[str, Any]:
     models = Models(settings=Settings())
+    piper = models.tts.piper._engine()  # type: ignore[attr-defined]
     label = jpeg_bytes(render_label(["OAT DRINK 1L", "PRICE 2.49 EUR"], (960, 540), 56))
 
-    async def voice(text: str) -> Audio:
-        chunk = await models.tts.synthesize(text)
-        return pcm16_to_audio(chunk.pcm16, chunk.sample_rate)
+    def voice(q: Question) -> tuple[Audio, bool]:
+        said = spoken(q.text, voice=q.voice, language=q.language, speed=q.speed, pause_s=0.6, piper_voice=piper)
+        return said.audio, said.pause_at_s is not None
 
     deterministic: list[TurnResult] = []
     llm: list[TurnResult] = []
+    paused: list[TurnResult] = []
+    every: list[TurnResult] = []
+    first: dict[str, Any] = {}
+    detection = {"type": turn, "create_response": True, "interrupt_response": True}
     async with GlassesClient(base_url=base, token=token) as glasses:
-        await glasses.configure(audio={"input": {"format": {"type": "audio/pcm", "rate": 24000}}})
+        language = ""
+        await glasses.configure(audio={"input": {"format": {"type": "audio/pcm", "rate": 24000},
+                                                 "turn_detection": detection}})  # fmt: skip
         await glasses.conn.send({"type": "device.state", "battery": {"level": 0.8, "charging": False}})
-        for text, scene in DETERMINISTIC[:1] if quick else DETERMINISTIC:
-            if scene == "label":
-                await glasses.send_frame(label)
-            deterministic.append(await glasses.turn(await voice(text)))
-            print(f"  {deterministic[-1].route:<12} {deterministic[-1].ms('first_audio')} ms  {text}", flush=True)
-        for text in LLM[:1] if quick else LLM:
-            llm.append(await glasses.turn(await voice(text)))
-            print(f"  {llm[-1].route:<12} {llm[-1].ms('first_audio')} ms  {text} → {llm[-1].answer[:50]}", flush=True)
-        long_question = await voice("Tell me a long story about a dragon and a knight.")
-        stop = await voice("Wait, stop.")
+        for kind, questions, results in (("deterministic", DETERMINISTIC, deterministic), ("llm", LLM, llm)):
+            for q in questions[:2] if quick else questions:
+                if q.language != language:
+                    language = q.language
+                    await glasses.configure(glassmate={"language": language})
+                if q.scene == "label":
+                    await glasses.send_frame(label)
+                audio, hesitates = voice(q)
+                result = await glasses.turn(audio)
+                every.append(result)
+                if not first:  # the connection's first turn: reported apart (models warming up)
+                    first = {"kind": kind, "text": q.text, "first_audio": result.ms("first_audio")}
+                else:
+                    results.append(result)
+                if hesitates:
+                    paused.append(result)
+                cut = " CUT OFF" if result.cut_offs else ""
+                print(f"  {result.route:<12} {result.ms('first_audio')} ms{cut}  [{q.language} {q.voice} x{q.speed}] "
+                      f"{q.text} → {result.transcript[:40]!r} → {result.answer[:40]!r}", flush=True)  # fmt: skip
+        await glasses.configure(glassmate={"language": "en"})
+        long_question = spoken("Tell me a long story about a dragon and a knight.", voice=P, language="en",
+                               piper_voice=piper).audio  # fmt: skip
+        stop = spoken("Wait, stop.", voice=P, language="en", piper_voice=piper).audio
         cancels = [await barge_in(glasses, long_question, stop) for _ in range(1 if quick else BARGE_INS)]
     await models.aclose()
     return {
+        "turn_detection": turn,
+        "first_turn": first,
         "deterministic": summarise(deterministic),
         "llm": summarise(llm),
+        "hesitations": {"n": len(paused), "cut_offs": sum(1 for t in paused if t.cut_offs)},
+        "cut_offs": {"turns": len(every), "cut": sum(1 for t in every if t.cut_offs)},
         "barge_in_cancel_ms": {"values": cancels, "p50": pct([c for c in cancels if c is not None], 0.5)},
         "misrouted": [t.transcript for t in deterministic if t.route == "ask"],
     }
@@ -126,20 +180,23 @@ async def run(base: str, token: str, *, quick: bool = False) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--output", type=Path, default=OUT / "voice_latency.json")
-    parser.add_argument("--quick", action="store_true", help="one turn of each kind (a smoke test)")
+    parser.add_argument("--turn", choices=("semantic_vad", "server_vad"), default="semantic_vad")
+    parser.add_argument("--output", type=Path, default=None)
+    parser.add_argument("--quick", action="store_true", help="two turns of each kind (a smoke test)")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
+    output = args.output or OUT / f"voice_latency-{args.turn}.json"
     with glassmate_server(credential="devices", log=OUT / "voice_latency_server.log") as served:
-        report = asyncio.run(run(served.base, served.secret, quick=args.quick))
+        report = asyncio.run(run(served.base, served.secret, turn=args.turn, quick=args.quick))
     report["machine"] = {"cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%d")}
-    args.output.write_text(json.dumps(report, indent=2))
+    output.write_text(json.dumps(report, indent=2))
     print_table(report)
-    print(f"\nwrote {args.output}")
+    print(f"\nwrote {output}")
 
 
 def print_table(r: dict[str, Any]) -> None:
-    print(f"\nglassmate voice latency ({r['machine']['cpus']} CPUs, {r['machine']['date']}), ms from end of speech")
+    print(f"\nglassmate voice latency, {r['turn_detection']} ({r['machine']['cpus']} CPUs, {r['machine']['date']}), "
+          "ms from end of speech")  # fmt: skip
     print(f"  {'':<24}{'turn detected':>16}{'first text':>16}{'first audio':>16}{'HUD card':>16}")
     for kind in ("deterministic", "llm"):
         s = r[kind]
@@ -150,6 +207,9 @@ def print_table(r: dict[str, Any]) -> None:
         s = r[kind]
         print(f"  {kind}: after the server detected the end of the turn, first audio p50 "
               f"{s['first_audio_after_turn_detected']['p50']} ms")  # fmt: skip
+    print(f"  first turn of the connection: {r['first_turn']}")
+    print(f"  false cut-offs: {r['cut_offs']['cut']} of {r['cut_offs']['turns']} turns; "
+          f"{r['hesitations']['cut_offs']} of the {r['hesitations']['n']} with a hesitation")  # fmt: skip
     print(f"  barge-in, speech_started → response cancelled: {r['barge_in_cancel_ms']}")
     if r["misrouted"]:
         print(f"  deterministic questions the router sent to the LLM: {r['misrouted']}")

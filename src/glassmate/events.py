@@ -34,7 +34,11 @@ class AudioFormat(_Lenient):
 
 
 class TurnDetection(_Lenient):
-    type: Literal["server_vad"] = "server_vad"
+    # server_vad: the turn ends after `silence_duration_ms` of silence. semantic_vad (OpenAI's name): it ends at a
+    # short pause once the voice sounds finished and the words so far can end a sentence (session/turn_end.py),
+    # else after the longer silence that `eagerness` allows (settings `turn.wait_ms`).
+    type: Literal["server_vad", "semantic_vad"] = "server_vad"
+    eagerness: Literal["low", "medium", "high", "auto"] = "auto"
     threshold: float = Field(default=0.5, ge=0.05, le=0.95)
     prefix_padding_ms: int = Field(default=300, ge=0, le=2000)
     silence_duration_ms: int = Field(default=500, ge=100, le=5000)

@@ -13,6 +13,7 @@ from glassmate.providers.ocr.base import OCR
 from glassmate.providers.speaker.base import SpeakerEncoder
 from glassmate.providers.translate.base import Translator
 from glassmate.providers.tts.base import TTS
+from glassmate.providers.turn.smart_turn import SmartTurn
 from glassmate.providers.vad.silero import SileroVAD
 from glassmate.weights.store import WeightStore
 
@@ -50,6 +51,11 @@ class Models:
     @cached_property
     def vad(self) -> SileroVAD:
         return SileroVAD(model_path=self.store.ensure("vad")["silero_vad_v6.onnx"], settings=self.settings.vad)
+
+    @cached_property
+    def turn(self) -> SmartTurn:
+        """The end-of-turn model that `semantic_vad` turn detection asks at a pause."""
+        return SmartTurn(model_path=self.store.ensure("turn")["smart-turn-v3.2-cpu.onnx"])
 
     @cached_property
     def tts(self) -> TTS:
@@ -114,7 +120,7 @@ class Models:
         translator = self.__dict__.get("translator")
         if translator is not None and translator.llm is not self.__dict__.get("llm"):
             await translator.llm.aclose()  # its own remote LLM; the embedded one is closed below
-        for name in ("llm", "asr", "tts", "ocr", "codes", "embedder", "speaker"):
+        for name in ("llm", "asr", "tts", "ocr", "codes", "embedder", "speaker", "turn"):
             provider = self.__dict__.get(name)
             if provider is not None:
                 await provider.aclose()

@@ -28,6 +28,7 @@ class InputEvent:
     kind: Literal["speech_started", "chunk", "tail", "speech_stopped"]
     at_ms: int
     audio: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # chunk / utterance audio
+    paused: bool = False  # a tail or chunk that ends at a pause (where the turn may have ended), not a forced cut
 
 
 class InputAudio:
@@ -95,14 +96,27 @@ class InputAudio:
         end = self._pos(ev.at_ms)
         if ev.kind == "speech_paused":
             if (end - self._chunk_start) / RATE < CHUNK_MIN_S:
-                return [InputEvent("tail", ev.at_ms, self._slice(self._chunk_start, end))]
+                return [InputEvent("tail", ev.at_ms, self._slice(self._chunk_start, end), paused=True)]
             chunk = self._slice(self._chunk_start, end)
             self._chunk_start = end
-            return [InputEvent("chunk", ev.at_ms, chunk)]
+            return [InputEvent("chunk", ev.at_ms, chunk, paused=True)]
         self.speaking = False
         tail = self._slice(self._chunk_start, max(end, self._chunk_start))
         self._drop_before(end)
         return [InputEvent("speech_stopped", ev.at_ms, tail)]
+
+    def end_turn(self, at_ms: int) -> InputEvent | None:
+        """End the utterance at the pause that began at `at_ms`, if the wearer is still silent since then (the
+        end-of-turn check said the turn is complete); None when speech went on or the turn already ended."""
+        if self.vad is None or not self.speaking or self.vad.silent_since_ms != at_ms:
+            return None
+        self.vad.stop()
+        (stopped,) = self._on_vad(VADEvent("speech_stopped", at_ms))
+        return stopped
+
+    def utterance_audio(self) -> np.ndarray:
+        """The current utterance from its start up to now (what the end-of-turn model hears)."""
+        return self._slice(self._speech_start, self._fed) if self.speaking else np.zeros(0, np.float32)
 
     def _forced_chunk(self) -> InputEvent:
         """A chunk of pause-less speech, cut at its quietest 100 ms near the end (between words, most often)."""

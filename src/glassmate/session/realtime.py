@@ -43,9 +43,10 @@ from glassmate.events import (
 from glassmate.imaging import image_size
 from glassmate.providers.translate.base import detect_language
 from glassmate.runtime import Models
-from glassmate.session.audio_input import RATE, InputAudio
+from glassmate.session.audio_input import RATE, InputAudio, InputEvent
 from glassmate.session.port import SessionPort
 from glassmate.session.respond import ResponseRun
+from glassmate.session.turn_end import sounds_finished
 from glassmate.session.utterance import Utterance, user_item
 from glassmate.skills.base import DeviceInfo, Exchange, Frame, Skill, SkillEnv, Turn
 from glassmate.skills.routing import Route, Skills, say_route
@@ -187,9 +188,11 @@ class RealtimeSession:
         td = self.config.audio.input.turn_detection
         vad = None
         if td is not None:
+            semantic = td.type == "semantic_vad"
             vad_settings = VADSettings(
                 threshold=td.threshold,
-                min_silence_ms=td.silence_duration_ms,
+                # semantic: a turn the end-of-turn check did not call finished ends after the eagerness's silence
+                min_silence_ms=self.settings.turn.wait_ms[td.eagerness] if semantic else td.silence_duration_ms,
                 prefix_padding_ms=td.prefix_padding_ms,
                 min_speech_ms=self.settings.vad.min_speech_ms,
                 pause_ms=self.settings.vad.pause_ms,
@@ -253,27 +256,47 @@ class RealtimeSession:
         self.skills.on_audio(self.input.last)
         self._trace_vad()
         for ev in events:
-            if ev.kind == "speech_started":
-                self._utterance = Utterance(self, new_id("item"))
-                td = self.config.audio.input.turn_detection
-                await self.send(
-                    event(
-                        rt.InputAudioBufferSpeechStartedEvent, audio_start_ms=ev.at_ms, item_id=self._utterance.item_id
-                    )
-                )
-                if td is not None and td.interrupt_response:
-                    self.cancel_response("turn_detected")
-            elif ev.kind == "chunk" and self._utterance is not None:
-                self._utterance.add_chunk(ev.audio)
-            elif ev.kind == "tail" and self._utterance is not None:
-                self._utterance.speculate(ev.audio, ev.at_ms)
-            elif ev.kind == "speech_stopped" and self._utterance is not None:
-                utterance, self._utterance = self._utterance, None
-                await self.send(
-                    event(rt.InputAudioBufferSpeechStoppedEvent, audio_end_ms=ev.at_ms, item_id=utterance.item_id)
-                )
-                utterance.end_at(ev.audio, ev.at_ms)
-                await self._committed(utterance)
+            await self._on_input(ev)
+
+    async def _on_input(self, ev: InputEvent) -> None:
+        td = self.config.audio.input.turn_detection
+        if ev.kind == "speech_started":
+            self._utterance = Utterance(self, new_id("item"))
+            await self.send(
+                event(rt.InputAudioBufferSpeechStartedEvent, audio_start_ms=ev.at_ms, item_id=self._utterance.item_id)
+            )
+            if td is not None and td.interrupt_response:
+                self.cancel_response("turn_detected")
+            return
+        utterance = self._utterance
+        if utterance is None:
+            return
+        if ev.kind == "chunk":
+            utterance.add_chunk(ev.audio)
+        elif ev.kind == "tail":
+            utterance.speculate(ev.audio, ev.at_ms)
+        elif ev.kind == "speech_stopped":
+            self._utterance = None
+            await self.send(
+                event(rt.InputAudioBufferSpeechStoppedEvent, audio_end_ms=ev.at_ms, item_id=utterance.item_id)
+            )
+            utterance.end_at(ev.audio, ev.at_ms)
+            await self._committed(utterance)
+        if ev.paused and td is not None and td.type == "semantic_vad":
+            self.spawn(self._judge_pause(utterance, ev.at_ms), name="end-of-turn")
+
+    async def _judge_pause(self, utterance: Utterance, at_ms: int) -> None:
+        """semantic_vad: end the turn at the pause that began at `at_ms` if the voice sounds finished and the words
+        heard so far can end a sentence; otherwise the VAD ends it after the longer silence."""
+        probability = await self.models.turn.score(self.input.utterance_audio())
+        if probability < self.settings.turn.finished or self._utterance is not utterance:
+            log.debug("session %s: pause at %d ms, end-of-turn p %.2f: goes on", self.id, at_ms, probability)
+            return
+        text, language = await utterance.heard_until(at_ms)
+        finished = sounds_finished(text, language)
+        log.debug("session %s: pause at %d ms, p %.2f, words can end: %s", self.id, at_ms, probability, finished)
+        if finished and self._utterance is utterance and (stopped := self.input.end_turn(at_ms)) is not None:
+            await self._on_input(stopped)
 
     def _trace_vad(self) -> None:
         """DEBUG: every 50 appends (about 2 s), the loudest VAD probability seen and the state of its scorer."""

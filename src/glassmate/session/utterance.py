@@ -88,6 +88,15 @@ class Utterance:
             return
         self.add_chunk(tail)
 
+    async def heard_until(self, at_ms: int) -> tuple[str, str | None]:
+        """What was heard up to the pause at `at_ms` (its speculative transcript included) and in which language;
+        waits for the transcriptions in flight."""
+        tasks = list(self.texts)
+        if self._speculation is not None and self._speculation[0] == at_ms:
+            tasks.append(self._speculation[1])
+        parts = await asyncio.gather(*tasks, return_exceptions=True)
+        return " ".join(p.text for p in parts if isinstance(p, Heard) and p.text), self.detected
+
     def _drop_speculation(self) -> None:
         if self._speculation is not None:
             for task in self._speculation[1:]:

@@ -189,6 +189,27 @@ class FakeSpeakerEncoder(SpeakerEncoder):
         return out
 
 
+class FakeTurn:
+    """An end-of-turn model that gives the listed probabilities in order (then the last one forever); records the
+    length of each utterance it was asked about."""
+
+    name = "fake-turn"
+
+    def __init__(self, probabilities: Sequence[float] = (0.9,)) -> None:
+        self.probabilities = list(probabilities)
+        self.asked: list[float] = []
+
+    async def score(self, samples: np.ndarray) -> float:
+        self.asked.append(len(samples) / ASR_RATE)
+        return self.probabilities.pop(0) if len(self.probabilities) > 1 else self.probabilities[0]
+
+    def load(self) -> None:
+        pass
+
+    async def aclose(self) -> None:
+        pass
+
+
 class LoudnessVAD:
     """A VAD that calls anything louder than a whisper speech (for tests with tones instead of voices)."""
 
@@ -215,8 +236,8 @@ class LoudnessVAD:
 
 
 def fake_models(settings: Any, **providers: Any) -> Any:
-    """A `Models` whose providers are the given fakes (llm, asr, tts, ocr, codes, vad, embedder, speaker); the rest
-    default to fakes."""
+    """A `Models` whose providers are the given fakes (llm, asr, tts, ocr, codes, vad, embedder, speaker, turn);
+    the rest default to fakes."""
     from glassmate.runtime import Models
 
     models = Models(settings=settings)
@@ -229,6 +250,7 @@ def fake_models(settings: Any, **providers: Any) -> Any:
         "vad": LoudnessVAD(),
         "embedder": FakeEmbedder(),
         "speaker": FakeSpeakerEncoder(),
+        "turn": FakeTurn(),
     }
     for name, default in defaults.items():
         models.__dict__[name] = providers.get(name, default)  # fills the cached_property

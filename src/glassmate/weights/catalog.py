@@ -248,3 +248,24 @@ CATALOG += (
         ),
     ),
 )
+
+# Installed without its dependencies (loguru, aiohttp, …): glassmate uses only the end-of-turn model file, run by
+# onnxruntime with faster-whisper's feature extractor (providers/turn/smart_turn.py).
+_PIPECAT = ("pipecat-ai", "1.14.0", "pipecat")
+
+CATALOG += (
+    ModelSpec(
+        key="turn",
+        kind="end-of-turn",
+        name="Smart Turn v3.2 (Whisper-tiny encoder + classifier, ONNX; pipecat)",
+        license="BSD-2-Clause",
+        artifacts=(
+            Artifact(
+                "smart-turn-v3.2-cpu.onnx",
+                (Part(*_PIPECAT, "audio/turn/smart_turn/data/smart-turn-v3.2-cpu.onnx"),),
+                "2bb026316b14a660486a75b1733cd3fbab8c2fd0314dc9af7be49f8cca967e4f",
+                8_679_182,
+            ),
+        ),
+    ),
+)

@@ -119,6 +119,19 @@ class VADStream:
                 return [VADEvent("speech_stopped", self._ms(self._samples_seen) - self._run_silence)]
         return []
 
+    @property
+    def silent_since_ms(self) -> int | None:
+        """While speaking: where the silence that is running now began (None while speech goes on)."""
+        if not self.speaking or not self._run_silence:
+            return None
+        return self._ms(self._samples_seen) - self._run_silence
+
+    def stop(self) -> None:
+        """End the speech now, as if the silence had lasted long enough (the end-of-turn model said so). The
+        scorer keeps its state: the audio goes on."""
+        self.speaking = False
+        self._run_speech = self._run_silence = self._quiet_ms = 0
+
     def _pause_ms(self, window_ms: int) -> int:
         """The first multiple of the window length at or above the configured pause length."""
         pause = self.settings.pause_ms

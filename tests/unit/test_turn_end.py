@@ -1,0 +1,142 @@
+"""semantic_vad turn detection: the turn ends at a short pause when the voice sounds finished and the words can end
+a sentence, and waits for the long silence otherwise; server_vad stays the silence alone."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import numpy as np
+import pytest
+
+from glassmate.config import VADSettings
+from glassmate.providers.vad.base import VADStream
+from glassmate.session.audio_input import InputAudio
+from glassmate.session.turn_end import sounds_finished
+from glassmate.testing import FakeASR, silence, tone
+from glassmate.testing.fakes import FakeTurn
+from tests.unit.test_session_flows import collect, send_audio
+from tests.unit.test_vad_stream import LoudnessScorer
+
+R = 24_000
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("What time is it?", "en"), ("Take me to the station", "en"), ("Wie spät ist es?", "de"), ("Was ist das", "de"),
+     ("现在几点了", "zh"), ("这是什么", "zh"), ("Repeat that", "en"), ("Turn it on.", "en"),
+     ("Tell me where it is", "en"), ("Mach das Licht an", "de"), ("好的", "zh"), ("天气很暖和", "zh")],
+)  # fmt: skip
+def test_whole_sentences_can_end_a_turn(text: str, language: str) -> None:
+    assert sounds_finished(text, language)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("Take me to the", "en"), ("What is the capital of", "en"), ("Remember that my", "en"), ("and", "en"),
+     ("Take me to the...", "en"), ("Well,", "en"), ("Wie komme ich zum", "de"), ("Ich möchte einen", "de"),
+     ("Was ist die Hauptstadt von", "de"), ("我想去火车站但是", "zh"), ("如果", "zh"), ("", "en"), ("  . ", "en"),
+     ("uh", None)],
+)  # fmt: skip
+def test_words_that_go_on_keep_the_turn_open(text: str, language: str | None) -> None:
+    assert not sounds_finished(text, language)
+
+
+def _feed(audio: InputAudio, samples: np.ndarray) -> list[Any]:
+    return audio.append((samples * 32767).astype("<i2").tobytes())
+
+
+def test_a_turn_ends_at_a_pause_only_while_the_silence_lasts() -> None:
+    vad = VADStream(scorer=LoudnessScorer(), settings=VADSettings(min_silence_ms=800, pause_ms=200))
+    audio = InputAudio(vad=vad, input_rate=16_000)
+    events = _feed(audio, np.concatenate([silence(0.3).samples, tone(1.0).samples, silence(0.3).samples]))
+    (paused,) = [e for e in events if e.paused]
+    assert audio.utterance_audio().size > 1.0 * 16_000
+    _feed(audio, tone(0.3).samples)  # speech went on: that pause cannot end the turn any more
+    assert audio.end_turn(paused.at_ms) is None
+    events = _feed(audio, silence(0.3).samples)
+    (paused,) = [e for e in events if e.paused]
+    stopped = audio.end_turn(paused.at_ms)
+    assert stopped is not None and stopped.kind == "speech_stopped" and stopped.at_ms == paused.at_ms
+    assert not audio.speaking and audio.end_turn(paused.at_ms) is None  # once
+    assert [e.kind for e in _feed(audio, silence(1.0).samples)] == []  # the VAD does not end it again
+
+
+def _speech(*parts: tuple[str, float]) -> np.ndarray:
+    return np.concatenate([(tone if kind == "tone" else silence)(s, rate=R).samples for kind, s in parts])
+
+
+async def _semantic(conn: Any, **detection: Any) -> None:
+    await conn.recv()
+    turn = {"type": "semantic_vad", "create_response": True, "interrupt_response": True, **detection}
+    await conn.session.update(session={"type": "realtime", "audio": {"input": {"turn_detection": turn}}})
+    await collect(conn, "session.updated")
+
+
+async def _stopped_within(conn: Any, seconds: float) -> list[Any]:
+    """The events until speech_stopped, or [] if it does not come within `seconds`."""
+    seen: list[Any] = []
+    try:
+        async with asyncio.timeout(seconds):
+            async for ev in conn:
+                seen.append(ev)
+                if ev.type == "input_audio_buffer.speech_stopped":
+                    return seen
+    except TimeoutError:
+        return []
+    return []
+
+
+async def test_semantic_vad_ends_a_finished_turn_at_a_short_pause(make_server: Any) -> None:
+    """ "Take me to the | station": the hesitation's words cannot end a sentence, so the turn stays open although
+    the voice sounds finished; after "station" it ends 300 ms into the silence (the long wait would be 800)."""
+    turn = FakeTurn([0.9])
+    client, _ = make_server(asr=FakeASR(["Take me to the", "Take me to the station"]), turn=turn)
+    async with client.realtime.connect(model="glassmate") as conn:
+        await _semantic(conn)
+        await send_audio(conn, _speech(("silence", 0.3), ("tone", 0.8), ("silence", 0.4), ("tone", 0.6),
+                                       ("silence", 0.3)))  # fmt: skip
+        seen = await _stopped_within(conn, 3.0)
+        assert seen, "the turn did not end at the pause"
+        assert [e.type for e in seen].count("input_audio_buffer.speech_started") == 1
+        events = await collect(conn, "response.done")
+    transcript = [e.transcript for e in events if e.type == "conversation.item.input_audio_transcription.completed"]
+    assert transcript == ["Take me to the station"]
+    assert len(turn.asked) == 2 and turn.asked[1] > turn.asked[0] > 1.0  # asked at each pause, about all so far
+
+
+async def test_semantic_vad_waits_when_the_voice_sounds_unfinished(make_server: Any) -> None:
+    turn = FakeTurn([0.2])
+    client, _ = make_server(asr=FakeASR(["What time is it?"]), turn=turn)
+    async with client.realtime.connect(model="glassmate") as conn:
+        await _semantic(conn, eagerness="medium")
+        await send_audio(conn, _speech(("silence", 0.3), ("tone", 0.8), ("silence", 0.4)))
+        assert await _stopped_within(conn, 1.5) == []  # 400 ms of silence: not enough without the model's word
+        await send_audio(conn, silence(0.6, rate=R).samples)  # 1 s of silence in all: more than medium's 800 ms
+        assert await _stopped_within(conn, 3.0)
+        events = await collect(conn, "response.done")
+    assert events[-1].response.metadata["route"] == "time"
+    assert turn.asked
+
+
+async def test_server_vad_is_the_silence_alone(make_server: Any) -> None:
+    turn = FakeTurn([0.99])
+    client, _ = make_server(asr=FakeASR(["What time is it?"]), turn=turn)
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await send_audio(conn, _speech(("silence", 0.3), ("tone", 0.8), ("silence", 0.3)))
+        assert await _stopped_within(conn, 1.5) == []  # OpenAI's default 500 ms silence has not passed
+        await send_audio(conn, silence(0.4, rate=R).samples)
+        assert await _stopped_within(conn, 3.0)
+        await collect(conn, "response.done")
+    assert turn.asked == []
+
+
+async def test_an_unknown_eagerness_is_refused(make_server: Any) -> None:
+    client, _ = make_server()
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        turn = {"type": "semantic_vad", "eagerness": "eager"}
+        await conn.session.update(session={"type": "realtime", "audio": {"input": {"turn_detection": turn}}})
+        (error,) = [e for e in await collect(conn, "error") if e.type == "error"]
+    assert error.error.code == "invalid-session"
