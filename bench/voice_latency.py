@@ -39,37 +39,40 @@ class Question:
     voice: Voice
     speed: float
     scene: str | None = None
+    pause_s: float = 0.0
 
 
 P, E = "piper", "espeak"
 # The wearer's language is set per group (a session has one); deterministic questions hit a skill's intent.
+# Chinese is left out: Whisper base hears espeak-ng's Mandarin voice as noise ("ii,4,4,4,3,5" for 现在几点了), and
+# there is no other Chinese voice on the registries. The hesitations last 0.35, 0.5 or 0.7 s.
 DETERMINISTIC = [
     Question("What time is it?", "en", P, 1.0),
     Question("What's the battery level?", "en", P, 1.2),
-    Question("Read this.", "en", P, 0.9, "label"),
+    Question("Read this.", "en", P, 1.0, "label"),
     Question("Repeat that.", "en", P, 1.0),
-    Question("What time | is it right now?", "en", E, 1.0),
-    Question("How much battery | do I have left?", "en", P, 0.85),
-    Question("Wie spät ist es?", "de", E, 1.0),
-    Question("Wie viel Akku | habe ich noch?", "de", E, 0.85),
-    Question("现在几点了？", "zh", E, 1.0),
-    Question("还剩多少电？", "zh", E, 1.2),
-    Question("What time is it?", "en", E, 1.2),
+    Question("What time | is it right now?", "en", P, 0.9, pause_s=0.5),
+    Question("How much battery | do I have left?", "en", P, 0.85, pause_s=0.7),
+    Question("What time is it?", "en", E, 0.9),
+    Question("Read | this label.", "en", P, 1.2, "label", pause_s=0.35),
+    Question("Wie spät ist es?", "de", E, 0.8),
+    Question("Wie viel Akku | habe ich noch?", "de", E, 0.8, pause_s=0.5),
+    Question("What's the battery level?", "en", E, 0.9),
     Question("Repeat that.", "en", P, 0.85),
 ]
 LLM = [
     Question("What is the capital of France?", "en", P, 1.0),
-    Question("How many days are in a week?", "en", P, 1.2),
-    Question("Who wrote | Romeo and Juliet?", "en", P, 0.9),
-    Question("Name a fruit that is yellow.", "en", E, 1.0),
-    Question("What is the largest planet | in our solar system?", "en", P, 1.0),
-    Question("Tell me about | the Eiffel Tower in two sentences.", "en", P, 0.85),
-    Question("Why is the sky blue?", "en", E, 1.2),
-    Question("Say hello in German.", "en", P, 1.0),
-    Question("Was ist die Hauptstadt | von Frankreich?", "de", E, 1.0),
-    Question("Wie viele Tage hat eine Woche?", "de", E, 0.85),
-    Question("法国的首都是哪里？", "zh", E, 1.0),
-    Question("一个星期 | 有几天？", "zh", E, 1.0),
+    Question("How many legs does a spider have?", "en", P, 1.2),
+    Question("Who wrote | Romeo and Juliet?", "en", P, 0.9, pause_s=0.35),
+    Question("Name a fruit that is yellow.", "en", E, 0.9),
+    Question("What is the largest planet | in our solar system?", "en", P, 1.0, pause_s=0.7),
+    Question("Tell me about | the Eiffel Tower in two sentences.", "en", P, 0.85, pause_s=0.5),
+    Question("Why is the sky blue?", "en", E, 0.9),
+    Question("What is the boiling point | of water?", "en", P, 1.0, pause_s=0.5),
+    Question("Was ist die Hauptstadt | von Frankreich?", "de", E, 0.8, pause_s=0.5),
+    Question("Wie viele Tage hat eine Woche?", "de", E, 0.8),
+    Question("Give me two tips | for a long flight.", "en", P, 1.0, pause_s=0.7),
+    Question("What colour is the sky?", "en", P, 1.2),
 ]
 BARGE_INS = 5
 
@@ -127,7 +130,7 @@ async def run(base: str, token: str, *, turn: str, quick: bool = False) -> dict[
     label = jpeg_bytes(render_label(["OAT DRINK 1L", "PRICE 2.49 EUR"], (960, 540), 56))
 
     def voice(q: Question) -> tuple[Audio, bool]:
-        said = spoken(q.text, voice=q.voice, language=q.language, speed=q.speed, pause_s=0.6, piper_voice=piper)
+        said = spoken(q.text, voice=q.voice, language=q.language, speed=q.speed, pause_s=q.pause_s, piper_voice=piper)
         return said.audio, said.pause_at_s is not None
 
     deterministic: list[TurnResult] = []

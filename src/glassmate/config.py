@@ -83,6 +83,9 @@ class TurnSettings(_Frozen):
     it did not call finished, by the session's eagerness."""
 
     finished: float = Field(default=0.5, ge=0.0, le=1.0)  # Smart Turn's probability above which a turn is complete
+    # The pause at which the turn is judged (and its speculative transcript started). The turn then ends only if
+    # the silence lasted through the judgement too (the transcript takes ~0.2-0.3 s on 2 cores).
+    pause_ms: int = Field(default=128, ge=64, le=1000)
     wait_ms: dict[str, int] = {"high": 500, "medium": 800, "auto": 800, "low": 2000}
 
 
@@ -205,7 +208,7 @@ class ServerSettings(_Frozen):
     # requests may wait for one model before the next is answered 503.
     rate_per_minute: int = 120
     rate_burst: int = 30
-    max_waiting: int = 8
+    max_waiting: int = 32  # REST requests of one kind (llm, asr, …) in flight; more are answered 503
     max_request_bytes: int = 26 * 1024 * 1024
     api_docs: bool = False  # /docs (Swagger UI) loads scripts from a CDN: off by default
     # Browsers send the page's origin with a WebSocket: only the server's own page (and these) may open a session

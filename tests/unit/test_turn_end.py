@@ -94,11 +94,13 @@ async def test_semantic_vad_ends_a_finished_turn_at_a_short_pause(make_server: A
     client, _ = make_server(asr=FakeASR(["Take me to the", "Take me to the station"]), turn=turn)
     async with client.realtime.connect(model="glassmate") as conn:
         await _semantic(conn)
-        await send_audio(conn, _speech(("silence", 0.3), ("tone", 0.8), ("silence", 0.4), ("tone", 0.6),
-                                       ("silence", 0.3)))  # fmt: skip
+        await send_audio(conn, _speech(("silence", 0.3), ("tone", 0.8), ("silence", 0.4)))
+        heard = await collect(conn, "hud.caption")  # the hesitation's words were heard ("Take me to the")
+        assert "input_audio_buffer.speech_stopped" not in [e.type for e in heard]
+        await send_audio(conn, _speech(("tone", 0.6), ("silence", 0.3)))
         seen = await _stopped_within(conn, 3.0)
         assert seen, "the turn did not end at the pause"
-        assert [e.type for e in seen].count("input_audio_buffer.speech_started") == 1
+        assert [e.type for e in seen].count("input_audio_buffer.speech_started") == 0  # the same turn went on
         events = await collect(conn, "response.done")
     transcript = [e.transcript for e in events if e.type == "conversation.item.input_audio_transcription.completed"]
     assert transcript == ["Take me to the station"]

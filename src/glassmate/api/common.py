@@ -77,41 +77,51 @@ class KeyRateLimiter:
 
 
 class Ticket:
-    """A place in a model's queue, taken when the request arrives (so a full queue is refused before a
-    streamed response has sent its status) and used when the work starts."""
+    """A place in a kind's queue, taken when the request arrives (so a full queue is refused before a streamed
+    response has sent its status) and given back when the work is done."""
 
     UNUSED_TIMEOUT_S = 60.0  # a ticket never used (the client left first) gives its place back
 
     def __init__(self, admission: Admission, kind: str) -> None:
         self.admission = admission
         self.kind = kind
-        self._waiting = True
+        self._held = True
         self._expiry = asyncio.get_running_loop().call_later(self.UNUSED_TIMEOUT_S, self._leave)
 
     def _leave(self) -> None:
-        if self._waiting:
-            self._waiting = False
+        if self._held:
+            self._held = False
             self.admission._waiting[self.kind] -= 1
 
     async def __aenter__(self) -> None:
-        semaphore = self.admission._locks.setdefault(self.kind, asyncio.Semaphore(1))
-        try:
-            await semaphore.acquire()
-        finally:
-            self._expiry.cancel()
-            self._leave()
+        self._expiry.cancel()
+        semaphore = self.admission._serial.get(self.kind)
+        if semaphore is not None:
+            try:
+                await semaphore.acquire()
+            except BaseException:
+                self._leave()
+                raise
 
     async def __aexit__(self, *exc: object) -> None:
-        self.admission._locks[self.kind].release()
+        semaphore = self.admission._serial.get(self.kind)
+        if semaphore is not None:
+            semaphore.release()
+        self._leave()
 
 
 class Admission:
-    """Bounded queues in front of the models: a request waits for its model only while few others wait,
-    otherwise it is answered 503 at once instead of piling up (the event loop itself never blocks)."""
+    """Bounded queues in front of the models: a request is admitted while fewer than `max_waiting` of its kind
+    are in flight, otherwise it is answered 503 at once instead of piling up. The order of the work is the
+    models' own (each engine serves the most urgent caller first: glassmate/engines.py), so a REST request
+    waits on the event loop, holding no thread, and a wearer's realtime turn goes before it. Image decoding is
+    done one at a time (memory: a burst of large photos)."""
+
+    SERIAL = ("image",)
 
     def __init__(self, *, max_waiting: int) -> None:
         self.max_waiting = max_waiting
-        self._locks: dict[str, asyncio.Semaphore] = {}
+        self._serial: dict[str, asyncio.Semaphore] = {}
         self._waiting: dict[str, int] = {}
 
     def ticket(self, kind: str) -> Ticket:
@@ -120,6 +130,8 @@ class Admission:
             raise ApiError(503, f"the {kind} model is busy; retry shortly", code="server-busy",
                            headers={"retry-after": "2"})  # fmt: skip
         self._waiting[kind] = self._waiting.get(kind, 0) + 1
+        if kind in self.SERIAL:
+            self._serial.setdefault(kind, asyncio.Semaphore(1))
         return Ticket(self, kind)
 
     @asynccontextmanager

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from glassmate.audio import ASR_RATE
 from glassmate.config import Settings
+from glassmate.engines import Priority, priority
 from glassmate.errors import BadInputError, GlassmateError, NotFoundError
 from glassmate.events import new_id
 from glassmate.meetings.audio_io import SUFFIX, AudioWriter, blocks, probe_duration
@@ -255,6 +256,12 @@ class Meetings:
 
     async def _process(self, meeting_id: str, audio: Any, duration: float | None,
                        progress: Callable[[str, float], None] | None) -> None:  # fmt: skip
+        # The models serve the wearer's turns and REST calls first.
+        with priority(Priority.BACKGROUND):
+            await self._process_now(meeting_id, audio, duration, progress)
+
+    async def _process_now(self, meeting_id: str, audio: Any, duration: float | None,
+                           progress: Callable[[str, float], None] | None) -> None:  # fmt: skip
         async with self._one_at_a_time:
             self._update(meeting_id, status="processing", stage="transcribing", progress=0.0, error=None,
                          error_code=None)  # fmt: skip

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from glassmate.engines import Engine
 from glassmate.errors import (
     GlassmateError,
     ProviderAuthError,
@@ -44,8 +45,11 @@ class Provider:
     name: str = "provider"
 
     def __init__(self) -> None:
-        # Local engines (llama.cpp, CTranslate2, onnxruntime sessions) are not safe to call from two threads.
+        # Local engines (llama.cpp, CTranslate2, onnxruntime sessions) are not safe to call from two threads: each
+        # provider's engine work runs on its own thread, most urgent caller first (glassmate/engines.py). The lock
+        # guards the few calls made outside it (closing, a benchmark's cache reset).
         self._engine_lock = threading.Lock()
+        self._jobs = Engine(self.name)
         self.last_metrics: CallMetrics | None = None
 
     async def aclose(self) -> None:
@@ -76,19 +80,20 @@ class Provider:
             )
 
     async def _run_blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a blocking engine call in a worker thread, one call per engine at a time."""
+        """Run a blocking engine call on the engine's thread, after the more urgent callers' calls."""
 
         def locked() -> T:
             with self._engine_lock:
                 return fn(*args, **kwargs)
 
-        return await asyncio.to_thread(locked)
+        return await self._jobs.run(locked)
 
     async def _iterate_blocking(self, make_iter: Callable[[], Iterator[T]]) -> AsyncGenerator[T, None]:
-        """Drive a blocking iterator in a worker thread and yield its items on the event loop.
+        """Drive a blocking iterator on the engine's thread and yield its items on the event loop.
 
         Closing or cancelling the consumer sets a flag the worker checks between items, so generation stops
-        at the next token or sentence; the engine lock is held until the worker has really stopped.
+        at the next token or sentence, and the consumer waits until it has (the engine is then free); one
+        cancelled while it still waited in the queue is dropped from it.
         """
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
@@ -116,7 +121,7 @@ class Provider:
                         close()
                     post("done", None)
 
-        future = loop.run_in_executor(None, worker)
+        future = self._jobs.submit(worker)
         try:
             while True:
                 kind, value = await queue.get()
@@ -128,8 +133,8 @@ class Provider:
                     break
         finally:
             stop.set()
-            # Wait for the worker so the engine is free for the next call; shielded from a second cancel.
-            await asyncio.shield(future)
+            if not future.cancel():  # it started: wait until the engine is free; shielded from a second cancel
+                await asyncio.shield(asyncio.wrap_future(future))
 
 
 def map_exception(exc: BaseException, provider: str) -> GlassmateError:

@@ -23,6 +23,7 @@ import openai.types.realtime as rt
 from pydantic import BaseModel
 
 from glassmate.config import Settings, VADSettings
+from glassmate.engines import Priority, set_priority
 from glassmate.errors import GlassmateError
 from glassmate.events import (
     DeviceButton,
@@ -149,6 +150,7 @@ class RealtimeSession:
 
     async def run(self, incoming: AsyncIterator[BaseModel | ProtocolError]) -> None:
         """Handle events until the client goes away, then cancel everything the session started."""
+        set_priority(Priority.INTERACTIVE)  # the models serve the wearer's turns before REST and background work
         async with asyncio.TaskGroup() as group:
             self._group = group
             try:
@@ -195,7 +197,7 @@ class RealtimeSession:
                 min_silence_ms=self.settings.turn.wait_ms[td.eagerness] if semantic else td.silence_duration_ms,
                 prefix_padding_ms=td.prefix_padding_ms,
                 min_speech_ms=self.settings.vad.min_speech_ms,
-                pause_ms=self.settings.vad.pause_ms,
+                pause_ms=self.settings.turn.pause_ms if semantic else self.settings.vad.pause_ms,
             )
             vad = self.models.vad.stream(vad_settings)
         return InputAudio(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncGenerator, Iterable, Sequence
 from typing import Any
 
@@ -86,6 +87,40 @@ class ScriptedLLM(LLM):
     async def _json_impl(self, messages: list[ChatMessage], schema: dict[str, Any], options: GenerationOptions) -> str:
         item = self._next(messages)
         return item if isinstance(item, str) else "{}"
+
+
+class BusyLLM(ScriptedLLM):
+    """A ScriptedLLM whose every call first holds its engine's thread for `busy_s`, like a real model computing;
+    records the priority each call ran at, in the order the engine served them."""
+
+    name = "busy-llm"
+
+    def __init__(self, script: Iterable[str | ToolCall] = (), *, busy_s: float = 0.2) -> None:
+        super().__init__(script)
+        self.busy_s = busy_s
+        self.served: list[str] = []
+
+    def _compute(self) -> None:
+        running = self._jobs.running
+        self.served.append(running.name if running is not None else "?")
+        time.sleep(self.busy_s)
+
+    async def _stream_impl(self, messages: list[ChatMessage], options: GenerationOptions) -> AsyncGenerator[str, None]:
+        await self._run_blocking(self._compute)
+        async for piece in super()._stream_impl(messages, options):
+            yield piece
+
+    async def _chat_impl(self, messages: list[ChatMessage], tools: list[ToolSpec], tool_choice: ToolChoice,
+                         options: GenerationOptions) -> ChatResult:  # fmt: skip
+        await self._run_blocking(self._compute)
+        return await super()._chat_impl(messages, tools, tool_choice, options)
+
+    async def _stream_reply_impl(
+        self, messages: list[ChatMessage], tools: list[ToolSpec], tool_choice: ToolChoice, options: GenerationOptions
+    ) -> AsyncGenerator[str | ToolCall, None]:
+        await self._run_blocking(self._compute)
+        async for piece in super()._stream_reply_impl(messages, tools, tool_choice, options):
+            yield piece
 
 
 class FakeASR(ASR):
