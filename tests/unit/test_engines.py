@@ -127,3 +127,31 @@ async def test_a_login_and_a_realtime_turn_stay_fast_while_16_rest_chats_wait(ma
         assert len(finished) < 12, "the turn waited for the REST queue"
         await asyncio.gather(*rest)
     assert llm.served.count("REQUEST") == 16 and len(finished) == 16
+
+
+async def test_healthz_says_warming_up_until_a_first_turn_needs_nothing_more(tmp_path: Any) -> None:
+    """The server answers at once, saying `warming_up` while the warm-up loads the models (here the fake LLM's
+    prefill holds it); then `ready`, with the artwork index built and the prompt prefilled."""
+    from glassmate.api.app import create_app
+    from glassmate.config import Settings
+    from glassmate.testing import fake_models
+    from glassmate.testing.server import serve_in_thread
+
+    settings = Settings(home=tmp_path)
+    llm = BusyLLM(busy_s=1.5)
+    app = create_app(settings, models=fake_models(settings, llm=llm), preload=True)
+    app.state.services.devices.add("glasses")  # the database is migrated before the server starts, as `serve` does
+    built: list[str] = []
+    catalog = app.state.services.catalog
+    original = catalog.appearance
+    catalog.appearance = lambda: (built.append("artwork"), original())[1]
+    with serve_in_thread(app) as base:
+        async with httpx.AsyncClient(base_url=base) as http:
+            first = (await http.get("/healthz")).json()
+            async with asyncio.timeout(20):
+                while (await http.get("/healthz")).json()["state"] == "warming_up":  # noqa: ASYNC110 - a server's
+                    await asyncio.sleep(0.1)
+            last = (await http.get("/healthz")).json()
+    assert first["status"] == "ok" and first["state"] == "warming_up" and first["warm"] is False
+    assert last["state"] == "ready" and last["warm"] is True, app.state.services.warm_error
+    assert built == ["artwork"] and llm.served  # the warm-up built the index and prefilled the prompt

@@ -198,8 +198,10 @@ def create_app(settings: Settings, *, models: Models | None = None, preload: boo
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str | bool]:
-        """Liveness (answers while the event loop is free) and whether the models are warm."""
-        return {"status": "ok", "version": __version__, "warm": services.warm}
+        """Liveness (answers while the event loop is free), and whether the models are warm: `state` is
+        `warming_up` until everything a first turn needs is loaded (the page says so), then `ready`."""
+        state = "ready" if services.warm else "warm_up_failed" if services.warm_error else "warming_up"
+        return {"status": "ok", "version": __version__, "warm": services.warm, "state": state}
 
     @app.get("/v1/glassmate/models")
     def model_status() -> list[dict[str, str]]:
@@ -246,6 +248,9 @@ async def _warm_up(services: Services) -> None:
             if load is not None:
                 await load()
         await asyncio.to_thread(lambda: models.vad)
+        await asyncio.to_thread(models.turn.load)  # the end-of-turn model of semantic_vad
+        # The product photos' artwork index: "what is this?" would otherwise build it on its first call (seconds).
+        await asyncio.to_thread(services.catalog.appearance)
         # The agent's system prompt, prefilled once and cached; and its tool index, embedded once.
         skills = Skills.build(services.skills, SkillEnv(models=models, settings=services.settings, services=services))
         agent = skills.agent()

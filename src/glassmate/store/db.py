@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,9 +47,16 @@ class Database:
         self.url = url
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
+        self._opening = threading.Lock()  # two threads' first use (a server's start-up tasks) migrate once
 
     @property
     def engine(self) -> Engine:
+        if self._engine is not None:
+            return self._engine
+        with self._opening:
+            return self._open()
+
+    def _open(self) -> Engine:
         if self._engine is None:
             if self.url.startswith("sqlite:///"):
                 from pathlib import Path

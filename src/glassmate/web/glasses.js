@@ -50,7 +50,8 @@ function sessionConfig() {
     audio: {
       input: {
         format: { type: "audio/pcm", rate: IN_RATE },
-        turn_detection: mode === "ptt" ? null : { type: "server_vad", silence_duration_ms: 500, create_response: true, interrupt_response: true },
+        // semantic_vad: the turn ends at a short pause once the voice sounds finished and the words can end a sentence.
+        turn_detection: mode === "ptt" ? null : { type: "semantic_vad", eagerness: "auto", create_response: true, interrupt_response: true },
       },
       output: { format: { type: "audio/pcm", rate: OUT_RATE }, voice: $("voice").value || null },
     },
@@ -75,6 +76,15 @@ function connect() {
   };
 }
 
+// While the server loads its models, /healthz says "warming_up": the page says so, so a slow first answer is
+// expected, not a fault.
+async function watchWarmUp() {
+  let state = "ready";
+  try { state = (await (await fetch("/healthz")).json()).state || "ready"; } catch (e) { state = "ready"; }
+  $("warming").hidden = state !== "warming_up";
+  if (state === "warming_up") setTimeout(watchWarmUp, 1000);
+}
+
 function handle(ev) {
   switch (ev.type) {
     case "session.created":
@@ -89,6 +99,7 @@ function handle(ev) {
       $("conn-text").textContent = "connected";
       for (const id of ["ptt", "frame", "stop", "ask-btn", "record"]) $(id).disabled = false;
       loadMeetings();
+      watchWarmUp();
       break;
     }
     case "input_audio_buffer.speech_started":
