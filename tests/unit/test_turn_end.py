@@ -142,3 +142,16 @@ async def test_an_unknown_eagerness_is_refused(make_server: Any) -> None:
         await conn.session.update(session={"type": "realtime", "audio": {"input": {"turn_detection": turn}}})
         (error,) = [e for e in await collect(conn, "error") if e.type == "error"]
     assert error.error.code == "invalid-session"
+
+
+async def test_a_broken_end_of_turn_model_falls_back_to_the_silence(make_server: Any) -> None:
+    from glassmate.errors import ModelMissingError
+
+    turn = FakeTurn(error=ModelMissingError("the end-of-turn model is not prepared"))
+    client, _ = make_server(asr=FakeASR(["What time is it?"]), turn=turn)
+    async with client.realtime.connect(model="glassmate") as conn:
+        await _semantic(conn, eagerness="high")
+        await send_audio(conn, _speech(("silence", 0.3), ("tone", 0.8), ("silence", 0.8)))
+        events = await collect(conn, "response.done")
+    assert turn.asked and "error" not in [e.type for e in events]
+    assert events[-1].response.metadata["route"] == "time"

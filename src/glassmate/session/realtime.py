@@ -290,7 +290,11 @@ class RealtimeSession:
     async def _judge_pause(self, utterance: Utterance, at_ms: int) -> None:
         """semantic_vad: end the turn at the pause that began at `at_ms` if the voice sounds finished and the words
         heard so far can end a sentence; otherwise the VAD ends it after the longer silence."""
-        probability = await self.models.turn.score(self.input.utterance_audio())
+        try:
+            probability = await self.models.turn.score(self.input.utterance_audio())
+        except GlassmateError as exc:  # the model is missing or failed: the silence alone ends the turn
+            log.warning("session %s: the end-of-turn model failed (%s); waiting for the silence", self.id, exc.code)
+            return
         if probability < self.settings.turn.finished or self._utterance is not utterance:
             log.debug("session %s: pause at %d ms, end-of-turn p %.2f: goes on", self.id, at_ms, probability)
             return

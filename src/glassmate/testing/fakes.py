@@ -230,12 +230,15 @@ class FakeTurn:
 
     name = "fake-turn"
 
-    def __init__(self, probabilities: Sequence[float] = (0.9,)) -> None:
+    def __init__(self, probabilities: Sequence[float] = (0.9,), *, error: Exception | None = None) -> None:
         self.probabilities = list(probabilities)
+        self.error = error  # raised by every call instead (a missing or broken model)
         self.asked: list[float] = []
 
     async def score(self, samples: np.ndarray) -> float:
         self.asked.append(len(samples) / ASR_RATE)
+        if self.error is not None:
+            raise self.error
         return self.probabilities.pop(0) if len(self.probabilities) > 1 else self.probabilities[0]
 
     def load(self) -> None:
