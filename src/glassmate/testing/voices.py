@@ -36,17 +36,19 @@ def _trim(samples: np.ndarray, level: float = 0.01) -> np.ndarray:
     return samples[loud[0] : loud[-1] + 1] if len(loud) else samples[:0]
 
 
-def synthesize(
-    text: str, *, voice: Voice, language: str, speed: float, piper_voice: object | None = None
-) -> np.ndarray:
+def synthesize(text: str, *, voice: Voice, language: str, speed: float, piper_voice: object | None = None,
+               steady: bool = False) -> np.ndarray:  # fmt: skip
     """`text` spoken at `speed` (1.0: the voice's own pace) as 16 kHz float32, silence trimmed. Piper needs its
-    loaded voice (`PiperTTS._engine()`); espeak-ng runs as a program."""
+    loaded voice (`PiperTTS._engine()`); espeak-ng runs as a program. Piper draws random noise for each sentence,
+    so its speech differs from run to run; `steady` turns the noise off: the same samples every time."""
     if voice == "piper":
         from piper import SynthesisConfig
 
         if piper_voice is None:
             raise ValueError("Piper needs its loaded voice")
-        chunks = list(piper_voice.synthesize(text, syn_config=SynthesisConfig(length_scale=1 / speed)))  # type: ignore[attr-defined]
+        noise = {"noise_scale": 0.0, "noise_w_scale": 0.0} if steady else {}
+        config = SynthesisConfig(length_scale=1 / speed, **noise)  # type: ignore[arg-type]
+        chunks = list(piper_voice.synthesize(text, syn_config=config))  # type: ignore[attr-defined]
         samples = np.concatenate([c.audio_float_array for c in chunks]).astype(np.float32)
         rate = chunks[0].sample_rate
     else:
@@ -68,11 +70,11 @@ def word_boundary(samples: np.ndarray, near: float, *, spread: float = 0.15, fra
 
 
 def spoken(text: str, *, voice: Voice, language: str, speed: float = 1.0, pause_s: float = 0.5,
-           piper_voice: object | None = None) -> Spoken:  # fmt: skip
+           piper_voice: object | None = None, steady: bool = False) -> Spoken:  # fmt: skip
     """The sentence (a "|" marks where the speaker pauses for `pause_s`) as a voice would say it."""
     before, bar, after = text.partition("|")
     whole = " ".join((before.strip() + " " + after.strip()).split()) if bar else text
-    samples = synthesize(whole, voice=voice, language=language, speed=speed, piper_voice=piper_voice)
+    samples = synthesize(whole, voice=voice, language=language, speed=speed, piper_voice=piper_voice, steady=steady)
     if not bar:
         return Spoken(Audio(samples, RATE), None, 0.0)
     cut = word_boundary(samples, len(before.strip()) / max(1, len(whole)))
