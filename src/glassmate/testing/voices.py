@@ -8,7 +8,6 @@ between two words). Used by bench/voice_latency.py and the end-of-turn tests.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import subprocess
 from dataclasses import dataclass
@@ -80,7 +79,3 @@ def spoken(text: str, *, voice: Voice, language: str, speed: float = 1.0, pause_
     cut = word_boundary(samples, len(before.strip()) / max(1, len(whole)))
     joined = np.concatenate([samples[:cut], np.zeros(int(pause_s * RATE), np.float32), samples[cut:]])
     return Spoken(Audio(joined, RATE), cut / RATE, pause_s)
-
-
-async def aspoken(text: str, **kwargs: object) -> Spoken:
-    return await asyncio.to_thread(spoken, text, **kwargs)  # type: ignore[arg-type]
