@@ -70,6 +70,18 @@ if [ "${1:-}" = "--test" ]; then
     say "downloading test material (pyannote.audio 4.0.7's sample recording)"
     "${PIP[@]}" download -q --no-deps --only-binary :all: -d "$WHEELS" pyannote.audio==4.0.7
   fi
+  # Real English speech with transcripts (glassmate/testing/corpus.py): Debian's Asterisk prompts, recorded by a
+  # person, 16 kHz. Only downloaded (no root needed), never installed.
+  ASTERISK=(asterisk-core-sounds-en-g722=1.6.1-1 asterisk-core-sounds-en=1.6.1-1)
+  if [ ! -f "$WHEELS/asterisk-core-sounds-en-g722_1.6.1-1_all.deb" ] || [ ! -f "$WHEELS/asterisk-core-sounds-en_1.6.1-1_all.deb" ]; then
+    say "downloading test material (Debian's recorded Asterisk prompts, with their transcripts)"
+    mkdir -p "$WHEELS"
+    if ! (cd "$WHEELS" && apt-get download -q "${ASTERISK[@]}" >/dev/null 2>&1); then
+      sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+      $sudo_cmd apt-get update -q >/dev/null
+      (cd "$WHEELS" && apt-get download -q "${ASTERISK[@]}")
+    fi
+  fi
 fi
 
 say "assembling and verifying the embedded models"

