@@ -31,8 +31,39 @@ from glassmate.skills.tools import ToolContext
 log = logging.getLogger("glassmate.session")
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 AUDIO_CHUNK_MS = 100
-_SENTENCE_END = re.compile(r"[.!?。！？;；:：]\s*$|\n")
-_CLAUSE_END = re.compile(r"[,，、]\s*$")
+# Where the answer's text may be cut for the voice: after sentence punctuation followed by a space (or at the end,
+# unless it follows a digit: "3." may become "3.50"), after Chinese punctuation, at a line break; and clauses.
+_SENTENCE_END = re.compile(r"[.!?;:](?=\s)|(?<!\d)[.!?;:]$|[。！？；：]|\n")
+_CLAUSE_END = re.compile(r",(?=\s)|(?<!\d),$|[，、]")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+FIRST_CLAUSE_WORDS = 3  # the answer's first clause is spoken at its comma once it has this many words
+FIRST_WORDS = 8  # ... or at this many words, comma or not
+
+
+def _words(text: str) -> int:
+    """Spoken length in words; two Chinese characters count as one."""
+    return len(re.findall(r"[^\W\d_]+|\d+", _CJK.sub(" ", text))) + len(_CJK.findall(text)) // 2
+
+
+def _last_end(pattern: re.Pattern[str], text: str) -> int:
+    return max((m.end() for m in pattern.finditer(text)), default=0)
+
+
+def speakable(pending: str, *, first: bool) -> tuple[str, str]:
+    """What of the answer's text so far goes to the voice now, and what waits for more: whole sentences, or a
+    clause of 40 characters. The answer's first words go sooner, so the wearer hears it start while the LLM
+    writes the rest: its first clause at its comma, or its first 8 words (a last, maybe unfinished, word waits)."""
+    cut = _last_end(_SENTENCE_END, pending)
+    if cut and len(pending[:cut].strip()) > 1:
+        return pending[:cut].strip(), pending[cut:]
+    cut = _last_end(_CLAUSE_END, pending)
+    if cut and (cut >= 40 or (first and _words(pending[:cut]) >= FIRST_CLAUSE_WORDS)):
+        return pending[:cut].strip(), pending[cut:]
+    if first:
+        head, _, tail = pending.rpartition(" ") if not pending[-1:].isspace() else (pending, "", "")
+        if _words(head) >= FIRST_WORDS:
+            return head.strip(), tail
+    return "", pending
 
 
 @dataclass
@@ -156,7 +187,7 @@ class ResponseRun:
         return self.result
 
     async def _generate(self, sentences: asyncio.Queue[str | None]) -> None:
-        pending = ""
+        pending, spoken = "", False
         delta_model: type[BaseModel] = rt.ResponseAudioTranscriptDeltaEvent if self.audio else rt.ResponseTextDeltaEvent
         try:
             async with aclosing(self.route.run(self.ctx)) as outputs:
@@ -171,13 +202,10 @@ class ResponseRun:
                         self.result.first_text_at = time.monotonic()
                     self.result.text += delta
                     await self.send(server_event(delta_model, delta=delta, **self._where()))
-                    pending += delta
-                    # Speak each sentence as soon as it is complete; a long clause need not wait for its period.
-                    if (_SENTENCE_END.search(pending) and len(pending.strip()) > 1) or (
-                        _CLAUSE_END.search(pending) and len(pending) >= 40
-                    ):
-                        await sentences.put(pending.strip())
-                        pending = ""
+                    speak, pending = speakable(pending + delta, first=not spoken)
+                    if speak:
+                        await sentences.put(speak)
+                        spoken = True
         finally:
             if pending.strip():
                 sentences.put_nowait(pending.strip())
