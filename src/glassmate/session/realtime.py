@@ -18,11 +18,10 @@ from contextlib import aclosing
 from dataclasses import replace
 from typing import Any
 
-import numpy as np
 import openai.types.realtime as rt
 from pydantic import BaseModel
 
-from glassmate.config import Settings, VADSettings
+from glassmate.config import Settings
 from glassmate.engines import Priority, set_priority
 from glassmate.errors import GlassmateError
 from glassmate.events import (
@@ -44,10 +43,9 @@ from glassmate.events import (
 from glassmate.imaging import image_size
 from glassmate.providers.translate.base import detect_language
 from glassmate.runtime import Models
-from glassmate.session.audio_input import RATE, InputAudio, InputEvent
+from glassmate.session.hearing import Hearing
 from glassmate.session.port import SessionPort
 from glassmate.session.respond import ResponseRun
-from glassmate.session.turn_end import sounds_finished
 from glassmate.session.utterance import Utterance, user_item
 from glassmate.skills.base import DeviceInfo, Exchange, Frame, Skill, SkillEnv, Turn
 from glassmate.skills.routing import Route, Skills, say_route
@@ -57,8 +55,6 @@ from glassmate.text import normalise
 
 log = logging.getLogger("glassmate.session")
 Send = Callable[[dict[str, Any]], Awaitable[None]]
-MAX_AUDIO_EVENT_BYTES = 1_000_000  # ~20 s of 24 kHz PCM16 in one append
-MIN_COMMIT_MS = 100
 WAKE_WINDOW_S = 8.0  # after "hey glasses" alone, the next utterance needs no wake phrase
 # The conversation the LLM sees grows turn by turn, so each prompt extends the previous one and llama.cpp
 # reuses its cache; trimming every turn would change the prompt right after the system prompt and force a full
@@ -95,16 +91,13 @@ class RealtimeSession:
         self.device = DeviceInfo()
         self.history: list[Exchange] = []
         self._last_exchange_at = 0.0
-        self.input = self._new_input()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._group: asyncio.TaskGroup | None = None
         self.response: tuple[ResponseRun, asyncio.Task[Any]] | None = None
-        self._utterance: Utterance | None = None
         self._pending_user: asyncio.Task[str] | None = None  # transcript awaiting response.create
         self._last_item: str | None = None
         self._awake_until = 0.0
         self.closed = False
-        self._vad_trace = (0, 0.0)  # appends seen, loudest VAD probability since the last trace line
         self._keeping_audio = False  # a meeting is recorded: the HUD shows it (privacy.indicator)
         self._camera_kept_at = -CAMERA_SHOWN_S
         self._services = services
@@ -112,6 +105,7 @@ class RealtimeSession:
         # The skills see the session only through its port; they are built for this session alone.
         self.env = SkillEnv(models=models, settings=settings, services=services, port=SessionPort(self))
         self.skills = Skills.build(skills, self.env)
+        self.hearing = Hearing(self)  # the audio input, from appends to finished utterances
 
     # -- plumbing -------------------------------------------------------------------------------------------
 
@@ -186,43 +180,22 @@ class RealtimeSession:
         # Not validated by the SDK's model: glassmate's 16 kHz input rate is an extension its types do not allow.
         return {"type": kind, "event_id": new_id("event"), "session": session_object(self.config, self.id)}
 
-    def _new_input(self) -> InputAudio:
-        td = self.config.audio.input.turn_detection
-        vad = None
-        if td is not None:
-            semantic = td.type == "semantic_vad"
-            vad_settings = VADSettings(
-                threshold=td.threshold,
-                # semantic: a turn the end-of-turn check did not call finished ends after the eagerness's silence
-                min_silence_ms=self.settings.turn.wait_ms[td.eagerness] if semantic else td.silence_duration_ms,
-                prefix_padding_ms=td.prefix_padding_ms,
-                min_speech_ms=self.settings.vad.min_speech_ms,
-                pause_ms=self.settings.turn.pause_ms if semantic else self.settings.vad.pause_ms,
-            )
-            vad = self.models.vad.stream(vad_settings)
-        return InputAudio(
-            vad=vad,
-            input_rate=self.config.audio.input.format.rate,
-            prefix_padding_ms=td.prefix_padding_ms if td else 0,
-        )
-
     # -- events ---------------------------------------------------------------------------------------------
 
     async def handle(self, ev: BaseModel) -> None:
         if isinstance(ev, rt.InputAudioBufferAppendEvent):
-            await self._append_audio(ev.audio)
+            await self.hearing.append(ev.audio)
         elif isinstance(ev, SessionUpdate):
             before = self.config.audio.input
             self.config = parse_session_config(self.config, ev.session)
             if self.config.audio.input.model_dump() != before.model_dump():
-                self.input = self._new_input()
+                self.hearing.reset()
             self.skills.on_options(self.config)
             await self.send(self._session_event("session.updated"))
         elif isinstance(ev, rt.InputAudioBufferCommitEvent):
-            await self._commit()
+            await self.hearing.commit()
         elif isinstance(ev, rt.InputAudioBufferClearEvent):
-            self.input.clear()
-            self._utterance = None
+            self.hearing.clear()
             await self.send(event(rt.InputAudioBufferClearedEvent))
         elif isinstance(ev, rt.ConversationItemCreateEvent):
             await self._create_item(ev)
@@ -243,95 +216,9 @@ class RealtimeSession:
         elif (skill := self.skills.handles(ev)) is not None:  # a skill's own extension event
             self.spawn(skill.on_event(ev), name=f"{skill.name}-event")
 
-    async def _append_audio(self, b64: str) -> None:
-        try:
-            pcm = base64.b64decode(b64, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise ProtocolError("invalid-audio", "audio must be base64-encoded PCM16") from exc
-        if len(pcm) > MAX_AUDIO_EVENT_BYTES:
-            raise ProtocolError("audio-chunk-too-large", f"one append may carry at most {MAX_AUDIO_EVENT_BYTES} bytes")
-        if len(pcm) % 2:
-            raise ProtocolError("invalid-audio", f"PCM16 audio needs an even number of bytes, got {len(pcm)}")
-        if not pcm:
-            return
-        events = self.input.append(pcm)
-        self.skills.on_audio(self.input.last)
-        self._trace_vad()
-        for ev in events:
-            await self._on_input(ev)
-
-    async def _on_input(self, ev: InputEvent) -> None:
-        td = self.config.audio.input.turn_detection
-        if ev.kind == "speech_started":
-            self._utterance = Utterance(self, new_id("item"))
-            await self.send(
-                event(rt.InputAudioBufferSpeechStartedEvent, audio_start_ms=ev.at_ms, item_id=self._utterance.item_id)
-            )
-            if td is not None and td.interrupt_response:
-                self.cancel_response("turn_detected")
-            return
-        utterance = self._utterance
-        if utterance is None:
-            return
-        if ev.kind == "chunk":
-            utterance.add_chunk(ev.audio)
-        elif ev.kind == "tail":
-            utterance.speculate(ev.audio, ev.at_ms)
-        elif ev.kind == "speech_stopped":
-            self._utterance = None
-            await self.send(
-                event(rt.InputAudioBufferSpeechStoppedEvent, audio_end_ms=ev.at_ms, item_id=utterance.item_id)
-            )
-            utterance.end_at(ev.audio, ev.at_ms)
-            await self._committed(utterance)
-        if ev.paused and td is not None and td.type == "semantic_vad":
-            self.spawn(self._judge_pause(utterance, ev.at_ms), name="end-of-turn")
-
-    async def _judge_pause(self, utterance: Utterance, at_ms: int) -> None:
-        """semantic_vad: end the turn at the pause that began at `at_ms` if the voice sounds finished and the words
-        heard so far can end a sentence; otherwise the VAD ends it after the longer silence."""
-        try:
-            probability = await self.models.turn.score(self.input.utterance_audio())
-        except GlassmateError as exc:  # the model is missing or failed: the silence alone ends the turn
-            log.warning("session %s: the end-of-turn model failed (%s); waiting for the silence", self.id, exc.code)
-            return
-        if probability < self.settings.turn.finished or self._utterance is not utterance:
-            log.debug("session %s: pause at %d ms, end-of-turn p %.2f: goes on", self.id, at_ms, probability)
-            return
-        text, language = await utterance.heard_until(at_ms)
-        finished = sounds_finished(text, language)
-        log.debug("session %s: pause at %d ms, p %.2f, words can end: %s", self.id, at_ms, probability, finished)
-        if finished and self._utterance is utterance and (stopped := self.input.end_turn(at_ms)) is not None:
-            await self._on_input(stopped)
-
-    def _trace_vad(self) -> None:
-        """DEBUG: every 50 appends (about 2 s), the loudest VAD probability seen and the state of its scorer."""
-        vad = self.input.vad
-        if vad is None or not log.isEnabledFor(logging.DEBUG):
-            return
-        self._vad_trace = (self._vad_trace[0] + 1, max(self._vad_trace[1], vad.last_probability))
-        if self._vad_trace[0] % 50 == 0:
-            state = getattr(vad.scorer, "_h", None)
-            norm = float(np.linalg.norm(state)) if state is not None else float("nan")
-            log.debug("session %s: %d appends, VAD max p %.2f, speaking %s, state norm %.2f", self.id,
-                      self._vad_trace[0], self._vad_trace[1], self.input.speaking, norm)  # fmt: skip
-            self._vad_trace = (self._vad_trace[0], 0.0)
-
-    async def _commit(self) -> None:
-        if self.input.vad is not None and self._utterance is not None:
-            utterance, self._utterance = self._utterance, None
-            utterance.add_chunk(self.input.commit())
-        else:
-            audio = self.input.commit()
-            if len(audio) * 1000 // RATE < MIN_COMMIT_MS:
-                raise ProtocolError(
-                    "input-audio-buffer-commit-empty", f"the buffer holds less than {MIN_COMMIT_MS} ms of audio"
-                )
-            utterance = Utterance(self, new_id("item"))
-            utterance.add_chunk(audio)
-        await self._committed(utterance)
-
-    async def _committed(self, utterance: Utterance) -> None:
+    async def committed(self, utterance: Utterance) -> None:
+        """An utterance is complete (the VAD's silence, the end-of-turn check or the client's commit): add it to the
+        conversation, transcribe it, and answer it (or keep it for the client's response.create)."""
         await self.send(
             event(rt.InputAudioBufferCommittedEvent, item_id=utterance.item_id, previous_item_id=self._last_item)
         )
