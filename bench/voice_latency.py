@@ -88,7 +88,9 @@ def pct(values: list[float], q: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 1)
 
 
-def summarise(turns: list[TurnResult]) -> dict[str, Any]:
+def summarise(every: list[TurnResult]) -> dict[str, Any]:
+    # A cut-off turn whose rest started no turn was answered before the speech ended: it has no latency to time.
+    turns = [t for t in every if not t.rest_unheard]
     out: dict[str, Any] = {"n": len(turns), "routes": sorted({t.route for t in turns})}
     for name in ("speech_stopped", "first_text", "first_audio", "card_at"):
         values = [v for t in turns if (v := t.ms(name)) is not None]
@@ -96,7 +98,8 @@ def summarise(turns: list[TurnResult]) -> dict[str, Any]:
     for name in ("first_text", "first_audio"):
         values = [v for t in turns if (v := t.ms(name, since="speech_stopped")) is not None]
         out[f"{name}_after_turn_detected"] = {"p50": pct(values, 0.5), "p95": pct(values, 0.95)}
-    out["cut_offs"] = sum(1 for t in turns if t.cut_offs)
+    out["cut_offs"] = sum(1 for t in every if t.cut_offs)
+    out["rest_unheard"] = sum(1 for t in every if t.rest_unheard)
     return out
 
 
@@ -144,6 +147,7 @@ async def run(base: str, token: str, *, turn: str, quick: bool = False) -> dict[
     ambiguous: list[TurnResult] = []
     every: list[TurnResult] = []
     first: dict[str, Any] = {}
+    rows: list[dict[str, Any]] = []  # every turn, for paired comparisons between runs
     detection = {"type": turn, "create_response": True, "interrupt_response": True}
     async with GlassesClient(base_url=base, token=token) as glasses:
         language = ""
@@ -159,13 +163,17 @@ async def run(base: str, token: str, *, turn: str, quick: bool = False) -> dict[
                     await glasses.send_frame(label)
                 result = await glasses.turn(voice(q))
                 every.append(result)
+                rows.append({"text": q.text, "voice": q.voice, "speed": q.speed, "route": result.route,
+                             "heard": result.transcript, "cut_off": bool(result.cut_offs),
+                             "rest_unheard": result.rest_unheard, "turn_detected_ms": result.ms("speech_stopped"),
+                             "first_audio_ms": result.ms("first_audio")})  # fmt: skip
                 if not first:  # the connection's first turn: reported apart (models warming up)
                     first = {"kind": kind, "text": q.text, "first_audio": result.ms("first_audio")}
                 else:
                     results.append(result)
                 if q.pause_s:
                     (ambiguous if q.ambiguous else paused).append(result)
-                cut = " CUT OFF" if result.cut_offs else ""
+                cut = (" CUT OFF" if result.cut_offs else "") + (", REST UNHEARD" if result.rest_unheard else "")
                 print(f"  {result.route:<12} {result.ms('first_audio')} ms{cut}  [{q.language} {q.voice} x{q.speed}] "
                       f"{q.text} → {result.transcript[:40]!r} → {result.answer[:40]!r}", flush=True)  # fmt: skip
         await glasses.configure(glassmate={"language": "en"})
@@ -184,6 +192,7 @@ async def run(base: str, token: str, *, turn: str, quick: bool = False) -> dict[
         "cut_offs": {"turns": len(every), "cut": sum(1 for t in every if t.cut_offs)},
         "barge_in_cancel_ms": {"values": cancels, "p50": pct([c for c in cancels if c is not None], 0.5)},
         "misrouted": [t.transcript for t in deterministic if t.route == "ask"],
+        "turns": rows,
     }
 
 

@@ -16,6 +16,7 @@ from glassmate.audio import Audio
 
 RATE = 24_000
 CHUNK_MS = 40
+REST_GRACE_S = 2.0  # see GlassesClient.turn
 
 
 @dataclass
@@ -34,6 +35,7 @@ class TurnResult:
     audio_bytes: int = 0
     errors: list[str] = field(default_factory=list)
     cut_offs: int = 0  # turns the server ended while the speaker was still talking (a pause inside the sentence)
+    rest_unheard: bool = False  # after a cut-off, the rest of the speech started no turn of its own
 
     def ms(self, name: str, since: str = "speech_end") -> float | None:
         end, start = getattr(self, name), getattr(self, since)
@@ -127,50 +129,69 @@ class GlassesClient:
     async def turn(self, speech: Audio, *, limit_s: float = 60.0) -> TurnResult:
         """Say something and collect the answer's events until `response.done`. A turn the server ended while
         the speech was still being sent is a cut-off: it is counted, and the answer timed is the one to the
-        turn that ended last (the rest of the sentence)."""
+        turn that ended last (the rest of the sentence). When the rest is not heard as speech at all (a short
+        word after the cut), the cut-off turn's answer is the result, REST_GRACE_S after the speech was sent."""
         result = TurnResult()
         said = asyncio.Event()
         speaking = asyncio.create_task(self.speak(speech, said=said))
         seen: list[str] = []
         mine: set[str] = set()  # responses created during this turn; a late `response.done` of an older one is not ours
+        early: tuple[float, str, str] | None = None  # a response of ours that ended before the speech was all sent
+        said_at: float | None = None
+        deadline = time.monotonic() + limit_s
         try:
-            async with asyncio.timeout(limit_s):
-                async for ev in self.conn:
-                    now = time.monotonic()
-                    seen.append(ev.type)
-                    if ev.type == "input_audio_buffer.speech_stopped":
-                        if not said.is_set():
-                            result.cut_offs += 1
-                        result.speech_stopped = now
-                        result.first_text = result.first_audio = result.card_at = None
-                        result.answer, mine = "", set()
-                    elif ev.type == "conversation.item.input_audio_transcription.completed":
-                        result.transcript = ev.transcript
-                        if not ev.transcript.strip() and said.is_set():  # nothing was heard: no answer will come
-                            result.status = "no-speech"
-                            break
-                    elif ev.type == "response.created":
-                        mine.add(ev.response.id)
-                    elif ev.type == "response.output_audio_transcript.delta" or ev.type == "response.output_text.delta":
-                        result.first_text = result.first_text or now
-                        result.answer += ev.delta
-                    elif ev.type == "response.output_audio.delta":
-                        result.first_audio = result.first_audio or now
-                        result.audio_bytes += len(ev.delta) * 3 // 4
-                    elif ev.type == "hud.card":
-                        result.card_at = result.card_at or now
-                        result.card = (
-                            list(getattr(ev, "card", {}).get("lines", []))
-                            if isinstance(getattr(ev, "card", None), dict)
-                            else []
-                        )
-                    elif ev.type == "error":
-                        result.errors.append(ev.error.code)
-                    elif ev.type == "response.done" and ev.response.id in mine and said.is_set():
-                        result.done = now
-                        result.status = ev.response.status
-                        result.route = (ev.response.metadata or {}).get("route", "")
+            while True:
+                if time.monotonic() > deadline:
+                    raise TimeoutError
+                if said_at is None and said.is_set():
+                    said_at = time.monotonic()
+                if early is not None and said_at is not None and time.monotonic() - said_at > REST_GRACE_S:
+                    result.done, result.status, result.route = early
+                    result.rest_unheard = True
+                    break
+                try:  # websockets' recv may be cancelled without losing a message
+                    ev = await asyncio.wait_for(self.conn.recv(), timeout=0.2)
+                except TimeoutError:
+                    continue
+                now = time.monotonic()
+                seen.append(ev.type)
+                if ev.type == "input_audio_buffer.speech_started":
+                    early = None
+                elif ev.type == "input_audio_buffer.speech_stopped":
+                    if not said.is_set():
+                        result.cut_offs += 1
+                    result.speech_stopped = now
+                    result.first_text = result.first_audio = result.card_at = None
+                    result.answer, mine = "", set()
+                elif ev.type == "conversation.item.input_audio_transcription.completed":
+                    result.transcript = ev.transcript
+                    if not ev.transcript.strip() and said.is_set():  # nothing was heard: no answer will come
+                        result.status = "no-speech"
                         break
+                elif ev.type == "response.created":
+                    mine.add(ev.response.id)
+                elif ev.type == "response.output_audio_transcript.delta" or ev.type == "response.output_text.delta":
+                    result.first_text = result.first_text or now
+                    result.answer += ev.delta
+                elif ev.type == "response.output_audio.delta":
+                    result.first_audio = result.first_audio or now
+                    result.audio_bytes += len(ev.delta) * 3 // 4
+                elif ev.type == "hud.card":
+                    result.card_at = result.card_at or now
+                    result.card = (
+                        list(getattr(ev, "card", {}).get("lines", []))
+                        if isinstance(getattr(ev, "card", None), dict)
+                        else []
+                    )
+                elif ev.type == "error":
+                    result.errors.append(ev.error.code)
+                elif ev.type == "response.done" and ev.response.id in mine:
+                    route = (ev.response.metadata or {}).get("route", "")
+                    if not said.is_set():
+                        early = (now, ev.response.status, route)
+                        continue
+                    result.done, result.status, result.route = now, ev.response.status, route
+                    break
         except TimeoutError:
             raise TimeoutError(f"no response.done within {limit_s} s; events seen: {seen}") from None
         finally:
