@@ -100,6 +100,12 @@ class MultiVoiceTTS(TTS):
         espeak_voice = voice.removeprefix("espeak:") if voice and voice.startswith("espeak:") else None
         return engine._stream_impl(text, base, espeak_voice if engine is self.espeak else None)
 
+    async def load(self) -> None:
+        """Load the neural voice and speak a word with it (the server's warm-up calls this)."""
+        load = getattr(self.piper, "load", None)
+        if load is not None:
+            await load()
+
     async def aclose(self) -> None:
         await self.piper.aclose()
         await self.espeak.aclose()
