@@ -59,7 +59,7 @@ class ASRSettings(_Frozen):
     backend: Literal["local", "openai"] = "local"
     model_dir: Path | None = Field(default=None, description="CTranslate2 Whisper dir; default: embedded")
     # English speech (a transcription asked in "en") goes to Whisper tiny.en: on real recorded speech it is as
-    # accurate as base and ~1.8x faster (bench/asr_wer.py). False: base for every language.
+    # accurate as base in 0.6 of the time (bench/asr_wer.py). False: base for every language.
     english_model: bool = True
     english_model_dir: Path | None = Field(default=None, description="CTranslate2 English Whisper dir")
     compute_type: str = "int8"
