@@ -1,19 +1,24 @@
-"""llama-cpp-python (glassmate's LLM engine) and xllamacpp side by side on the embedded GGUF (Qwen2.5 0.5B Q4_K_M).
+"""xllamacpp (glassmate's LLM engine since December 2026) and llama-cpp-python (before it) side by side on the
+embedded GGUF (Qwen2.5 0.5B Q4_K_M).
 
-xllamacpp binds llama.cpp's own server code and ships prebuilt CPU wheels (no 10-minute compile at install); the
-question is whether it is as good where glassmate needs it. Each backend runs in a process of its own, with the
-settings glassmate uses (2 threads, n_ctx 4096, n_batch 256, flash attention, greedy-ish temperature 0.2):
+xllamacpp binds llama.cpp's own server code and ships prebuilt CPU wheels (llama-cpp-python compiles for 4-5
+minutes at install); the question was whether it is as good where glassmate needs it. Each backend runs in a
+process of its own, with the settings glassmate uses (2 threads, n_ctx 4096, n_batch 256, flash attention,
+greedy-ish temperature 0.2):
 - load time and RSS after loading; peak RSS at the end;
 - first token of a cold prompt (the agent's system prompt and a question, nothing cached);
 - first token with the system prompt cached (another question after a first one), median of 5;
 - decoding speed (64 tokens of counting), median of 3;
 - grammar-constrained JSON: a tool-call reply constrained by glassmate's reply schema (ms per token, valid JSON,
   matches the schema);
+- the tool each engine picks, greedily, for a few requests: the same weights and prompt should give the same
+  choice (at temperature 0.2 the two engines' random draws differ, and so, now and then, does the choice);
 - streaming cancel: a long answer stopped after 5 pieces: ms until the call has returned, and the next request's
   first token.
-Run: `.venv/bin/python bench/llm_backends.py --xllamacpp PATH` where PATH holds xllamacpp, e.g. after
-`pip install --no-deps --target /tmp/xlc xllamacpp==2026.10.11549`. Prints a table, writes
-bench/out/llm_backends.json.
+Run: `.venv/bin/python bench/llm_backends.py --llama-cpp-python PATH` where PATH holds llama-cpp-python, e.g. after
+`CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF" pip install --target PATH
+llama-cpp-python==0.3.36` (a 4-5 minute compile; llama.cpp's native build crashes on these CPUs' AMX path).
+Prints a table, writes bench/out/llm_backends.json.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ OTHER = "What is the capital of Finland? One sentence."
 COUNT = "Count from one to fifty in words, separated by commas."
 STORY = "Tell me a long story about a lighthouse keeper."
 TOOL_ASK = "Take me to the railway station, walking."
+GREEDY_ASKS = [TOOL_ASK, "What time is it?", "Translate 'good morning' into German.", "How many days are in a week?"]
 
 
 def rss_mb() -> float:
@@ -45,7 +51,7 @@ def rss_mb() -> float:
     return 0.0
 
 
-def tools() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def tools(ask: str = TOOL_ASK) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The prompt and reply schema of an agent step with three of glassmate's tool shapes."""
     from glassmate.agent.prompt import SYSTEM_PROMPT
     from glassmate.providers.llm.base import ChatMessage, ToolSpec
@@ -60,7 +66,7 @@ def tools() -> tuple[list[dict[str, Any]], dict[str, Any]]:
             "type": "object", "required": ["text", "to"],
             "properties": {"text": {"type": "string"}, "to": {"type": "string", "enum": ["en", "de", "zh"]}}}),
     ]  # fmt: skip
-    messages = [ChatMessage("system", SYSTEM_PROMPT), ChatMessage("user", TOOL_ASK)]
+    messages = [ChatMessage("system", SYSTEM_PROMPT), ChatMessage("user", ask)]
     prompt = LlamaCppLLM._messages(with_tools_instruction(messages, specs, "auto"))
     return prompt, reply_schema(specs, "auto")
 
@@ -73,6 +79,7 @@ class Backend:
     """One engine, driven the same way: `stream` yields text pieces and may be closed early."""
 
     name = ""
+    temperature = 0.2
 
     def stream(self, messages: list[dict[str, Any]], max_tokens: int, **extra: Any) -> Iterator[str]:
         raise NotImplementedError
@@ -82,11 +89,12 @@ class LlamaCppPython(Backend):
     name = "llama-cpp-python"
 
     def __init__(self, model: str) -> None:
+        from llama_cpp import Llama
+
         from glassmate.config import LLMSettings
-        from glassmate.providers.llm.llama_sampling import LazyGrammarLlama
 
         s = LLMSettings()
-        self.llama = LazyGrammarLlama(
+        self.llama = Llama(
             model_path=model, n_ctx=s.n_ctx, n_threads=s.n_threads, n_threads_batch=s.n_threads, n_batch=s.n_batch,
             flash_attn=s.flash_attn, seed=s.seed, verbose=False,
         )  # fmt: skip
@@ -119,9 +127,12 @@ class XLlamaCpp(Backend):
         s = LLMSettings()
         params = xlc.CommonParams()
         params.model.path = model
-        params.n_ctx = s.n_ctx
+        params.n_ctx = s.n_ctx * s.parallel  # as glassmate runs it (providers/llm/llama_cpp.py)
         params.n_batch = s.n_batch
-        params.n_parallel = 1
+        params.n_parallel = s.parallel
+        params.kv_unified = True
+        params.cache_ram_mib = 0
+        params.verbosity = -1
         params.cpuparams.n_threads = s.n_threads
         params.cpuparams_batch.n_threads = s.n_threads
         params.flash_attn_type = 1 if s.flash_attn else 0
@@ -215,6 +226,12 @@ def measure(make: Callable[[], Backend]) -> dict[str, Any]:
         valid = False
     out["json"] = {"ms_per_piece": round(1000 * elapsed / max(1, len(pieces)), 1), "pieces": len(pieces),
                    "valid": valid, "text": text}  # fmt: skip
+    temperature, backend.temperature = backend.temperature, 0.0
+    out["greedy_tools"] = {}
+    for ask in GREEDY_ASKS:
+        prompt, schema = tools(ask)
+        out["greedy_tools"][ask] = "".join(backend.stream(prompt, 96, schema=schema))
+    backend.temperature = temperature
 
     stream = backend.stream(chat(SYSTEM_PROMPT, STORY), 400)
     for _ in range(5):
@@ -234,7 +251,7 @@ def child(which: str, model: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--xllamacpp", type=Path, required=False, help="folder that holds the xllamacpp package")
+    parser.add_argument("--llama-cpp-python", type=Path, help="folder that holds the llama_cpp package")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
     parser.add_argument("--output", type=Path, default=OUT / "llm_backends.json")
@@ -249,8 +266,8 @@ def main() -> None:
     report: dict[str, Any] = {"model": Path(model).name, "machine": f"{os.cpu_count()} cores, no GPU"}
     for which in ("llama-cpp-python", "xllamacpp"):
         env = dict(os.environ)
-        if which == "xllamacpp" and args.xllamacpp:
-            env["PYTHONPATH"] = f"{args.xllamacpp}:{env.get('PYTHONPATH', '')}"
+        if which == "llama-cpp-python" and args.llama_cpp_python:
+            env["PYTHONPATH"] = f"{args.llama_cpp_python}:{env.get('PYTHONPATH', '')}"
         done = subprocess.run(
             [sys.executable, __file__, "--child", which, "--model", model], env=env, capture_output=True, text=True
         )
@@ -266,6 +283,10 @@ def main() -> None:
         print(f"{row:<28} {report['llama-cpp-python'].get(row, '-')!s:>17} {report['xllamacpp'].get(row, '-')!s:>10}")
     for which in ("llama-cpp-python", "xllamacpp"):
         print(which, "JSON:", report[which].get("json"))
+    picks = [report[w].get("greedy_tools", {}) for w in ("llama-cpp-python", "xllamacpp")]
+    report["greedy_tools_agree"] = bool(picks[0]) and picks[0] == picks[1]
+    for ask, reply in picks[1].items():
+        print(f"greedy: {ask!r} -> {reply} ({'same' if picks[0].get(ask) == reply else 'DIFFERENT'})")
     OUT.mkdir(exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2, ensure_ascii=False))
 

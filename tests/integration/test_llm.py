@@ -1,5 +1,3 @@
-import json
-
 import pytest
 
 from glassmate.agent.prompt import SYSTEM_PROMPT, SceneContext, answer
@@ -89,46 +87,10 @@ async def test_an_unreadable_model_file_is_a_load_error(tmp_path) -> None:  # ty
     assert info.value.code == "model-load-failed"
 
 
-def test_the_lazy_grammar_writes_what_the_full_grammar_writes(models: Models) -> None:
-    """Greedy JSON with the grammar checked on the chosen token only (LazyGrammarSampler) is token for token what
-    llama-cpp-python's own sampler writes with the grammar over the whole vocabulary; the schema's enum and integer
-    make the free choice break the grammar now and then, so the fallback path runs too."""
-    from llama_cpp import Llama, LlamaGrammar
-
-    from glassmate.providers.llm.llama_sampling import LazyGrammarLlama
-
-    schema = {
-        "type": "object",
-        "properties": {
-            "mood": {"enum": ["calm", "tense", "cheerful"]},
-            "people": {"type": "integer"},
-            "topics": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
-        },
-        "required": ["mood", "people", "topics"],
-    }
-    grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
-    prompt = "Anna and Tom argued loudly about the budget and the trade fair stand. Describe the meeting as JSON.\n"
-    path = models.llm.model_path  # type: ignore[attr-defined]
-    texts, fallbacks = [], 0
-    for cls in (Llama, LazyGrammarLlama):
-        llama = cls(model_path=str(path), n_ctx=512, n_threads=2, verbose=False, seed=0)
-        try:
-            out = llama.create_completion(prompt, max_tokens=60, temperature=0.0, grammar=grammar)
-            texts.append(out["choices"][0]["text"])
-            if isinstance(llama, LazyGrammarLlama) and llama.last_sampler is not None:
-                fallbacks = llama.last_sampler.fallbacks
-        finally:
-            llama.close()
-    assert texts[0] == texts[1]
-    data = json.loads(texts[1])
-    assert data["mood"] in {"calm", "tense", "cheerful"} and isinstance(data["people"], int)
-    assert fallbacks > 0
-
-
 async def test_json_requests_decoded_together_answer_each_its_own(models: Models) -> None:
-    """complete_json_many on the embedded model: one llama.cpp batch with a sequence per request, the shared
-    system prompt evaluated once; each answer follows its own schema and its own question, also when the
-    requests are split over several batches."""
+    """complete_json_many on the embedded model: the requests decoded together in llama.cpp's parallel slots;
+    each answer follows its own schema and its own question, also when there are more requests than slots, and
+    they are the answers the requests get one at a time."""
     city = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
     number = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
     system = ChatMessage("system", "Answer with JSON only.")
@@ -141,7 +103,17 @@ async def test_json_requests_decoded_together_answer_each_its_own(models: Models
     answers = await models.llm.complete_json_many(questions, options=GREEDY)
     assert "paris" in answers[0]["city"].lower() and answers[1] == {"n": 5}
     assert "tokyo" in answers[2]["city"].lower() and "rome" in answers[3]["city"].lower()
-    llm = models.llm
-    assert isinstance(llm, LlamaCppLLM) and llm._batch_writer is not None
-    llm._batch_writer.MAX_SEQUENCES = 3  # two batches: 3 + 1
-    assert await llm.complete_json_many(questions, options=GREEDY) == answers
+    assert isinstance(models.llm, LlamaCppLLM) and models.llm.settings.parallel < len(questions) * 2
+    assert await models.llm.complete_json_many(questions * 2, options=GREEDY) == answers * 2
+    one_by_one = [await models.llm.complete_json(m, s, options=GREEDY) for m, s in questions]
+    assert one_by_one == answers
+
+
+async def test_a_conversation_longer_than_the_context_is_a_bad_input_error(models: Models) -> None:
+    from glassmate.errors import BadInputError
+
+    long = "word " * (models.llm.settings.n_ctx * 5)  # type: ignore[attr-defined]
+    with pytest.raises(BadInputError) as info:
+        await models.llm.chat([ChatMessage("user", long)], options=GREEDY)
+    assert "too long" in str(info.value)
+    assert (await models.llm.chat([ChatMessage("user", "Say OK.")], options=GREEDY)).text  # still serving

@@ -13,6 +13,7 @@ import pytest
 from glassmate.api.app import create_app
 from glassmate.config import Settings
 from glassmate.runtime import Models
+from glassmate.testing.corpus import normalize, word_errors
 from glassmate.testing.server import serve_in_thread
 
 
@@ -36,7 +37,10 @@ def test_speech_then_transcription_round_trip(client: Any) -> None:
     wav = client.audio.speech.create(model="tts-1", voice="alloy", input="Turn left at the next corner.",
                                      response_format="wav").read()  # fmt: skip
     text = client.audio.transcriptions.create(model="whisper-1", file=("say.wav", wav, "audio/wav"), language="en")
-    assert "left" in text.text.lower() and "corner" in text.text.lower()
+    # Within one word: Piper's voice varies from run to run, and Whisper tiny.en (English) once heard "Turn luck at
+    # the next corner." (and "Current left…" in 1 of 30 syntheses tried apart); every other word must be right.
+    said = normalize("Turn left at the next corner.")
+    assert word_errors(said, normalize(text.text)) <= 1, text.text
 
 
 def test_mp3_upload_is_transcribed(client: Any, tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
-"""The OpenAI-compatible LLM provider against a real OpenAI-compatible server: llama-cpp-python's own,
-started here on the embedded GGUF."""
+"""The OpenAI-compatible LLM provider against a real OpenAI-compatible server: llama.cpp's own (llama-server's
+code, as xllamacpp ships it), started here in a process of its own on the embedded GGUF."""
 
 from __future__ import annotations
 
@@ -22,6 +22,21 @@ GREEDY = GenerationOptions(temperature=0.0, max_tokens=40)
 API_KEY = "test-key-123"
 
 
+# llama.cpp's HTTP server, as `llama-server --model M --alias qwen-embedded --port P --api-key K -c 2048 -t 2` runs it.
+SERVER = """
+import sys, threading
+import xllamacpp as xlc
+params = xlc.CommonParams()
+params.model.path, port, key = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+params.model_alias = {"qwen-embedded"}
+params.hostnames, params.port, params.api_keys = ["127.0.0.1"], port, [key]
+params.n_ctx, params.cpuparams.n_threads, params.cpuparams_batch.n_threads = 2048, 2, 2
+server = xlc.Server(params)
+print("listening on", server.listening_address, flush=True)
+threading.Event().wait()
+"""
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -32,12 +47,7 @@ def _free_port() -> int:
 def llama_server(models: Models, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     gguf = models.store.ensure("llm")["qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"]
     port = _free_port()
-    cmd = [
-        sys.executable, "-m", "llama_cpp.server",
-        "--model", str(gguf), "--model_alias", "qwen-embedded",
-        "--host", "127.0.0.1", "--port", str(port),
-        "--n_ctx", "2048", "--n_threads", "2", "--api_key", API_KEY,
-    ]  # fmt: skip
+    cmd = [sys.executable, "-c", SERVER, str(gguf), str(port), API_KEY]
     # The server logs a lot: into a file, as an unread pipe would fill up and stall it.
     log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
     log = log_path.open("wb")
@@ -47,7 +57,7 @@ def llama_server(models: Models, tmp_path_factory: pytest.TempPathFactory) -> It
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited: {log_path.read_text()[-2000:]}")
+                raise RuntimeError(f"llama.cpp's server exited: {log_path.read_text()[-2000:]}")
             try:
                 if httpx.get(f"{base}/models", headers={"Authorization": f"Bearer {API_KEY}"}).status_code == 200:
                     break
@@ -55,7 +65,7 @@ def llama_server(models: Models, tmp_path_factory: pytest.TempPathFactory) -> It
                 pass
             time.sleep(0.5)
         else:
-            raise RuntimeError("llama_cpp.server did not start in 120 s")
+            raise RuntimeError("llama.cpp's server did not start in 120 s")
         yield base
     finally:
         proc.terminate()
@@ -84,7 +94,7 @@ async def test_remote_chat_and_stream(llama_server: str) -> None:
         await llm.aclose()
 
 
-async def test_remote_json_falls_back_to_the_servers_schema_format(llama_server: str) -> None:
+async def test_remote_json_follows_the_schema(llama_server: str) -> None:
     llm = _llm(llama_server)
     schema = {
         "type": "object",

@@ -1,22 +1,34 @@
-"""The embedded LLM: a GGUF model run in-process by llama.cpp (llama-cpp-python).
+"""The embedded LLM: a GGUF model run in-process by llama.cpp, through xllamacpp.
 
-llama.cpp keeps the KV cache of the previous prompt and reuses the longest common prefix, so a stable
-system prompt is prefilled once and later turns start generating within tens of milliseconds. Constrained JSON
-(tool calls, typed notes) checks its grammar on the chosen token only (llama_sampling.py): 48 instead of 75 ms a
-token for 0.5B Qwen on 2 cores.
+xllamacpp binds llama.cpp's own server code (prompt cache, continuous batching, grammar-constrained sampling
+that checks the chosen token first) and ships prebuilt CPU wheels, so installing glassmate compiles nothing
+(llama-cpp-python took 4-5 minutes to build on 2 cores). Same GGUF, same settings: the same greedy answers and
+tool calls as llama-cpp-python, as fast (bench/llm_backends.py, bench/RESULTS.md).
+
+The server keeps the KV cache of each slot's last prompt and reuses the longest common prefix, so a stable
+system prompt is prefilled once and later turns start generating within tens of milliseconds. Several requests
+at once (complete_json_many: meeting notes, batch REST) run in parallel slots that share one decode per step.
+
+llama.cpp's server also listens on a loopback port of its own choosing; it is locked with a random API key
+that nothing outside this object knows.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import queue
+import secrets
+import threading
 from collections.abc import AsyncGenerator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 
 from glassmate.config import LLMSettings
-from glassmate.errors import ModelLoadError, ModelMissingError
+from glassmate.errors import BadInputError, ModelLoadError, ModelMissingError, ProviderError
 from glassmate.providers.llm.base import (
     LLM,
     ChatMessage,
@@ -28,6 +40,21 @@ from glassmate.providers.llm.base import (
 )
 from glassmate.providers.llm.tools_schema import ReplyStream, parse_reply, reply_schema, with_tools_instruction
 
+log = logging.getLogger("glassmate.providers")
+
+
+def _check(reply: Any) -> dict[str, Any]:
+    """The server's answer, or its error as a typed one (a prompt longer than the context is the caller's)."""
+    if not isinstance(reply, dict):
+        raise ProviderError(f"llama.cpp answered {type(reply).__name__}, not a JSON object")
+    error = reply.get("error")
+    if error:
+        message = error.get("message", "") if isinstance(error, dict) else str(error)
+        if isinstance(error, dict) and error.get("type") == "exceed_context_size_error":
+            raise BadInputError(f"the conversation is too long for the model: {message}")
+        raise ProviderError(f"llama.cpp: {message}")
+    return reply
+
 
 class LlamaCppLLM(LLM):
     name = "llama.cpp"
@@ -37,48 +64,62 @@ class LlamaCppLLM(LLM):
         self.model_path = model_path
         self.settings = settings
         self.model_name = model_path.stem
-        self._llama: Any = None
-        self._batch_writer: Any = None
+        self._server: Any = None
+        self._cold = False  # the next request ignores the cached prompt (reset_cache)
 
     def _engine(self) -> Any:
         """Load the model on first use (called with the engine lock held, in a worker thread)."""
-        if self._llama is None:
+        if self._server is None:
             if not self.model_path.is_file():
                 raise ModelMissingError(f"the LLM file {self.model_path} does not exist")
-            from glassmate.providers.llm.llama_sampling import LazyGrammarLlama
+            import xllamacpp as xlc
 
+            s = self.settings
+            params = xlc.CommonParams()
+            params.model.path = str(self.model_path)
+            # One KV cache shared by the slots: each request may use up to n_ctx tokens of it.
+            params.n_parallel = s.parallel
+            params.kv_unified = True
+            params.n_ctx = s.n_ctx * s.parallel
+            params.n_batch = s.n_batch
+            params.cpuparams.n_threads = s.n_threads
+            params.cpuparams_batch.n_threads = s.n_threads
+            params.flash_attn_type = 1 if s.flash_attn else 0
+            params.sampling.seed = s.seed
+            params.warmup = False
+            params.ctx_shift = False  # a prompt that does not fit is an error, not silently cut
+            params.cache_ram_mib = 0  # no second prompt cache in host memory (its default is up to 8 GB)
+            params.hostnames = ["127.0.0.1"]
+            params.port = 0
+            params.api_keys = [secrets.token_urlsafe(32)]
+            params.verbosity = -1
             try:
-                self._llama = LazyGrammarLlama(
-                    model_path=str(self.model_path),
-                    n_ctx=self.settings.n_ctx,
-                    n_threads=self.settings.n_threads,
-                    n_threads_batch=self.settings.n_threads,
-                    n_batch=self.settings.n_batch,
-                    flash_attn=self.settings.flash_attn,
-                    seed=self.settings.seed,
-                    verbose=False,
-                )
+                self._server = xlc.Server(params)
             except (ValueError, RuntimeError) as exc:
                 raise ModelLoadError(f"llama.cpp could not load {self.model_path.name}: {exc}") from exc
-        return self._llama
+        return self._server
 
     async def load(self) -> None:
         """Load the model now rather than on the first request."""
         await self._run_blocking(self._engine)
 
     def reset_cache(self) -> None:
-        """Forget the cached prompt (benchmarks use this to measure a cold prefill)."""
-        if self._llama is not None:
-            with self._engine_lock:
-                self._llama.reset()
+        """Forget the cached prompt for the next request (benchmarks use this to measure a cold prefill)."""
+        self._cold = True
 
-    def _kwargs(self, options: GenerationOptions) -> dict[str, Any]:
-        return {
+    def _request(self, messages: list[ChatMessage], options: GenerationOptions, **extra: Any) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "messages": self._messages(messages),
             "max_tokens": options.max_tokens or self.settings.max_tokens,
             "temperature": self.settings.temperature if options.temperature is None else options.temperature,
-            "stop": list(options.stop) or None,
             "seed": self.settings.seed,
+            **extra,
         }
+        if options.stop:
+            request["stop"] = list(options.stop)
+        if self._cold:
+            request["cache_prompt"], self._cold = False, False
+        return request
 
     @staticmethod
     def _messages(messages: list[ChatMessage]) -> list[dict[str, Any]]:
@@ -97,25 +138,48 @@ class LlamaCppLLM(LLM):
                 out.append({"role": m.role, "content": m.content})
         return out
 
-    async def _stream_impl(self, messages: list[ChatMessage], options: GenerationOptions) -> AsyncGenerator[str, None]:
-        def run() -> Iterator[str]:
-            stream = self._engine().create_chat_completion(
-                messages=self._messages(messages), stream=True, **self._kwargs(options)
-            )
-            for chunk in stream:
-                delta = chunk["choices"][0]["delta"].get("content")
-                if delta:
-                    yield delta
+    def _complete(self, request: dict[str, Any]) -> dict[str, Any]:
+        return _check(self._engine().handle_chat_completions(request))
 
-        async with aclosing(self._iterate_blocking(run)) as deltas:
+    def _deltas(self, request: dict[str, Any]) -> Iterator[str]:
+        """Stream a chat completion's text. xllamacpp's streaming call blocks until the answer is done and calls
+        back with each chunk; it runs on a thread of its own, and closing this iterator makes the next callback
+        return True, which stops the generation (within a token)."""
+        server = self._engine()
+        chunks: queue.Queue[dict[str, Any] | BaseException | None] = queue.Queue()
+        stop = threading.Event()
+
+        def on_chunk(chunk: Any) -> bool:
+            chunks.put(json.loads(chunk) if isinstance(chunk, str | bytes) else chunk)
+            return stop.is_set()
+
+        def run() -> None:
+            try:
+                server.handle_chat_completions({**request, "stream": True}, on_chunk)
+            except BaseException as exc:  # handed to the consumer, raised there
+                chunks.put(exc)
+            finally:
+                chunks.put(None)
+
+        worker = threading.Thread(target=run, name="llama.cpp-stream", daemon=True)
+        worker.start()
+        try:
+            while (chunk := chunks.get()) is not None:
+                if isinstance(chunk, BaseException):
+                    raise chunk
+                for choice in _check(chunk).get("choices") or ():
+                    delta = (choice.get("delta") or {}).get("content")
+                    if delta:
+                        yield delta
+        finally:
+            stop.set()
+            worker.join()
+
+    async def _stream_impl(self, messages: list[ChatMessage], options: GenerationOptions) -> AsyncGenerator[str, None]:
+        request = self._request(messages, options)
+        async with aclosing(self._iterate_blocking(lambda: self._deltas(request))) as deltas:
             async for delta in deltas:
                 yield delta
-
-    def _complete(self, messages: list[ChatMessage], options: GenerationOptions, **extra: Any) -> dict[str, Any]:
-        result: dict[str, Any] = self._engine().create_chat_completion(
-            messages=self._messages(messages), **self._kwargs(options), **extra
-        )
-        return result
 
     async def _chat_impl(
         self,
@@ -126,13 +190,11 @@ class LlamaCppLLM(LLM):
     ) -> ChatResult:
         if tools and tool_choice != "none":
             schema = reply_schema(tools, tool_choice)
-            prompt = with_tools_instruction(messages, tools, tool_choice)
-            raw = await self._run_blocking(
-                self._complete, prompt, options, response_format={"type": "json_object", "schema": schema}
-            )
+            request = self._request(with_tools_instruction(messages, tools, tool_choice), options, json_schema=schema)
+            raw = await self._run_blocking(self._complete, request)
             result = parse_reply(raw["choices"][0]["message"]["content"] or "")
         else:
-            raw = await self._run_blocking(self._complete, messages, options)
+            raw = await self._run_blocking(self._complete, self._request(messages, options))
             result = ChatResult(text=raw["choices"][0]["message"]["content"] or "")
             result.finish_reason = raw["choices"][0].get("finish_reason") or "stop"
         usage = raw.get("usage") or {}
@@ -151,21 +213,10 @@ class LlamaCppLLM(LLM):
                     yield delta
             return
         schema = reply_schema(tools, tool_choice)
-        prompt = self._messages(with_tools_instruction(messages, tools, tool_choice))
-        response_format = {"type": "json_object", "schema": schema}
-
-        def run() -> Iterator[str]:
-            stream = self._engine().create_chat_completion(
-                messages=prompt, stream=True, response_format=response_format, **self._kwargs(options)
-            )
-            for chunk in stream:
-                delta = chunk["choices"][0]["delta"].get("content")
-                if delta:
-                    yield delta
-
+        request = self._request(with_tools_instruction(messages, tools, tool_choice), options, json_schema=schema)
         # The JSON streams; an answer's text is passed on as it arrives, a tool call once it is complete.
         reply = ReplyStream()
-        async with aclosing(self._iterate_blocking(run)) as chunks:
+        async with aclosing(self._iterate_blocking(lambda: self._deltas(request))) as chunks:
             async for chunk in chunks:
                 text = reply.feed(chunk)
                 if text:
@@ -177,41 +228,29 @@ class LlamaCppLLM(LLM):
             yield call
 
     async def _json_impl(self, messages: list[ChatMessage], schema: dict[str, Any], options: GenerationOptions) -> str:
-        raw = await self._run_blocking(
-            self._complete, messages, options, response_format={"type": "json_object", "schema": schema}
-        )
+        raw = await self._run_blocking(self._complete, self._request(messages, options, json_schema=schema))
         return str(raw["choices"][0]["message"]["content"] or "")
 
     async def _json_many_impl(
         self, requests: list[tuple[list[ChatMessage], dict[str, Any]]], options: GenerationOptions
     ) -> list[str]:
-        if len(requests) == 1:  # the usual path, which keeps its prompt cache
-            return [await self._json_impl(*requests[0], options)]
+        """All requests handed to the server at once: it decodes up to `parallel` of them together (one decode
+        step for all of them, the weights read once), the rest as slots free up."""
+        bodies = [self._request(messages, options, json_schema=schema) for messages, schema in requests]
 
         def run() -> list[str]:
-            from glassmate.providers.llm.llama_sampling import BatchJSONWriter
-
-            llama = self._engine()
-            if self._batch_writer is None or self._batch_writer.llama is not llama:
-                self._batch_writer = BatchJSONWriter(llama)
-            kwargs = self._kwargs(options)
-            return self._batch_writer.write(
-                [(self._messages(messages), schema) for messages, schema in requests],
-                max_tokens=kwargs["max_tokens"],
-                temperature=kwargs["temperature"],
-            )
+            self._engine()
+            with ThreadPoolExecutor(max_workers=min(len(bodies), self.settings.parallel * 2)) as pool:
+                replies = list(pool.map(self._complete, bodies))
+            return [str(r["choices"][0]["message"]["content"] or "") for r in replies]
 
         return await self._run_blocking(run)
 
     async def aclose(self) -> None:
-        """Free the model, after any generation still running in a worker thread has finished (closing it
-        under a running generation crashes the process)."""
+        """Free the model, after any generation still running in a worker thread has finished."""
 
         def close() -> None:
             with self._engine_lock:
-                llama, self._llama = self._llama, None
-                self._batch_writer = None
-                if llama is not None:
-                    llama.close()
+                self._server = None  # the server stops its loop and frees the model when it is collected
 
         await asyncio.to_thread(close)
