@@ -5,15 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# fonts-wqy-microhei: a small CJK font, so tests can render Chinese labels for OCR.
-# chromium: the end-to-end tests drive the glasses page in it (headless).
-APT_PACKAGES=(espeak-ng tesseract-ocr libsndfile1 libgl1 libglib2.0-0 make fonts-wqy-microhei chromium)
+# fonts-wqy-microhei: a small CJK font, so the product demo and the tests can render Chinese labels.
+APT_PACKAGES=(espeak-ng tesseract-ocr libsndfile1 libgl1 libglib2.0-0 make fonts-wqy-microhei)
 # --test: also what only the tests need. postgresql: the ledger's tests run against a real server that they start
 # (Debian's package also sets up a system cluster, which a machine that only runs glassmate does not need).
+# chromium: the end-to-end tests drive the glasses page in it (headless); the wearer brings their own browser.
 # opencv-doc: OpenCV's samples, real photos that this team did not take (books' barcodes, street text) for the
 # product tests and bench/products.py (a 96 MB download).
 if [ "${1:-}" = "--test" ]; then
-  APT_PACKAGES+=(postgresql opencv-doc)
+  APT_PACKAGES+=(postgresql opencv-doc chromium)
 fi
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
