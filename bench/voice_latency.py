@@ -104,7 +104,8 @@ def summarise(every: list[TurnResult]) -> dict[str, Any]:
 
 
 async def barge_in(glasses: GlassesClient, question: Audio, stop: Audio) -> float | None:
-    """Ask for a long answer; talk over it once audio plays; time speech_started → response.done (cancelled)."""
+    """Ask for a long answer; talk over it once audio plays; time speech_started → response.done (cancelled).
+    None when there was nothing to interrupt: the answer was complete before the interruption was heard."""
     conn = glasses.conn
     speaking = asyncio.create_task(glasses.speak(question))
     started_at = None
@@ -116,6 +117,8 @@ async def barge_in(glasses: GlassesClient, question: Audio, stop: Audio) -> floa
                 interrupting = asyncio.create_task(glasses.speak(stop, lead_s=0.0))
             elif ev.type == "input_audio_buffer.speech_started" and interrupting is not None and started_at is None:
                 started_at = time.monotonic()
+            elif ev.type == "response.done" and started_at is None and interrupting is not None:
+                break  # the answer was over before the interruption was heard: nothing to time (None)
             elif ev.type == "response.done" and started_at is not None:
                 if ev.response.status == "cancelled":
                     result = (time.monotonic() - started_at) * 1000
