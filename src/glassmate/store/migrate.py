@@ -2,9 +2,10 @@
 
 Every schema change is a migration from now on: change the models, then write the revision with
 `.venv/bin/alembic revision --autogenerate --rev-id NNNN -m "what changed"` and read what it wrote. A database
-made before migrations existed (its tables were created straight from the models) is stamped as the baseline
-revision first and then upgraded. Two processes starting together on PostgreSQL take turns on an advisory lock;
-on SQLite the loser of the race retries once the winner's transaction is done."""
+made before migrations existed (its tables were created straight from the models) gets the baseline revision's
+tables that it lacks (a version from before meetings had no `meetings`), and is then upgraded. Two processes
+starting together on PostgreSQL take turns on an advisory lock; on SQLite the loser of the race retries once the
+winner's transaction is done."""
 
 from __future__ import annotations
 
@@ -59,8 +60,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 config = _config(connection)
                 tables = set(inspect(connection).get_table_names())
                 if "alembic_version" not in tables and "devices" in tables:
-                    log.info("database made before migrations: stamping it as revision %s", BASELINE)
-                    command.stamp(config, BASELINE)
+                    # The baseline revision creates only the tables such a database lacks (0001_baseline.py).
+                    log.info("database made before migrations: bringing it to revision %s, then on", BASELINE)
                 command.upgrade(config, revision)
             return
         except OperationalError as exc:  # SQLite: another process holds the write lock

@@ -5,7 +5,9 @@ Revises:
 Create Date: 2026-11-30 21:01:34.910405
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -16,8 +18,35 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+class _Existing:
+    """Stands in for the batch operations on a table that was already there: its indexes are there too."""
+
+    def f(self, name: str) -> str:
+        return name
+
+    def create_index(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
 def upgrade() -> None:
-    op.create_table(
+    # A database made before migrations holds the tables its version had, which may be fewer than these (one made
+    # before meetings existed has no `meetings`): migrate.upgrade runs this revision on it, and only the tables it
+    # lacks are created, with their indexes.
+    existing = set(sa.inspect(op.get_bind()).get_table_names())
+
+    def create_table(name: str, *columns: Any, **kw: Any) -> None:
+        if name not in existing:
+            op.create_table(name, *columns, **kw)
+
+    @contextmanager
+    def batch_alter_table(name: str, **kw: Any) -> Iterator[Any]:
+        if name in existing:
+            yield _Existing()
+        else:
+            with op.batch_alter_table(name, **kw) as batch:
+                yield batch
+
+    create_table(
         "api_keys",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=80), nullable=False),
@@ -28,10 +57,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),
     )
-    with op.batch_alter_table("api_keys", schema=None) as batch_op:
+    with batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_api_keys_token_hash"), ["token_hash"], unique=True)
 
-    op.create_table(
+    create_table(
         "devices",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=80), nullable=False),
@@ -42,10 +71,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),
     )
-    with op.batch_alter_table("devices", schema=None) as batch_op:
+    with batch_alter_table("devices", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_devices_token_hash"), ["token_hash"], unique=True)
 
-    op.create_table(
+    create_table(
         "ledger_accounts",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
@@ -55,7 +84,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("kind", "owner", "currency"),
     )
-    op.create_table(
+    create_table(
         "ledger_audit",
         sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("record", sa.Text(), nullable=False),
@@ -63,14 +92,14 @@ def upgrade() -> None:
         sa.Column("hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("seq"),
     )
-    op.create_table(
+    create_table(
         "ledger_head",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_table(
+    create_table(
         "meetings",
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("owner", sa.String(length=120), nullable=False),
@@ -94,11 +123,11 @@ def upgrade() -> None:
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("meetings", schema=None) as batch_op:
+    with batch_alter_table("meetings", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_meetings_owner"), ["owner"], unique=False)
         batch_op.create_index(batch_op.f("ix_meetings_status"), ["status"], unique=False)
 
-    op.create_table(
+    create_table(
         "merchants",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=120), nullable=False),
@@ -107,7 +136,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),
     )
-    op.create_table(
+    create_table(
         "products",
         sa.Column("gtin", sa.String(length=14), nullable=False),
         sa.Column("brand", sa.String(length=120), nullable=False),
@@ -121,12 +150,12 @@ def upgrade() -> None:
         sa.Column("demo", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("gtin"),
     )
-    with op.batch_alter_table("products", schema=None) as batch_op:
+    with batch_alter_table("products", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_products_brand"), ["brand"], unique=False)
         batch_op.create_index(batch_op.f("ix_products_category"), ["category"], unique=False)
         batch_op.create_index(batch_op.f("ix_products_name_en"), ["name_en"], unique=False)
 
-    op.create_table(
+    create_table(
         "voiceprints",
         sa.Column("owner", sa.String(length=120), nullable=False),
         sa.Column("name", sa.String(length=80), nullable=False),
@@ -135,7 +164,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("owner"),
     )
-    op.create_table(
+    create_table(
         "wallet_pins",
         sa.Column("owner", sa.String(length=200), nullable=False),
         sa.Column("pin_hash", sa.String(length=200), nullable=False),
@@ -143,7 +172,7 @@ def upgrade() -> None:
         sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("owner"),
     )
-    op.create_table(
+    create_table(
         "ledger_entries",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("transfer", sa.String(length=80), nullable=False),
@@ -156,11 +185,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
+    with batch_alter_table("ledger_entries", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_ledger_entries_account_id"), ["account_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_ledger_entries_transfer"), ["transfer"], unique=False)
 
-    op.create_table(
+    create_table(
         "ledger_payments",
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("owner", sa.String(length=200), nullable=False),
@@ -192,11 +221,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("owner", "idempotency_key"),
     )
-    with op.batch_alter_table("ledger_payments", schema=None) as batch_op:
+    with batch_alter_table("ledger_payments", schema=None) as batch_op:
         batch_op.create_index("ix_ledger_payments_state", ["state"], unique=False)
         batch_op.create_index("ix_ledger_payments_wallet_day", ["wallet_id", "created_at"], unique=False)
 
-    op.create_table(
+    create_table(
         "offers",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("gtin", sa.String(length=14), nullable=False),
@@ -209,10 +238,10 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["merchant_id"], ["merchants.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("offers", schema=None) as batch_op:
+    with batch_alter_table("offers", schema=None) as batch_op:
         batch_op.create_index("ix_offers_product_merchant_time", ["gtin", "merchant_id", "observed_at"], unique=False)
 
-    op.create_table(
+    create_table(
         "ledger_refunds",
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("payment_id", sa.String(length=40), nullable=False),
@@ -227,7 +256,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("owner", "idempotency_key"),
     )
-    with op.batch_alter_table("ledger_refunds", schema=None) as batch_op:
+    with batch_alter_table("ledger_refunds", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_ledger_refunds_payment_id"), ["payment_id"], unique=False)
 
 
