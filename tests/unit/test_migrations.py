@@ -49,16 +49,23 @@ def test_a_database_from_before_migrations_is_upgraded(any_db_url: str) -> None:
     engine.dispose()
 
 
-def test_a_database_from_before_meetings_existed_gets_the_tables_it_lacks(any_db_url: str) -> None:
-    """A version from before meetings made no `meetings` or `voiceprints` table; stamping such a database as the
-    baseline left them missing (meetings then failed, and retention logged an error every round)."""
-    engine = create_engine(any_db_url)
+def _from_before_meetings(url: str) -> Engine:
+    """A database as a version from before meetings made it: the models' tables straight, without the meetings'
+    and the later revisions' tables."""
+    engine = create_engine(url)
     early = [
         t
         for name, t in metadata().tables.items()
         if not name.startswith(("travel_", "jobs", "memories", "conversations", "meetings", "voiceprints"))
     ]
     metadata().create_all(engine, tables=early)
+    return engine
+
+
+def test_a_database_from_before_meetings_existed_gets_the_tables_it_lacks(any_db_url: str) -> None:
+    """A version from before meetings made no `meetings` or `voiceprints` table; stamping such a database as the
+    baseline left them missing (meetings then failed, and retention logged an error every round)."""
+    engine = _from_before_meetings(any_db_url)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO devices (name, token_hash, created_at) VALUES ('glasses', 'h', '2026-01-01')"))
     upgrade(engine)
@@ -73,13 +80,7 @@ def test_a_database_from_before_meetings_existed_gets_the_tables_it_lacks(any_db
 def test_a_database_stamped_without_the_meetings_tables_gets_them(any_db_url: str) -> None:
     """The same database, stamped as the baseline and upgraded by a version before the fix (as happened): the
     next upgrade creates what it lacks."""
-    engine = create_engine(any_db_url)
-    early = [
-        t
-        for name, t in metadata().tables.items()
-        if not name.startswith(("travel_", "jobs", "memories", "conversations", "meetings", "voiceprints"))
-    ]
-    metadata().create_all(engine, tables=early)
+    engine = _from_before_meetings(any_db_url)
     with engine.begin() as conn:
         command.stamp(_config(conn), BASELINE)
     upgrade(engine, "0005")
