@@ -130,7 +130,7 @@ class XLlamaCpp(Backend):
         params.n_ctx = s.n_ctx * s.parallel  # as glassmate runs it (providers/llm/llama_cpp.py)
         params.n_batch = s.n_batch
         params.n_parallel = s.parallel
-        params.kv_unified = True
+        params.kv_unified = False
         params.cache_ram_mib = 0
         params.verbosity = -1
         params.cpuparams.n_threads = s.n_threads

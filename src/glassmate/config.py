@@ -49,8 +49,8 @@ class LLMSettings(_Frozen):
     # llama.cpp's flash attention: prompt prefill of a 1,200-token meeting piece 116 instead of 99 tokens/s on
     # 2 cores (0.5B Qwen)
     flash_attn: bool = True
-    # Requests the embedded model decodes at once (meeting notes, batch REST); they share one KV cache of
-    # n_ctx × parallel tokens (0.5B Qwen: 12 KB a token, 192 MB for 4 × 4096).
+    # Requests the embedded model decodes at once (meeting notes, batch REST), each with a KV cache of n_ctx
+    # tokens (0.5B Qwen: 12 KB a token, 192 MB for 4 × 4096).
     parallel: int = Field(default=4, ge=1, le=64)
     max_tokens: int = 512
     temperature: float = 0.2

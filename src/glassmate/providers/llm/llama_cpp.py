@@ -3,10 +3,11 @@
 xllamacpp binds llama.cpp's own server code (prompt cache, continuous batching, grammar-constrained sampling
 that checks the chosen token first) and ships prebuilt CPU wheels, so installing glassmate compiles nothing
 (llama-cpp-python took 4-5 minutes to build on 2 cores). Same GGUF, same settings: the same greedy answers and
-tool calls as llama-cpp-python, as fast (bench/llm_backends.py, bench/RESULTS.md).
+tool calls as llama-cpp-python, within a few per cent of its speed (bench/llm_backends.py, bench/agent.py,
+bench/RESULTS.md).
 
 The server keeps the KV cache of each slot's last prompt and reuses the longest common prefix, so a stable
-system prompt is prefilled once and later turns start generating within tens of milliseconds. Several requests
+system prompt is prefilled once and a later turn prefills only its new words. Several requests
 at once (complete_json_many: meeting notes, batch REST) run in parallel slots that share one decode per step.
 
 llama.cpp's server also listens on a loopback port of its own choosing; it is locked with a random API key
@@ -85,9 +86,11 @@ class LlamaCppLLM(LLM):
             s = self.settings
             params = xlc.CommonParams()
             params.model.path = str(self.model_path)
-            # One KV cache shared by the slots: each request may use up to n_ctx tokens of it.
+            # A KV cache of n_ctx tokens for each slot: a request gets at most n_ctx, whatever the others use, and
+            # attends only over its own cells (one cache shared by all made every token attend over every
+            # request's: slower for long meeting pieces decoded together).
             params.n_parallel = s.parallel
-            params.kv_unified = True
+            params.kv_unified = False
             params.n_ctx = s.n_ctx * s.parallel
             params.n_batch = s.n_batch
             params.cpuparams.n_threads = s.n_threads
