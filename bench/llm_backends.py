@@ -113,67 +113,26 @@ class LlamaCppPython(Backend):
 
 
 class XLlamaCpp(Backend):
-    """xllamacpp's in-process llama.cpp server. Its streaming call blocks until done and calls back per chunk; a
-    thread and a queue turn that into an iterator, and closing the iterator makes the next callback return True
-    (which stops the generation)."""
+    """xllamacpp exactly as glassmate runs it: glassmate's own provider (providers/llm/llama_cpp.py), its server
+    settings and its streaming (a thread per call; closing the iterator stops the generation)."""
 
     name = "xllamacpp"
 
     def __init__(self, model: str) -> None:
-        import xllamacpp as xlc
-
         from glassmate.config import LLMSettings
+        from glassmate.providers.llm.llama_cpp import LlamaCppLLM
 
         s = LLMSettings()
-        params = xlc.CommonParams()
-        params.model.path = model
-        params.n_ctx = s.n_ctx * s.parallel  # as glassmate runs it (providers/llm/llama_cpp.py)
-        params.n_batch = s.n_batch
-        params.n_parallel = s.parallel
-        params.kv_unified = False
-        params.cache_ram_mib = 0
-        params.verbosity = -1
-        params.cpuparams.n_threads = s.n_threads
-        params.cpuparams_batch.n_threads = s.n_threads
-        params.flash_attn_type = 1 if s.flash_attn else 0
-        params.warmup = False
-        params.sampling.seed = s.seed
-        self.server = xlc.Server(params)
+        self.llm = LlamaCppLLM(model_path=Path(model), settings=s)
+        self.llm._engine()
         self.temperature = s.temperature
 
     def stream(self, messages: list[dict[str, Any]], max_tokens: int, **extra: Any) -> Iterator[str]:
-        import queue
-        import threading
-
         if "schema" in extra:
-            extra = {"response_format": {"type": "json_schema", "json_schema": {"schema": extra.pop("schema")}}}
+            extra = {"json_schema": extra.pop("schema")}
         request = {"messages": messages, "max_tokens": max_tokens, "temperature": self.temperature, "seed": 0,
-                   "stream": True, **extra}  # fmt: skip
-        pieces: queue.Queue[str | None] = queue.Queue()
-        stop = threading.Event()
-
-        def on_chunk(chunk: Any) -> bool:
-            data = json.loads(chunk) if isinstance(chunk, str) else chunk
-            for choice in data.get("choices") or ():
-                delta = (choice.get("delta") or {}).get("content")
-                if delta:
-                    pieces.put(delta)
-            return stop.is_set()
-
-        def run() -> None:
-            try:
-                self.server.handle_chat_completions(request, on_chunk)
-            finally:
-                pieces.put(None)
-
-        worker = threading.Thread(target=run)
-        worker.start()
-        try:
-            while (piece := pieces.get()) is not None:
-                yield piece
-        finally:
-            stop.set()
-            worker.join()
+                   **extra}  # fmt: skip
+        return self.llm._deltas(request)
 
 
 def first_token(backend: Backend, messages: list[dict[str, Any]], max_tokens: int = 16) -> float:

@@ -86,9 +86,8 @@ class LlamaCppLLM(LLM):
             s = self.settings
             params = xlc.CommonParams()
             params.model.path = str(self.model_path)
-            # A KV cache of n_ctx tokens for each slot: a request gets at most n_ctx, whatever the others use, and
-            # attends only over its own cells (one cache shared by all made every token attend over every
-            # request's: slower for long meeting pieces decoded together).
+            # A KV cache of n_ctx tokens for each slot: a request gets at most n_ctx, whatever the others use (one
+            # cache shared by the slots let a single request take all of it), and attends only over its own cells.
             params.n_parallel = s.parallel
             params.kv_unified = False
             params.n_ctx = s.n_ctx * s.parallel
@@ -265,7 +264,8 @@ class LlamaCppLLM(LLM):
         return await self._run_blocking(run)
 
     async def aclose(self) -> None:
-        """Free the model, after any generation still running in a worker thread has finished."""
+        """Free the model once nothing uses it: after the engine's current call, and after a stopped stream's
+        thread has returned from its last token (it holds the server until then)."""
 
         def close() -> None:
             with self._engine_lock:
