@@ -7,7 +7,8 @@ a realtime turn is (FasterWhisperASR, greedy, the encoder window trimmed to the 
 - Whisper base, detecting the language among zh/en/de (a session whose language is "auto");
 - Whisper tiny.en (what an English wearer's turns use now).
 WER is over words lower-cased, digits spelled out and punctuation dropped (corpus.normalize), the same for all.
-Prints a table and writes bench/out/asr_wer.json. Run: `.venv/bin/python bench/asr_wer.py [--limit N]`.
+Prints a table and writes bench/out/asr_wer.json. Run: `.venv/bin/python bench/asr_wer.py [--limit N]`;
+`--tiny-windows 10,6` adds tiny.en runs with shorter encoder windows (`asr.min_window_s`).
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ async def run(label: str, asr: FasterWhisperASR, options: TranscribeOptions, cli
     }
 
 
-async def main_async(limit: int | None) -> dict[str, Any]:
+async def main_async(limit: int | None, tiny_windows: list[float]) -> dict[str, Any]:
     clips = asterisk_english()
     if limit:
         clips = clips[:: max(1, len(clips) // limit)][:limit]
@@ -87,6 +88,10 @@ async def main_async(limit: int | None) -> dict[str, Any]:
             TranscribeOptions(language="en"),
         ),
     ]
+    for window in tiny_windows:  # shorter encoder windows for tiny.en (the default is asr.min_window_s)
+        windowed = settings.model_copy(update={"min_window_s": window})
+        asr = FasterWhisperASR(model_dir=base_dir, settings=windowed, english_dir=tiny_dir)
+        runs.append((f"tiny.en, {window:g} s window", asr, TranscribeOptions(language="en")))
     results = []
     for label, asr, options in runs:
         results.append(await run(label, asr, options, clips))
@@ -104,8 +109,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--limit", type=int, default=None, help="use this many clips, spread over the corpus")
     parser.add_argument("--output", type=Path, default=OUT / "asr_wer.json")
+    parser.add_argument("--tiny-windows", default="", help="also tiny.en with these encoder windows, e.g. 10,6")
     args = parser.parse_args()
-    report = asyncio.run(main_async(args.limit))
+    windows = [float(w) for w in args.tiny_windows.split(",") if w.strip()]
+    report = asyncio.run(main_async(args.limit, windows))
     print(f"{report['clips']} clips, {report['audio_min']} min of real speech (mean {report['mean_clip_s']} s)")
     print(f"{'model':<26} {'WER %':>6} {'≤8 words':>9} {'p50 ms':>7} {'p95 ms':>7} {'RTF':>6}")
     for r in report["results"]:

@@ -5,7 +5,8 @@ spoken questions at real-time pace: Piper and espeak-ng voices at several speeds
 a third of them with a hesitation inside the sentence ("Take me to the | railway station", glassmate/testing/
 voices.py). It reports p50/p95 from the end of speech to the turn's detection, the first text, the first audio and
 the HUD card, for deterministic and LLM turns, the first turn of the connection apart; false cut-offs (a turn the
-server ended inside the sentence); and the barge-in cancel latency. `--turn server_vad` (the silence alone) or
+server ended inside the sentence) and how many of them were still answered as the whole question (the words said
+after the cut joined to those before it); and the barge-in cancel latency. `--turn server_vad` (the silence alone) or
 `semantic_vad` (the end-of-turn model and the words, the default). Prints a table and writes
 bench/out/voice_latency[-TURN].json. Run: `.venv/bin/python bench/voice_latency.py`.
 """
@@ -17,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +88,17 @@ def pct(values: list[float], q: float) -> float | None:
         return None
     ordered = sorted(values)
     return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 1)
+
+
+def _words(text: str) -> list[str]:
+    return re.sub(r"[^\w\s']", " ", text.replace("|", " ").casefold()).split()
+
+
+def heard_whole(question: str, heard: str) -> bool:
+    """Whether the transcript the turn was answered with holds the question's first and last words: after a
+    cut-off, whether the wearer's going on was joined to the first part (the answer is to the whole question)."""
+    asked, got = _words(question), set(_words(heard))
+    return bool(asked) and asked[0] in got and asked[-1] in got
 
 
 def summarise(every: list[TurnResult]) -> dict[str, Any]:
@@ -166,8 +179,9 @@ async def run(base: str, token: str, *, turn: str, quick: bool = False) -> dict[
                     await glasses.send_frame(label)
                 result = await glasses.turn(voice(q))
                 every.append(result)
+                whole = heard_whole(q.text, result.transcript)
                 rows.append({"text": q.text, "voice": q.voice, "speed": q.speed, "route": result.route,
-                             "heard": result.transcript, "cut_off": bool(result.cut_offs),
+                             "heard": result.transcript, "cut_off": bool(result.cut_offs), "heard_whole": whole,
                              "rest_unheard": result.rest_unheard, "turn_detected_ms": result.ms("speech_stopped"),
                              "first_audio_ms": result.ms("first_audio")})  # fmt: skip
                 if not first:  # the connection's first turn: reported apart (models warming up)
@@ -177,6 +191,7 @@ async def run(base: str, token: str, *, turn: str, quick: bool = False) -> dict[
                 if q.pause_s:
                     (ambiguous if q.ambiguous else paused).append(result)
                 cut = (" CUT OFF" if result.cut_offs else "") + (", REST UNHEARD" if result.rest_unheard else "")
+                cut += ", ANSWERED WHOLE" if result.cut_offs and whole else ""
                 print(f"  {result.route:<12} {result.ms('first_audio')} ms{cut}  [{q.language} {q.voice} x{q.speed}] "
                       f"{q.text} → {result.transcript[:40]!r} → {result.answer[:40]!r}", flush=True)  # fmt: skip
         await glasses.configure(glassmate={"language": "en"})
@@ -192,7 +207,11 @@ async def run(base: str, token: str, *, turn: str, quick: bool = False) -> dict[
         "llm": summarise(llm),
         "hesitations": {"n": len(paused), "cut_offs": sum(1 for t in paused if t.cut_offs)},
         "ambiguous_hesitations": {"n": len(ambiguous), "cut_offs": sum(1 for t in ambiguous if t.cut_offs)},
-        "cut_offs": {"turns": len(every), "cut": sum(1 for t in every if t.cut_offs)},
+        "cut_offs": {
+            "turns": len(every),
+            "cut": sum(1 for t in every if t.cut_offs),
+            "answered_whole": sum(1 for r in rows if r["cut_off"] and r["heard_whole"]),
+        },
         "barge_in_cancel_ms": {"values": cancels, "p50": pct([c for c in cancels if c is not None], 0.5)},
         "misrouted": [t.transcript for t in deterministic if t.route == "ask"],
         "turns": rows,
@@ -233,6 +252,8 @@ def print_table(r: dict[str, Any]) -> None:
           f"{r['hesitations']['cut_offs']} of the {r['hesitations']['n']} with a hesitation where the words so far are "
           f"no sentence, {r['ambiguous_hesitations']['cut_offs']} of {r['ambiguous_hesitations']['n']} where they "
           "are one")  # fmt: skip
+    print(f"  … of the cut-off turns, answered as the whole question (the wearer's going on joined to the first "
+          f"part): {r['cut_offs'].get('answered_whole', 0)} of {r['cut_offs']['cut']}")  # fmt: skip
     print(f"  barge-in, speech_started → response cancelled: {r['barge_in_cancel_ms']}")
     if r["misrouted"]:
         print(f"  deterministic questions the router sent to the LLM: {r['misrouted']}")

@@ -94,6 +94,9 @@ class TurnSettings(_Frozen):
     # the silence lasted through the judgement too (the transcript takes ~0.2-0.3 s on 2 cores).
     pause_ms: int = Field(default=128, ge=64, le=1000)
     wait_ms: dict[str, int] = {"high": 500, "medium": 800, "auto": 800, "low": 2000}
+    # Speech that starts again this soon after a turn ended at a pause goes on with that turn: the answer to the
+    # half question is cancelled and the whole question answered (people hesitate for up to about a second).
+    resume_ms: int = Field(default=1000, ge=0, le=5000)
 
 
 class TTSSettings(_Frozen):

@@ -117,3 +117,23 @@ async def test_a_conversation_longer_than_the_context_is_a_bad_input_error(model
         await models.llm.chat([ChatMessage("user", long)], options=GREEDY)
     assert "too long" in str(info.value)
     assert (await models.llm.chat([ChatMessage("user", "Say OK.")], options=GREEDY)).text  # still serving
+
+
+async def test_a_prefilled_conversation_is_not_prefilled_again(models: Models, caplog: pytest.LogCaptureFixture) -> None:
+    """prefill() leaves the conversation so far in a slot's cache: the next question's request reuses all of it
+    and prefills only its own words (llama.cpp's timings, logged at DEBUG)."""
+    import re
+
+    from glassmate.agent.prompt import conversation_so_far
+    from glassmate.skills.base import Exchange
+
+    history = [Exchange(f"Question number {i}: what is {i} plus {i}?", f"{i} plus {i} is {2 * i}.") for i in range(6)]
+    prefix = conversation_so_far(history)
+    await models.llm.prefill(prefix)
+    caplog.set_level("DEBUG", logger="glassmate.providers")
+    caplog.clear()
+    reply = await models.llm.chat([*prefix, ChatMessage("user", "And what is 7 plus 7?")], options=GREEDY)
+    assert "14" in reply.text
+    (timings,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("llama.cpp: ")]
+    cached, prefilled = map(int, re.findall(r"(\d+) prompt tokens cached, (\d+) prefilled", timings)[0])
+    assert cached > 200 and prefilled < 25, timings

@@ -1,5 +1,5 @@
 from glassmate.providers.llm.base import ChatMessage, ToolSpec
-from glassmate.providers.llm.tools_schema import parse_reply, reply_schema, with_tools_instruction
+from glassmate.providers.llm.tools_schema import describe_tool, parse_reply, reply_schema, with_tools_instruction
 
 WEATHER = ToolSpec("weather", "Weather for a city.", {"type": "object", "properties": {"city": {"type": "string"}}})
 TIME = ToolSpec("time", "The time now.", {"type": "object", "properties": {}})
@@ -46,3 +46,28 @@ def test_the_llama_cpp_history_keeps_tool_calls_and_results() -> None:
     rendered = LlamaCppLLM._messages(history)
     assert rendered[1] == {"role": "assistant", "content": '{"tool": "weather", "arguments": {"city": "Oslo"}}'}
     assert rendered[2] == {"role": "tool", "content": "rain, 12 °C", "tool_call_id": "c1"}
+
+
+def test_a_tool_is_described_in_few_tokens_and_its_own_script() -> None:
+    """Flat arguments one line each, in words (the grammar enforces the exact schema); non-Latin examples as
+    themselves, not as \\u escapes (6 characters and several tokens each)."""
+    remind = ToolSpec("set_reminder", "Set a reminder.", {"type": "object", "required": ["when"], "properties": {
+        "when": {"type": "string", "description": 'the time as said ("五点")'},
+        "photo": {"type": "boolean", "default": False},
+        "language": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None}}})  # fmt: skip
+    assert describe_tool(remind) == (
+        "- set_reminder: Set a reminder. Arguments:\n"
+        '  when (text): the time as said ("五点")\n'
+        "  photo (true or false, optional)\n"
+        "  language (text, optional)"
+    )
+    assert describe_tool(TIME) == "- time: The time now. No arguments."
+
+
+def test_a_tool_with_nested_arguments_is_shown_with_its_schema() -> None:
+    order = ToolSpec("order", "Order items.", {"type": "object", "properties": {
+        "items": {"type": "array", "items": {"type": "string"}}}})  # fmt: skip
+    assert describe_tool(order) == (
+        '- order: Order items. Arguments schema: {"type":"object","properties":{"items":{"type":"array",'
+        '"items":{"type":"string"}}}}'
+    )

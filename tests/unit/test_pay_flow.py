@@ -19,7 +19,8 @@ from glassmate.config import Settings
 from glassmate.logs import without_ids
 from glassmate.payments.emv import build, crc16
 from glassmate.providers.codes.zxing import ZXingScanner
-from glassmate.testing import FakeASR, fake_models
+from glassmate.providers.llm.base import ToolCall
+from glassmate.testing import FakeASR, ScriptedLLM, fake_models
 from glassmate.testing.scenes import jpeg_bytes, render_qr_scene
 from glassmate.testing.server import serve_in_thread
 from tests.unit.test_session_flows import send_audio, start_translating, utterance
@@ -33,9 +34,11 @@ KIOSK = build(merchant_name="Kiosk Ost", merchant_city="Leipzig", currency_numer
 def glasses(tmp_path: Path) -> Iterator[Any]:
     servers: list[Any] = []
 
-    def start(transcripts: list[str], **payments: Any) -> tuple[AsyncOpenAI, Any]:
-        settings = Settings(home=tmp_path / f"s{len(servers)}", payments=payments)
-        app = create_app(settings, models=fake_models(settings, asr=FakeASR(transcripts), codes=ZXingScanner()))
+    def start(transcripts: list[str], llm: Any = None, agent: Any = None, **payments: Any) -> tuple[AsyncOpenAI, Any]:
+        settings = Settings(home=tmp_path / f"s{len(servers)}", payments=payments, agent=agent or {})
+        fakes = {"llm": llm} if llm is not None else {}
+        app = create_app(settings, models=fake_models(settings, asr=FakeASR(transcripts), codes=ZXingScanner(),
+                                                      **fakes))  # fmt: skip
         _, token = app.state.services.devices.add("glasses")
         app.state.services.payments.fund("device:glasses", 10_000, "EUR")
         cm = serve_in_thread(app)
@@ -305,6 +308,21 @@ async def test_the_amount_said_with_pay_this_fills_a_code_without_one(glasses: A
     assert "Pay 7 euros 25 to Kiosk Ost in Leipzig?" in said(asked)
     assert asked[-1].response.metadata["matched_by"] == "intent" and states(asked) == ["created"]
     assert app.state.services.payments.balances("device:glasses") == {"EUR": 10_000}
+
+
+async def test_an_amount_the_wearer_did_not_say_is_not_taken_from_the_llm(glasses: Any) -> None:
+    """The 0.5B model called pay with {"amount": "twelve fifty"} (its description's example) for "Let me pay the
+    merchant with this code." (bench/agent.py): at a code with no amount, the wearer is asked for the amount."""
+    llm = ScriptedLLM([ToolCall("c1", "pay", {"amount": "twelve fifty"})])
+    client, _ = glasses(["Let me settle up with the merchant using this."], llm=llm, agent={"offer_tools": 0},
+                        auto_detect_qr=False)  # fmt: skip
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        await conn.send(frame_event(KIOSK))
+        await send_audio(conn, utterance())
+        asked = await until(conn, lambda e: e.type == "response.done")
+    assert asked[-1].response.metadata["route"] == "pay" and llm.calls, "the agent did not call pay"
+    assert "12" not in said(asked) and "how much" in said(asked).lower()
 
 
 async def test_a_real_promptpay_code_without_name_or_city_is_offered_by_its_scheme_and_account(glasses: Any) -> None:

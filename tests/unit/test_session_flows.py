@@ -130,6 +130,27 @@ async def test_ask_uses_the_conversation_so_far(make_server: Any) -> None:
     assert "Capital of France?" in second_prompt and "Paris." in second_prompt
 
 
+async def test_the_conversation_is_prefilled_before_the_next_question(make_server: Any) -> None:
+    """After each exchange the LLM is handed the conversation so far (a time answer it never saw included), and
+    the next question's prompt starts with exactly that, so llama.cpp prefills only the new words."""
+    llm = ScriptedLLM(["Paris."])
+    client, _ = make_server(asr=FakeASR(["What time is it?", "Capital of France?"]), llm=llm)
+    async with client.realtime.connect(model="glassmate") as conn:
+        await conn.recv()
+        for _ in range(2):
+            await send_audio(conn, utterance())
+            await collect(conn, "response.done")
+        for _ in range(500):  # the prefill runs in the background after the answer
+            if len(llm.prefilled) == 2:
+                break
+            await asyncio.sleep(0.01)
+    first, second = llm.prefilled
+    assert [m.role for m in first] == ["system", "user", "assistant"] and first[1].content == "What time is it?"
+    (prompt,) = llm.calls
+    assert prompt[: len(first)] == first and prompt[-1].content.endswith("Capital of France?")
+    assert second == [*prompt, second[-1]] and second[-1].content == "Paris."
+
+
 async def test_session_voice_reaches_the_tts(make_server: Any) -> None:
     class RecordingTTS(FakeTTS):
         def __init__(self) -> None:

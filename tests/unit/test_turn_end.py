@@ -155,3 +155,60 @@ async def test_a_broken_end_of_turn_model_falls_back_to_the_silence(make_server:
         events = await collect(conn, "response.done")
     assert turn.asked and "error" not in [e.type for e in events]
     assert events[-1].response.metadata["route"] == "time"
+
+
+async def test_speech_that_goes_on_after_a_turn_ended_at_a_pause_continues_it(make_server: Any) -> None:
+    """ "What time | is it right now?": the turn ends at the hesitation (the words can end a sentence), the wearer
+    goes on 300 ms later, and the two parts are answered as one question; the half question leaves the
+    conversation (its item is deleted) and is not remembered."""
+    asr = FakeASR(["What time", "is it right now?"])
+    client, _ = make_server(asr=asr, turn=FakeTurn([0.9]))
+    async with client.realtime.connect(model="glassmate") as conn:
+        await _semantic(conn)
+        await send_audio(conn, _speech(("silence", 0.3), ("tone", 0.8), ("silence", 0.3)))
+        first = await _stopped_within(conn, 3.0)
+        assert first, "the turn did not end at the pause"
+        first_item = first[-1].item_id
+        await send_audio(conn, _speech(("tone", 0.6), ("silence", 0.4)))
+        events = await collect(conn, "response.done")
+        while not any(e.type == "conversation.item.input_audio_transcription.completed" and e.item_id != first_item
+                      for e in events):  # fmt: skip
+            events += await collect(conn, "response.done")
+    deleted = [e.item_id for e in events if e.type == "conversation.item.deleted"]
+    transcripts = {e.item_id: e.transcript for e in events
+                   if e.type == "conversation.item.input_audio_transcription.completed"}  # fmt: skip
+    assert deleted == [first_item]
+    (merged,) = [t for item, t in transcripts.items() if item != first_item]
+    assert merged == "What time is it right now?"
+    assert asr.prompts[-1] == "What time"  # the second part was transcribed knowing the first
+
+
+async def test_speech_after_the_resume_window_is_a_turn_of_its_own(make_server: Any) -> None:
+    asr = FakeASR(["What time is it?", "Repeat that."])
+    client, _ = make_server(asr=asr, turn=FakeTurn([0.9]))
+    async with client.realtime.connect(model="glassmate") as conn:
+        await _semantic(conn)
+        await send_audio(conn, _speech(("silence", 0.3), ("tone", 0.8), ("silence", 1.5)))
+        await collect(conn, "response.done")
+        await send_audio(conn, _speech(("tone", 0.6), ("silence", 0.5)))
+        events = await collect(conn, "response.done")
+    assert "conversation.item.deleted" not in [e.type for e in events]
+    transcripts = [e.transcript for e in events if e.type == "conversation.item.input_audio_transcription.completed"]
+    assert transcripts == ["Repeat that."]
+
+
+async def test_a_command_right_after_a_turn_is_not_joined_to_it(make_server: Any) -> None:
+    """ "What time is it?" ends at the pause and "Stop." follows at once: a command of its own (cutting in on the
+    answer), not the rest of the question."""
+    asr = FakeASR(["What time is it?", "Stop."])
+    client, _ = make_server(asr=asr, turn=FakeTurn([0.9]))
+    async with client.realtime.connect(model="glassmate") as conn:
+        await _semantic(conn)
+        await send_audio(conn, _speech(("silence", 0.3), ("tone", 0.8), ("silence", 0.3)))
+        assert await _stopped_within(conn, 3.0)
+        await send_audio(conn, _speech(("tone", 0.5), ("silence", 0.4)))
+        events = await collect(conn, "response.done")
+        while not any(e.type == "conversation.item.input_audio_transcription.completed" and e.transcript == "Stop."
+                      for e in events):  # fmt: skip
+            events += await collect(conn, "response.done")
+    assert "conversation.item.deleted" not in [e.type for e in events]

@@ -79,6 +79,11 @@ def build_messages(
     return [*messages, ChatMessage("user", user)]
 
 
+def conversation_so_far(history: Sequence[Exchange]) -> list[ChatMessage]:
+    """The start of the next turn's prompt: everything `build_messages` puts before the question."""
+    return build_messages("", history=history)[:-1]
+
+
 async def answer(
     question: str,
     *,

@@ -37,16 +37,21 @@ class Hearing:
         self.session = session
         self.input = self._new_input()
         self.utterance: Utterance | None = None  # the one being spoken, between speech_started and its end
+        # The last turn, if the end-of-turn check ended it at a short pause: (it, where its speech stopped). Speech
+        # that starts again within `turn.resume_ms` goes on with it (see `_continued`).
+        self._resumable: tuple[Utterance, int] | None = None
         self._vad_trace = (0, 0.0)  # appends seen, loudest VAD probability since the last trace line
 
     def reset(self) -> None:
         """The session's audio settings changed: a new buffer and VAD, with them."""
         self.input = self._new_input()
+        self._resumable = None
 
     def clear(self) -> None:
         """`input_audio_buffer.clear`: forget the buffered audio and the utterance in progress."""
         self.input.clear()
         self.utterance = None
+        self._resumable = None
 
     def _new_input(self) -> InputAudio:
         config, settings = self.session.config, self.session.settings
@@ -87,11 +92,13 @@ class Hearing:
         for ev in events:
             await self._on_input(ev)
 
-    async def _on_input(self, ev: InputEvent) -> None:
+    async def _on_input(self, ev: InputEvent, *, early: bool = False) -> None:
+        """One event of the input buffer; `early`: a speech_stopped that the end-of-turn check made at a pause."""
         session = self.session
         td = session.config.audio.input.turn_detection
         if ev.kind == "speech_started":
-            self.utterance = Utterance(session, new_id("item"))
+            continued = self._continued(ev.at_ms)
+            self.utterance = Utterance(session, new_id("item"), continues=continued)
             await session.send(
                 event(rt.InputAudioBufferSpeechStartedEvent, audio_start_ms=ev.at_ms, item_id=self.utterance.item_id)
             )
@@ -107,6 +114,7 @@ class Hearing:
             utterance.speculate(ev.audio, ev.at_ms)
         elif ev.kind == "speech_stopped":
             self.utterance = None
+            self._resumable = (utterance, ev.at_ms) if early else None
             await session.send(
                 event(rt.InputAudioBufferSpeechStoppedEvent, audio_end_ms=ev.at_ms, item_id=utterance.item_id)
             )
@@ -131,7 +139,20 @@ class Hearing:
         finished = sounds_finished(text, language)
         log.debug("session %s: pause at %d ms, p %.2f, words can end: %s", session.id, at_ms, probability, finished)
         if finished and self.utterance is utterance and (stopped := self.input.end_turn(at_ms)) is not None:
-            await self._on_input(stopped)
+            await self._on_input(stopped, early=True)
+
+    def _continued(self, speech_from_ms: int) -> Utterance | None:
+        """The turn that speech starting now may go on with: the last one, if the end-of-turn check ended it at a
+        pause and the wearer spoke again within `turn.resume_ms` ("What time | is it right now?"). Whether it does
+        is decided once its words are known (RealtimeSession.joins). Not while an activity listens (translation
+        hands on each clause as it is heard)."""
+        resumable, self._resumable = self._resumable, None
+        if resumable is None or self.session.skills.listener() is not None:
+            return None
+        previous, stopped_ms = resumable
+        td = self.session.config.audio.input.turn_detection
+        onset_ms = speech_from_ms + (td.prefix_padding_ms if td is not None else 0)  # at_ms includes the padding
+        return previous if onset_ms - stopped_ms <= self.session.settings.turn.resume_ms else None
 
     def _trace_vad(self) -> None:
         """DEBUG: every 50 appends (about 2 s), the loudest VAD probability seen and the state of its scorer."""
@@ -148,6 +169,7 @@ class Hearing:
 
     async def commit(self) -> None:
         """`input_audio_buffer.commit`: what is buffered becomes an utterance (with a VAD, the one in progress)."""
+        self._resumable = None
         if self.input.vad is not None and self.utterance is not None:
             utterance, self.utterance = self.utterance, None
             utterance.add_chunk(self.input.commit())

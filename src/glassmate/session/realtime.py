@@ -21,6 +21,7 @@ from typing import Any
 import openai.types.realtime as rt
 from pydantic import BaseModel
 
+from glassmate.agent.prompt import conversation_so_far
 from glassmate.config import Settings
 from glassmate.engines import Priority, set_priority
 from glassmate.errors import GlassmateError
@@ -91,6 +92,8 @@ class RealtimeSession:
         self.device = DeviceInfo()
         self.history: list[Exchange] = []
         self._last_exchange_at = 0.0
+        self._remembered: tuple[str | None, Exchange] | None = None  # the last exchange kept, with its user item
+        self._superseded: set[str] = set()  # user items a continuation replaced (Hearing._continued): not answered
         self._tasks: set[asyncio.Task[Any]] = set()
         self._group: asyncio.TaskGroup | None = None
         self.response: tuple[ResponseRun, asyncio.Task[Any]] | None = None
@@ -225,12 +228,33 @@ class RealtimeSession:
         item = user_item(utterance.item_id, None, audio=True)
         await self.send(event(rt.ConversationItemAdded, item=item, previous_item_id=self._last_item))
         self._last_item = utterance.item_id
-        transcript = self.spawn(utterance.finish(), name="transcribe")
+        transcript = utterance.transcript = self.spawn(utterance.finish(), name="transcribe")
         td = self.config.audio.input.turn_detection
         if td is not None and td.create_response:
             self.spawn(self._respond_when_ready(transcript, utterance), name="respond")
         else:
             self._pending_user = transcript
+
+    async def joins(self, previous: Utterance, words: str) -> bool:
+        """Whether `words`, said right after a turn that ended at a hesitation, go on with it ("What time | is it
+        right now?"): they do unless they are a command of their own ("stop", "repeat that", "confirm"), which is
+        how a wearer cuts in on the answer. If they do, the two are answered as one question and `previous`
+        leaves the conversation: its item is deleted for the client, its exchange (if answered already) leaves
+        the history, and an answer to it still running is not remembered."""
+        if not words.strip():
+            return False
+        own = self._turn(words)
+        matched = self.skills.match(own)
+        if matched is not None or any(a.claim(own, matched) is not None for a in self.skills.activities):
+            return False
+        self._superseded.add(previous.item_id)
+        if self._remembered is not None and self._remembered[0] == previous.item_id:
+            exchange = self._remembered[1]
+            self.history = [e for e in self.history if e is not exchange]
+            self._remembered = None
+        log.info("session %s: the wearer went on after a pause; the turn continues %s", self.id, previous.item_id)
+        await self.send(event(rt.ConversationItemDeletedEvent, item_id=previous.item_id))
+        return True
 
     async def _create_item(self, ev: rt.ConversationItemCreateEvent) -> None:
         item = ev.item
@@ -316,6 +340,8 @@ class RealtimeSession:
         text = await transcript
         if text is None:  # transcription failed; its error was reported
             return
+        if utterance is not None and utterance.item_id in self._superseded:  # the wearer went on: answered as one
+            return
         turn = self._turn(text, utterance)
         route = self.skills.route(turn)
         if route.matched_by != "activity":  # an activity waiting for an answer needs no wake phrase
@@ -397,8 +423,10 @@ class RealtimeSession:
         assert task is not None
         self.response = (run, task)
         result = await run.run()
-        if result.text and self.skills.policy(result.route).remembered:
-            self._remember(Exchange(turn.text, result.text))
+        if result.text and self.skills.policy(result.route).remembered and turn.item_id not in self._superseded:
+            exchange = Exchange(turn.text, result.text)
+            self._remembered = (turn.item_id, exchange)
+            self._remember(exchange)
 
     async def say(self, text: str, *, skill: str, language: str | None = None, interrupt: bool = True,
                   card: bool = True) -> None:  # fmt: skip
@@ -423,6 +451,19 @@ class RealtimeSession:
             self.history = self.history[-HISTORY_KEEP:]
         if self._conversations()[0] is not None and not self.closed:  # kept as it happens: a drop loses nothing
             self.spawn(self._save_history(), name="save-history")
+        self.spawn(self._prefill(), name="llm-prefill")
+
+    async def _prefill(self) -> None:
+        """While the wearer hears the answer, let the LLM read the conversation so far, so the next question's
+        prompt finds all of it cached. It needs this after a turn the LLM did not answer (its exchange was never
+        in the prompt), after a tool call (the prompt held the tool's instruction and a JSON reply, the history
+        holds the words) and after the history was trimmed; otherwise the prompt is already cached and this
+        costs one token. Background priority: a turn that needs the LLM goes first."""
+        set_priority(Priority.BACKGROUND)  # this task's own context: the session's other tasks keep theirs
+        try:
+            await self.models.llm.prefill(conversation_so_far(self.history))
+        except GlassmateError as exc:  # an optimisation only: the next turn prefills it itself
+            log.debug("session %s: prefill skipped: %s", self.id, exc)
 
     def _conversations(self) -> tuple[Any, str]:
         conversations = getattr(self._services, "conversations", None)
@@ -444,6 +485,7 @@ class RealtimeSession:
         if history:
             self.history = history[-HISTORY_MAX:]
             self._last_exchange_at = time.monotonic() - age
+            self.spawn(self._prefill(), name="llm-prefill")
 
     async def _save_history(self) -> None:
         """Save the conversation as it is now, for the next session of this device: after each exchange, and once

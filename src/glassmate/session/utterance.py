@@ -32,9 +32,13 @@ class Utterance:
     an activity listens (translation mode), each chunk (a clause: speech up to a short pause) is handed to it as
     soon as it is heard, so a translation keeps up with the speaker instead of waiting for the end of the turn."""
 
-    def __init__(self, session: RealtimeSession, item_id: str) -> None:
+    def __init__(self, session: RealtimeSession, item_id: str, *, continues: Utterance | None = None) -> None:
         self.session = session
         self.item_id = item_id
+        # The turn this one may go on with: ended at a hesitation ("What time | is it right now?"). If it does
+        # (RealtimeSession.joins), its words come first in this transcript and this turn replaces it.
+        self.continues = continues
+        self.transcript: asyncio.Task[str] | None = None  # the whole transcript, once committed (finish())
         self.texts: list[asyncio.Task[Heard]] = []
         self.listened: list[asyncio.Task[None]] = []  # the listener's work on each clause, in order
         self._speculation: tuple[int, asyncio.Task[Heard], asyncio.Task[None] | None] | None = None
@@ -95,7 +99,8 @@ class Utterance:
         if self._speculation is not None and self._speculation[0] == at_ms:
             tasks.append(self._speculation[1])
         parts = await asyncio.gather(*tasks, return_exceptions=True)
-        return " ".join(p.text for p in parts if isinstance(p, Heard) and p.text), self.detected
+        words = [await self._words_before(), *(p.text for p in parts if isinstance(p, Heard))]
+        return " ".join(w for w in words if w), self.detected
 
     def _drop_speculation(self) -> None:
         if self._speculation is not None:
@@ -105,15 +110,28 @@ class Utterance:
             self._speculation = None
 
     def _heard_so_far(self) -> list[str]:
-        return [t.result().text for t in self.texts if t.done() and not t.cancelled() and t.result()]
+        start = [self._continued()] if self.continues is not None else []
+        return [*start, *(t.result().text for t in self.texts if t.done() and not t.cancelled() and t.result())]
+
+    def _continued(self) -> str:
+        """The words of the turn this one goes on with, once known ("" before, or if it failed)."""
+        task = self.continues.transcript if self.continues is not None else None
+        if task is None or not task.done() or task.cancelled() or task.exception() is not None:
+            return ""
+        return task.result() or ""
+
+    async def _words_before(self) -> str:
+        task = self.continues.transcript if self.continues is not None else None
+        if task is not None:
+            await asyncio.gather(task, return_exceptions=True)
+        return self._continued()
 
     async def _transcribe(self, audio: np.ndarray, previous: asyncio.Task[Heard] | None) -> Heard:
-        before = await previous if previous is not None else None
+        # Whisper is prompted with what was said just before: the previous chunk, or the turn this one continues.
+        before = (await previous).text if previous is not None else await self._words_before()
         result = await self.session.models.asr.transcribe(
             Audio(audio, RATE),
-            TranscribeOptions(
-                language=self.language, prompt=(before.text if before else None) or None, candidates=self.candidates
-            ),
+            TranscribeOptions(language=self.language, prompt=before or None, candidates=self.candidates),
         )
         text = speech_text(result)
         self.detected = result.language or self.detected
@@ -136,6 +154,11 @@ class Utterance:
         # The listener has had every clause before the turn is routed (translation's final caption needs them all).
         await asyncio.gather(*self.listened, return_exceptions=True)
         transcript = " ".join(p.text for p in parts if p and p.text).strip()
+        before = await self._words_before()
+        if before and self.continues is not None and await self.session.joins(self.continues, transcript):
+            transcript = f"{before} {transcript}".strip()
+        else:
+            self.continues = None
         send = self.session.send
         if transcript:
             await send(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import re
 from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -108,6 +109,16 @@ def phrase(table: Mapping[str, Mapping[str, str]], language: str, key: str, /, *
     """`table[language][key]` filled with `values` (English where the language or the key is missing)."""
     texts = table.get(language) or table["en"]
     return (texts.get(key) or table["en"][key]).format(**values)
+
+
+def said_in(value: str, text: str) -> bool:
+    """Whether a tool argument "as said" is in the wearer's words (case, punctuation and spacing aside): a small
+    LLM fills such an argument from its description's examples when the wearer said none."""
+
+    def words(s: str) -> str:
+        return " ".join(re.sub(r"[^\w.,]+", " ", s.casefold()).split()).strip(" .,")
+
+    return bool(words(value)) and words(value) in words(text)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class ScriptedLLM(LLM):
         self.delay_s = delay_s
         self.calls: list[list[ChatMessage]] = []
         self.tools_seen: list[list[str]] = []  # the tool names offered with each reply
+        self.prefilled: list[list[ChatMessage]] = []  # the conversations handed to prefill()
         self.model_name = "scripted"
 
     def _next(self, messages: list[ChatMessage]) -> str | ToolCall:
@@ -87,6 +88,9 @@ class ScriptedLLM(LLM):
     async def _json_impl(self, messages: list[ChatMessage], schema: dict[str, Any], options: GenerationOptions) -> str:
         item = self._next(messages)
         return item if isinstance(item, str) else "{}"
+
+    async def _prefill_impl(self, messages: list[ChatMessage]) -> None:
+        self.prefilled.append(messages)
 
 
 class BusyLLM(ScriptedLLM):
@@ -134,10 +138,12 @@ class FakeASR(ASR):
         self.texts = list(texts)
         self.language = language
         self.durations: list[float] = []
+        self.prompts: list[str | None] = []  # the prompt (what was said before) of each call
 
     async def _transcribe_impl(self, samples: np.ndarray, options: TranscribeOptions) -> Transcript:
         duration = len(samples) / ASR_RATE
         self.durations.append(duration)
+        self.prompts.append(options.prompt)
         said = self.texts.pop(0) if self.texts else "hello"
         text, language = said if isinstance(said, tuple) else (said, options.language or self.language)
         return Transcript(text, language, 1.0, duration, [Segment(0.0, duration, text)])

@@ -176,6 +176,15 @@ class LLM(Provider):
             metrics.extra["requests"] = len(requests)
         return [self._parse_json(raw) for raw in raws]
 
+    async def prefill(self, messages: Sequence[ChatMessage]) -> None:
+        """Process the start of a coming prompt now (the conversation so far, before the next question), so the
+        request that begins with it finds it in the prompt cache and prefills only its new words. Called while
+        the wearer listens to an answer; a backend without a prompt cache of its own does nothing."""
+        if not messages:
+            return
+        with self._measure("prefill"):
+            await self._prefill_impl(list(messages))
+
     def _parse_json(self, raw: str) -> Any:
         try:
             return json.loads(raw)
@@ -198,6 +207,9 @@ class LLM(Provider):
 
     async def _json_impl(self, messages: list[ChatMessage], schema: dict[str, Any], options: GenerationOptions) -> str:
         raise NotImplementedError
+
+    async def _prefill_impl(self, messages: list[ChatMessage]) -> None:
+        """By default nothing: a remote endpoint's cache is its own business."""
 
     async def _json_many_impl(
         self, requests: list[tuple[list[ChatMessage], dict[str, Any]]], options: GenerationOptions

@@ -248,6 +248,14 @@ class LlamaCppLLM(LLM):
         raw = await self._run_blocking(self._complete, self._request(messages, options, json_schema=schema))
         return str(raw["choices"][0]["message"]["content"] or "")
 
+    async def _prefill_impl(self, messages: list[ChatMessage]) -> None:
+        """The conversation so far and an empty user message: the template renders the next prompt up to its
+        question ("<|im_start|>user\\n" included), and the slot that holds it is the one the next request picks
+        (llama.cpp gives a request the idle slot whose cache shares most of its prompt). One token is generated
+        (llama.cpp always samples one); it lies past the shared part and is overwritten by the next prompt."""
+        request = self._request([*messages, ChatMessage("user", "")], GenerationOptions(max_tokens=1, temperature=0))
+        await self._run_blocking(self._complete, request)
+
     async def _json_many_impl(
         self, requests: list[tuple[list[ChatMessage], dict[str, Any]]], options: GenerationOptions
     ) -> list[str]:

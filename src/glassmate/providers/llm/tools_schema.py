@@ -32,12 +32,42 @@ def reply_schema(tools: list[ToolSpec], tool_choice: ToolChoice) -> dict[str, An
     return variants[0] if len(variants) == 1 else {"anyOf": variants}
 
 
+_SCALARS = {"string": "text", "number": "number", "integer": "whole number", "boolean": "true or false"}
+
+
+def _scalar_type(prop: dict[str, Any]) -> str | None:
+    """The kind of a flat argument in words ("text", "number", ...), or None for an object, an array or a union
+    the words cannot say (those are shown as JSON schema)."""
+    if "enum" in prop:
+        return " or ".join(json.dumps(v, ensure_ascii=False) for v in prop["enum"])
+    kinds = [v.get("type") for v in prop.get("anyOf", [])] if "anyOf" in prop else [prop.get("type", "string")]
+    kinds = [k for k in kinds if k != "null"]
+    return _SCALARS.get(kinds[0]) if len(kinds) == 1 and isinstance(kinds[0], str) else None
+
+
+def describe_tool(tool: ToolSpec) -> str:
+    """One tool for the prompt, as few tokens as it can take: its name, what it does and, one line each, its
+    arguments. Every token here is prefilled on each turn the tool is offered (~7 ms a token on 2 cores), and the
+    grammar enforces the exact schema anyway; a tool with nested arguments is shown with its JSON schema."""
+    params = tool.parameters or {}
+    props: dict[str, Any] = params.get("properties") or {}
+    kinds = {name: _scalar_type(prop) for name, prop in props.items()}
+    if any(kind is None for kind in kinds.values()):
+        schema = json.dumps(params, ensure_ascii=False, separators=(",", ":"))
+        return f"- {tool.name}: {tool.description} Arguments schema: {schema}"
+    required = set(params.get("required", []))
+    lines = [f"- {tool.name}: {tool.description}" + (" Arguments:" if props else " No arguments.")]
+    for name, prop in props.items():
+        optional = "" if name in required else ", optional"
+        description = prop.get("description", "").strip()
+        lines.append(f"  {name} ({kinds[name]}{optional})" + (f": {description}" if description else ""))
+    return "\n".join(lines)
+
+
 def tools_instruction(tools: list[ToolSpec], tool_choice: ToolChoice) -> str:
     if tool_choice == "none":
         return 'Answer now, using what the tools returned. Reply with JSON only: {"answer": "<text>"}.'
-    lines = ["You can call these tools:"]
-    for tool in tools:
-        lines.append(f"- {tool.name}: {tool.description} Arguments schema: {json.dumps(tool.parameters)}")
+    lines = ["You can call these tools:", *(describe_tool(tool) for tool in tools)]
     if tool_choice == "auto":
         lines.append(
             'Reply with JSON only: {"tool": "<name>", "arguments": {...}} to call a tool, '

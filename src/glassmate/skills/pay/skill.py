@@ -3,6 +3,7 @@ while a payment is open its activity (PaymentFlow) takes "confirm", "cancel", th
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from glassmate.errors import ToolError
@@ -10,7 +11,9 @@ from glassmate.events import PaymentCancel, PaymentConfirm
 from glassmate.payments.speech import amount_from_speech
 from glassmate.skills.base import Frame, Skill, SkillEnv
 from glassmate.skills.pay.activity import POLICY, PaymentFlow
-from glassmate.skills.tools import ToolContext, tool
+from glassmate.skills.tools import ToolContext, said_in, tool
+
+log = logging.getLogger("glassmate.skills")
 
 GLASSES_ONLY = "Payments work on the glasses: look at the merchant's QR code and say pay this."
 
@@ -56,6 +59,11 @@ class PaySkill(Skill):
             raise ToolError(GLASSES_ONLY, code="needs-glasses")
         said = await self.flow.on_turn(ctx.turn.text, ctx.turn.frame, language=ctx.language)
         pending = self.flow.pending
+        if amount and not said_in(amount, ctx.turn.text):
+            # The small LLM fills this from the examples above when the wearer named no amount ("twelve fifty" for
+            # "let me pay with this code"): only an amount in the wearer's own words is taken; else it is asked.
+            log.info("pay: the amount %r is not in the wearer's words; asking for it", amount)
+            amount = None
         # A code without an amount: the amount said with the request answers its question.
         if (amount and pending is not None and pending.payment is None
                 and amount_from_speech(amount, pending.qr.minor_units) is not None):  # fmt: skip
