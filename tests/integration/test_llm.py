@@ -119,7 +119,9 @@ async def test_a_conversation_longer_than_the_context_is_a_bad_input_error(model
     assert (await models.llm.chat([ChatMessage("user", "Say OK.")], options=GREEDY)).text  # still serving
 
 
-async def test_a_prefilled_conversation_is_not_prefilled_again(models: Models, caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_prefilled_conversation_is_not_prefilled_again(
+    models: Models, caplog: pytest.LogCaptureFixture
+) -> None:
     """prefill() leaves the conversation so far in a slot's cache: the next question's request reuses all of it
     and prefills only its own words (llama.cpp's timings, logged at DEBUG)."""
     import re

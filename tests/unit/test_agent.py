@@ -129,6 +129,24 @@ async def test_the_agent_feeds_a_data_tool_back_and_then_answers() -> None:
     assert llm.calls[1][-2].tool_calls[0].name == "forecast"
 
 
+async def test_a_tool_its_skill_does_not_offer_now_is_not_shown_to_the_model() -> None:
+    """Skill.offers: a tool that means nothing in the session's state (how far is it, with no route) is left out
+    of retrieval, as if it did not exist; once it applies it is offered again."""
+
+    class OfflineWeather(Weather):
+        online = False
+
+        def offers(self, tool: str) -> bool:
+            return tool != "forecast" or self.online
+
+    llm = ScriptedLLM(["I can't tell.", ToolCall("c1", "forecast", {"city": "Oslo"}), "Rain."])
+    skills = fake_skills([*default_skills(), OfflineWeather], llm=llm)
+    await run_agent(skills, "What's the forecast for Oslo?")
+    skills.skills["weather"].online = True
+    said, _ = await run_agent(skills, "What's the forecast for Oslo?")
+    assert "forecast" not in llm.tools_seen[0] and llm.tools_seen[1] == ["forecast"] and said == "Rain."
+
+
 async def test_the_model_sees_its_tool_mistakes_and_the_loop_is_bounded() -> None:
     bad_args = ToolCall("c1", "forecast", {"town": "Oslo"})
     unknown = ToolCall("c2", "launch_rocket", {})

@@ -10,7 +10,7 @@ only the new words of each turn are prefilled.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
 
 from glassmate.agent.prompt import FRESH_FRAME_S, build_messages, read_scene
@@ -26,7 +26,8 @@ ANSWERED_BY_AGENT = "ask"
 
 class Agent:
     def __init__(self, *, llm: LLM, tools: Sequence[Tool], caller_tools: Sequence[ToolSpec] = (), max_steps: int = 3,
-                 index: ToolIndex | None = None, offer: int = 0, min_similarity: float = 0.0) -> None:  # fmt: skip
+                 index: ToolIndex | None = None, offer: int = 0, min_similarity: float = 0.0,
+                 available: Callable[[str], bool] | None = None) -> None:  # fmt: skip
         self.llm = llm
         self.tools = {t.name: t for t in tools}
         self.caller_tools = {t.name: t for t in caller_tools}
@@ -35,6 +36,7 @@ class Agent:
         self.index = index  # with `offer` > 0: only the tools the turn is about are offered
         self.offer = offer
         self.min_similarity = min_similarity
+        self.available = available  # which skill tools may be offered now (Skill.offers); None: all
         # The small-model setting (tool retrieval on): after a tool's result the model must answer; shown the
         # tools again, the 0.5B model calls the same tool again.
         self.answer_after_tool = index is not None and offer > 0
@@ -42,11 +44,15 @@ class Agent:
     async def offered(self, ctx: ToolContext) -> list[ToolSpec]:
         """The tools this turn is offered: the caller's always; the skills' all, or those retrieval finds."""
         if self.index is None or self.offer <= 0:
-            return self.specs
-        names = await self.index.shortlist(ctx.turn.text, limit=self.offer, min_similarity=self.min_similarity)
+            return [s for s in self.specs if s.name in self.caller_tools or self._available(s.name)]
+        names = await self.index.shortlist(ctx.turn.text, limit=self.offer, min_similarity=self.min_similarity,
+                                           available=self._available)  # fmt: skip
         # The caller's tools first: a client that sends tools knows what its user is doing (a small model leans
         # towards the first tool that fits: "a taxi to the station" is the caller's book_taxi, not our walk there).
         return list(self.caller_tools.values()) + [self.tools[n].spec() for n in names if n in self.tools]
+
+    def _available(self, name: str) -> bool:
+        return self.available is None or self.available(name)
 
     async def messages(self, ctx: ToolContext) -> list[ChatMessage]:
         """The prompt for this turn: a photo sent with the question is read into it (text and codes)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import random
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -97,6 +97,9 @@ class ToolIndex:
             best[owner] = max(best.get(owner, -1.0), score)
         return sorted(best.items(), key=lambda item: -item[1])
 
-    async def shortlist(self, text: str, *, limit: int, min_similarity: float) -> list[str]:
-        """The tools `text` is about: at most `limit`, each at least `min_similarity` close."""
-        return [name for name, score in (await self.rank(text))[:limit] if score >= min_similarity]
+    async def shortlist(self, text: str, *, limit: int, min_similarity: float,
+                        available: Callable[[str], bool] | None = None) -> list[str]:  # fmt: skip
+        """The tools `text` is about: at most `limit`, each at least `min_similarity` close, among those
+        `available` now (as if the others did not exist)."""
+        ranked = [(name, score) for name, score in await self.rank(text) if available is None or available(name)]
+        return [name for name, score in ranked[:limit] if score >= min_similarity]

@@ -218,6 +218,12 @@ class Skill:
     def port(self) -> Port | None:
         return self.env.port
 
+    def offers(self, tool: str) -> bool:
+        """Whether the agent may show the LLM this tool now. A tool that only means something in a state (how far
+        is it still, stop what is not running) is left out of it: the small model took "How many days are in a
+        week?" for `how_far` when no route was being walked. Intents and buttons still reach every tool."""
+        return True
+
     def on_open(self) -> None:
         """The session is running (the port can spawn tasks): a realtime session only, once."""
 

@@ -181,7 +181,8 @@ class Skills:
         index = ToolIndex(embedder=self.env.models.embedder, examples=examples(self.intents, tools))
         return Agent(llm=self.env.models.llm, tools=tools, caller_tools=self.caller_tools,
                      max_steps=settings.max_steps, index=index, offer=settings.offer_tools,
-                     min_similarity=settings.min_similarity)  # fmt: skip
+                     min_similarity=settings.min_similarity,
+                     available=lambda name: self.tools[name].skill.offers(name))  # fmt: skip
 
     def agent_route(self) -> Route:
         return Route(skill=AGENT_SKILL, matched_by="agent", run=self.agent().run, policy=self.policy(AGENT_SKILL))

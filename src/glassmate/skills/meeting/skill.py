@@ -74,6 +74,9 @@ class MeetingSkill(Skill):
         if self.recording is not None:
             self.recording.audio(samples)
 
+    def offers(self, tool: str) -> bool:
+        return tool != "stop_meeting_recording" or (self.recording is not None and not self.recording.stopped)
+
     @tool(
         timeout_s=10,
         examples=(

@@ -156,6 +156,9 @@ class NavigateSkill(Skill):
             return ctx.text(TEXTS, "where", street=street, distance=distance, landmark=name)
         return ctx.text(TEXTS, "where_no_street", distance=distance, landmark=name)
 
+    def offers(self, tool: str) -> bool:
+        return tool not in ("how_far", "stop_navigation") or self.route is not None
+
     @tool(timeout_s=5, examples=("how far is it", "还有多远", "Wie weit ist es noch?"))
     async def how_far(self, ctx: ToolContext) -> str:
         """Say how far it still is to where the wearer is being guided, and how long it takes."""

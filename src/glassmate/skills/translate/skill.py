@@ -51,8 +51,13 @@ class TranslateSkill(Skill):
     def __init__(self, *, env: SkillEnv) -> None:
         super().__init__(env=env)
         self.activity = TranslationActivity(port=env.port, models=env.models) if env.port is not None else None
+        self.translating = False
+
+    def offers(self, tool: str) -> bool:
+        return tool != "stop_translation" or self.translating
 
     def on_options(self, config: SessionConfig) -> None:
+        self.translating = config.glassmate.translation.enabled
         if self.activity is None or self.port is None:
             return
         if config.glassmate.translation.enabled:
