@@ -134,12 +134,14 @@ async def test_healthz_says_warming_up_until_a_first_turn_needs_nothing_more(tmp
     prefill holds it); then `ready`, with the artwork index built and the prompt prefilled."""
     from glassmate.api.app import create_app
     from glassmate.config import Settings
-    from glassmate.testing import fake_models
+    from glassmate.testing import FakeASR, fake_models
+    from glassmate.testing.fakes import FakeTurn
     from glassmate.testing.server import serve_in_thread
 
     settings = Settings(home=tmp_path)
     llm = BusyLLM(busy_s=1.5)
-    app = create_app(settings, models=fake_models(settings, llm=llm), preload=True)
+    asr, turn = FakeASR(), FakeTurn()
+    app = create_app(settings, models=fake_models(settings, llm=llm, asr=asr, turn=turn), preload=True)
     app.state.services.devices.add("glasses")  # the database is migrated before the server starts, as `serve` does
     built: list[str] = []
     catalog = app.state.services.catalog
@@ -155,3 +157,5 @@ async def test_healthz_says_warming_up_until_a_first_turn_needs_nothing_more(tmp
     assert first["status"] == "ok" and first["state"] == "warming_up" and first["warm"] is False
     assert last["state"] == "ready" and last["warm"] is True, app.state.services.warm_error
     assert built == ["artwork"] and llm.served  # the warm-up built the index and prefilled the prompt
+    # and ran once what a spoken turn runs: Whisper in English (tiny.en) and in another language (base), Smart Turn
+    assert len(asr.durations) == 2 and len(turn.asked) == 1
