@@ -181,6 +181,7 @@ async def test_speech_that_goes_on_after_a_turn_ended_at_a_pause_continues_it(ma
     (merged,) = [t for item, t in transcripts.items() if item != first_item]
     assert merged == "What time is it right now?"
     assert asr.prompts[-1] == "What time"  # the second part was transcribed knowing the first
+    assert not any(o.fallback for o in asr.options)  # a spoken turn: no decoding again at higher temperatures
 
 
 async def test_speech_after_the_resume_window_is_a_turn_of_its_own(make_server: Any) -> None:

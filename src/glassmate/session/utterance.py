@@ -131,7 +131,9 @@ class Utterance:
         before = (await previous).text if previous is not None else await self._words_before()
         result = await self.session.models.asr.transcribe(
             Audio(audio, RATE),
-            TranscribeOptions(language=self.language, prompt=before or None, candidates=self.candidates),
+            TranscribeOptions(
+                language=self.language, prompt=before or None, candidates=self.candidates, fallback=False
+            ),
         )
         text = speech_text(result)
         self.detected = result.language or self.detected

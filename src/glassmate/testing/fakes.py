@@ -139,11 +139,13 @@ class FakeASR(ASR):
         self.language = language
         self.durations: list[float] = []
         self.prompts: list[str | None] = []  # the prompt (what was said before) of each call
+        self.options: list[TranscribeOptions] = []
 
     async def _transcribe_impl(self, samples: np.ndarray, options: TranscribeOptions) -> Transcript:
         duration = len(samples) / ASR_RATE
         self.durations.append(duration)
         self.prompts.append(options.prompt)
+        self.options.append(options)
         said = self.texts.pop(0) if self.texts else "hello"
         text, language = said if isinstance(said, tuple) else (said, options.language or self.language)
         return Transcript(text, language, 1.0, duration, [Segment(0.0, duration, text)])

@@ -47,6 +47,10 @@ class TranscribeOptions:
     prompt: str | None = None  # words to expect (names, terms)
     word_timestamps: bool = False
     task: str = "transcribe"  # or "translate" (into English, as Whisper does)
+    # Whisper decodes again at rising temperatures when a result looks wrong (repetitive, unlikely). A spoken turn
+    # is better off without: on 351 real clips the same WER, p95 424 -> 348 ms (bench/RESULTS.md); long audio
+    # (meetings) keeps it, where it breaks repetition loops.
+    fallback: bool = True
 
 
 class ASR(Provider):

@@ -97,6 +97,7 @@ class FasterWhisperASR(ASR):
             word_timestamps=options.word_timestamps,
             vad_filter=False,
             condition_on_previous_text=False,
+            **({} if options.fallback else {"temperature": 0.0}),
         )
         segments = [
             Segment(
