@@ -9,7 +9,8 @@ realtime session's `semantic_vad` (the input buffer and Silero VAD at 40 ms appe
 `sounds_finished`), at the pace of the audio: at each pause the judgement runs, and the turn ends there only if the
 next audio, as long as the judgement took, stays silent (what `InputAudio.end_turn` checks in the server). A turn
 that ends before the clip's last word is a false cut-off. Prints a table and writes bench/out/turn_end_real.json.
-Run: `.venv/bin/python bench/turn_end_real.py [--limit N] [--pause-ms 128,96]`.
+Run: `.venv/bin/python bench/turn_end_real.py [--limit N] [--pause-ms 128,96] [--min-silence-ms 0,360]
+[--speed 1,4]` (`--speed 4`: the judgement as if on a machine four times faster).
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def pcm(samples: np.ndarray) -> bytes:
     return (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
 
 
-async def one_clip(models: Models, settings: Settings, clip: Recording, pause_ms: int) -> dict[str, Any]:
+async def one_clip(models: Models, settings: Settings, clip: Recording, pause_ms: int, *, min_silence_ms: int,
+                   speed: float) -> dict[str, Any]:  # fmt: skip
     """Feed one clip like a session; returns where its turn ended and what was judged on the way."""
     turn = settings.turn
     vad = models.vad.stream(VADSettings(threshold=0.5, min_silence_ms=turn.wait_ms["auto"], prefix_padding_ms=300,
@@ -78,9 +80,11 @@ async def one_clip(models: Models, settings: Settings, clip: Recording, pause_ms
             )
             text = speech_text(heard)
             finished = probability >= turn.finished and sounds_finished(text, "en")
-            took_ms = (time.perf_counter() - start) * 1000
-            # The judgement took `took_ms` of real time: that much more audio arrives meanwhile.
-            upto = min(len(audio), position + int(took_ms * RATE / 1000))
+            took_ms = (time.perf_counter() - start) * 1000 / speed  # `speed`: as on a machine that much faster
+            # The judgement took `took_ms` of real time: that much more audio arrives meanwhile; and the turn ends
+            # only once the silence is `min_silence_ms` long (Hearing._end_if_silent_enough).
+            wait_until_ms = max(position * 1000 // RATE + took_ms, ev.at_ms + min_silence_ms)
+            upto = min(len(audio), int(wait_until_ms * RATE / 1000))
             while position < upto:
                 pending += buffer.append(pcm(audio[position : position + APPEND]))
                 position += APPEND
@@ -99,7 +103,7 @@ async def one_clip(models: Models, settings: Settings, clip: Recording, pause_ms
             "judged": judged}  # fmt: skip
 
 
-def summary(pause_ms: int, rows: list[dict[str, Any]]) -> dict[str, Any]:
+def summary(label: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     cut = [r for r in rows if r["cut_off"]]
     delays = sorted(r["decided_after_ms"] for r in rows if r["decided_after_ms"] is not None)
     early = sum(1 for r in rows if r["ended_by"] == "judged" and not r["cut_off"])
@@ -109,7 +113,7 @@ def summary(pause_ms: int, rows: list[dict[str, Any]]) -> dict[str, Any]:
         cut_offs.append({"said": r["said"], "heard": heard, "at_s": round(r["ended_ms"] / 1000 - LEAD_S, 2),
                          "of_s": r["seconds"]})  # fmt: skip
     return {
-        "pause_ms": pause_ms,
+        "setting": label,
         "clips": len(rows),
         "pauses_inside_judged": sum(1 for r in rows for j in r["judged"] if j["at_ms"] < r["speech_end_ms"] - 150),
         "false_cut_offs": len(cut),
@@ -124,7 +128,7 @@ def summary(pause_ms: int, rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-async def run(limit: int | None, pauses: list[int]) -> dict[str, Any]:
+async def run(limit: int | None, settings_tried: list[tuple[int, int, float]]) -> dict[str, Any]:
     settings = Settings()
     models = Models(settings=settings)
     clips = asterisk_english()
@@ -133,9 +137,12 @@ async def run(limit: int | None, pauses: list[int]) -> dict[str, Any]:
     await models.asr.load()
     models.turn.load()
     results = []
-    for pause_ms in pauses:
-        rows = [await one_clip(models, settings, clip, pause_ms) for clip in clips]
-        results.append(summary(pause_ms, rows))
+    for pause_ms, min_silence_ms, speed in settings_tried:
+        rows = [await one_clip(models, settings, clip, pause_ms, min_silence_ms=min_silence_ms, speed=speed)
+                for clip in clips]  # fmt: skip
+        faster = f", judgement {speed:g}x faster" if speed != 1 else ""
+        label = f"pause {pause_ms}, min silence {min_silence_ms}{faster}"
+        results.append(summary(label, rows))
     await models.aclose()
     return {"machine": f"{platform.machine()}, {settings.asr.cpu_threads} ASR threads, no GPU", "results": results}
 
@@ -144,14 +151,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--limit", type=int, default=None, help="use this many clips, spread over the corpus")
     parser.add_argument("--pause-ms", default="128", help="the VAD pause(s) at which a turn is judged, e.g. 128,96")
+    parser.add_argument("--min-silence-ms", default="", help="turn.min_silence_ms value(s); default: the setting's")
+    parser.add_argument("--speed", default="1", help="judge as if this many times faster, e.g. 1,4 (a faster box)")
     parser.add_argument("--output", type=Path, default=OUT / "turn_end_real.json")
     args = parser.parse_args()
-    report = asyncio.run(run(args.limit, [int(p) for p in args.pause_ms.split(",")]))
-    print(f"{'pause ms':>8} {'clips':>6} {'pauses inside':>14} {'false cut-offs':>15} {'ended at a pause':>17}"
+    minimums = [int(m) for m in args.min_silence_ms.split(",") if m] or [Settings().turn.min_silence_ms]
+    tried = [(int(p), m, float(s)) for p in args.pause_ms.split(",") for m in minimums for s in args.speed.split(",")]
+    report = asyncio.run(run(args.limit, tried))
+    print(f"{'setting':<48} {'clips':>6} {'pauses inside':>14} {'false cut-offs':>15} {'ended at a pause':>17}"
           f" {'decided after last word p50 / p95':>35}")  # fmt: skip
     for r in report["results"]:
         d = r["decided_after_last_word_ms"]
-        print(f"{r['pause_ms']:>8} {r['clips']:>6} {r['pauses_inside_judged']:>14} "
+        print(f"{r['setting']:<48} {r['clips']:>6} {r['pauses_inside_judged']:>14} "
               f"{r['false_cut_offs']:>6} ({r['false_cut_off_pct']:>4} %) {r['ended_at_a_pause_pct']:>15} % "
               f"{str(d['p50']) + ' / ' + str(d['p95']):>35}")  # fmt: skip
         for c in r["cut_offs"][:12]:

@@ -93,6 +93,10 @@ class TurnSettings(_Frozen):
     # The pause at which the turn is judged (and its speculative transcript started). The turn then ends only if
     # the silence lasted through the judgement too (the transcript takes ~0.2-0.3 s on 2 cores).
     pause_ms: int = Field(default=128, ge=64, le=1000)
+    # ... and only once the silence is this long, however fast the judgement. On real speech the pauses inside a
+    # sentence are mostly shorter than ~370 ms, which the judgement took on 2 cores (128 + ~240): a faster machine
+    # would otherwise end turns at them (bench/turn_end_real.py: 1.7 % cut at ~370 ms, 2.6 % at ~340).
+    min_silence_ms: int = Field(default=360, ge=0, le=2000)
     wait_ms: dict[str, int] = {"high": 500, "medium": 800, "auto": 800, "low": 2000}
     # Speech that starts again this soon after a turn ended at a pause goes on with that turn: the answer to the
     # half question is cancelled and the whole question answered (people hesitate for up to about a second).

@@ -89,7 +89,8 @@ async def _stopped_within(conn: Any, seconds: float) -> list[Any]:
 
 async def test_semantic_vad_ends_a_finished_turn_at_a_short_pause(make_server: Any) -> None:
     """ "Take me to the | station": the hesitation's words cannot end a sentence, so the turn stays open although
-    the voice sounds finished; after "station" it ends 300 ms into the silence (the long wait would be 800)."""
+    the voice sounds finished; after "station" it ends once the silence is `turn.min_silence_ms` (360) long (the
+    long wait would be 800)."""
     turn = FakeTurn([0.9])
     client, _ = make_server(asr=FakeASR(["Take me to the", "Take me to the station"]), turn=turn)
     async with client.realtime.connect(model="glassmate") as conn:
@@ -97,7 +98,7 @@ async def test_semantic_vad_ends_a_finished_turn_at_a_short_pause(make_server: A
         await send_audio(conn, _speech(("silence", 0.3), ("tone", 0.8), ("silence", 0.4)))
         heard = await collect(conn, "hud.caption")  # the hesitation's words were heard ("Take me to the")
         assert "input_audio_buffer.speech_stopped" not in [e.type for e in heard]
-        await send_audio(conn, _speech(("tone", 0.6), ("silence", 0.3)))
+        await send_audio(conn, _speech(("tone", 0.6), ("silence", 0.45)))
         seen = await _stopped_within(conn, 3.0)
         assert seen, "the turn did not end at the pause"
         assert [e.type for e in seen].count("input_audio_buffer.speech_started") == 0  # the same turn went on
@@ -165,7 +166,7 @@ async def test_speech_that_goes_on_after_a_turn_ended_at_a_pause_continues_it(ma
     client, _ = make_server(asr=asr, turn=FakeTurn([0.9]))
     async with client.realtime.connect(model="glassmate") as conn:
         await _semantic(conn)
-        await send_audio(conn, _speech(("silence", 0.3), ("tone", 0.8), ("silence", 0.3)))
+        await send_audio(conn, _speech(("silence", 0.3), ("tone", 0.8), ("silence", 0.45)))
         first = await _stopped_within(conn, 3.0)
         assert first, "the turn did not end at the pause"
         first_item = first[-1].item_id
@@ -205,7 +206,7 @@ async def test_a_command_right_after_a_turn_is_not_joined_to_it(make_server: Any
     client, _ = make_server(asr=asr, turn=FakeTurn([0.9]))
     async with client.realtime.connect(model="glassmate") as conn:
         await _semantic(conn)
-        await send_audio(conn, _speech(("silence", 0.3), ("tone", 0.8), ("silence", 0.3)))
+        await send_audio(conn, _speech(("silence", 0.3), ("tone", 0.8), ("silence", 0.45)))
         assert await _stopped_within(conn, 3.0)
         await send_audio(conn, _speech(("tone", 0.5), ("silence", 0.4)))
         events = await collect(conn, "response.done")
@@ -213,3 +214,22 @@ async def test_a_command_right_after_a_turn_is_not_joined_to_it(make_server: Any
                       for e in events):  # fmt: skip
             events += await collect(conn, "response.done")
     assert "conversation.item.deleted" not in [e.type for e in events]
+
+
+async def test_a_pause_shorter_than_the_minimum_silence_does_not_end_the_turn(make_server: Any) -> None:
+    """The judgement says finished at a 300-ms pause (sound and words), but speech goes on before the silence
+    reaches `turn.min_silence_ms`: one turn, however fast the judgement was (on real speech, pauses inside a
+    sentence are mostly this short)."""
+    asr = FakeASR(["What time is it?", "What time is it right now?"])
+    turn = FakeTurn([0.9])
+    client, _ = make_server(asr=asr, turn=turn)
+    async with client.realtime.connect(model="glassmate") as conn:
+        await _semantic(conn)
+        await send_audio(conn, _speech(("silence", 0.3), ("tone", 0.8), ("silence", 0.3)))
+        events = await collect(conn, "hud.caption")  # judged: the speculative transcript is in
+        await asyncio.sleep(0.2)  # the judgement is done; only the audio's 300 ms of silence is missing
+        await send_audio(conn, _speech(("tone", 0.6), ("silence", 1.0)))
+        events += await collect(conn, "response.done")
+    assert [e.type for e in events].count("input_audio_buffer.speech_stopped") == 1
+    transcripts = [e.transcript for e in events if e.type == "conversation.item.input_audio_transcription.completed"]
+    assert transcripts == ["What time is it right now?"] and turn.asked

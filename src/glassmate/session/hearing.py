@@ -40,18 +40,20 @@ class Hearing:
         # The last turn, if the end-of-turn check ended it at a short pause: (it, where its speech stopped). Speech
         # that starts again within `turn.resume_ms` goes on with it (see `_continued`).
         self._resumable: tuple[Utterance, int] | None = None
+        # A turn judged finished at the pause that began at this position, waiting for `turn.min_silence_ms`.
+        self._finished_at: tuple[Utterance, int] | None = None
         self._vad_trace = (0, 0.0)  # appends seen, loudest VAD probability since the last trace line
 
     def reset(self) -> None:
         """The session's audio settings changed: a new buffer and VAD, with them."""
         self.input = self._new_input()
-        self._resumable = None
+        self._resumable = self._finished_at = None
 
     def clear(self) -> None:
         """`input_audio_buffer.clear`: forget the buffered audio and the utterance in progress."""
         self.input.clear()
         self.utterance = None
-        self._resumable = None
+        self._resumable = self._finished_at = None
 
     def _new_input(self) -> InputAudio:
         config, settings = self.session.config, self.session.settings
@@ -91,6 +93,8 @@ class Hearing:
         self._trace_vad()
         for ev in events:
             await self._on_input(ev)
+        if self._finished_at is not None:
+            await self._end_if_silent_enough()
 
     async def _on_input(self, ev: InputEvent, *, early: bool = False) -> None:
         """One event of the input buffer; `early`: a speech_stopped that the end-of-turn check made at a pause."""
@@ -138,7 +142,23 @@ class Hearing:
         text, language = await utterance.heard_until(at_ms)
         finished = sounds_finished(text, language)
         log.debug("session %s: pause at %d ms, p %.2f, words can end: %s", session.id, at_ms, probability, finished)
-        if finished and self.utterance is utterance and (stopped := self.input.end_turn(at_ms)) is not None:
+        if finished and self.utterance is utterance:
+            self._finished_at = (utterance, at_ms)
+            await self._end_if_silent_enough()
+
+    async def _end_if_silent_enough(self) -> None:
+        """End the turn judged finished once its silence is `turn.min_silence_ms` long; forget it if speech went
+        on (or the turn ended otherwise) meanwhile."""
+        assert self._finished_at is not None
+        utterance, at_ms = self._finished_at
+        vad = self.input.vad
+        if self.utterance is not utterance or vad is None or vad.silent_since_ms != at_ms:
+            self._finished_at = None
+            return
+        if self.input.position_ms - at_ms < self.session.settings.turn.min_silence_ms:
+            return  # the next append looks again
+        self._finished_at = None
+        if (stopped := self.input.end_turn(at_ms)) is not None:
             await self._on_input(stopped, early=True)
 
     def _continued(self, speech_from_ms: int) -> Utterance | None:
