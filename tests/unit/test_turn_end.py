@@ -233,3 +233,23 @@ async def test_a_pause_shorter_than_the_minimum_silence_does_not_end_the_turn(ma
     assert [e.type for e in events].count("input_audio_buffer.speech_stopped") == 1
     transcripts = [e.transcript for e in events if e.type == "conversation.item.input_audio_transcription.completed"]
     assert transcripts == ["What time is it right now?"] and turn.asked
+
+
+async def test_speech_right_after_the_long_silence_also_goes_on_with_the_turn(make_server: Any) -> None:
+    """The voice sounded unfinished, so the turn waited for the long silence (high: 500 ms) and ended there, 600 ms
+    into the hesitation; the wearer went on 100 ms later, within a second of the last word: one question."""
+    asr = FakeASR(["What is the largest planet", "in our solar system?"])
+    client, _ = make_server(asr=asr, turn=FakeTurn([0.2]))
+    async with client.realtime.connect(model="glassmate") as conn:
+        await _semantic(conn, eagerness="high")
+        await send_audio(conn, _speech(("silence", 0.3), ("tone", 0.8), ("silence", 0.6)))
+        first = await _stopped_within(conn, 3.0)
+        assert first, "the long silence did not end the turn"
+        first_item = first[-1].item_id
+        await send_audio(conn, _speech(("tone", 0.6), ("silence", 0.7)))
+        events = await collect(conn, "response.done")
+        while not any(e.type == "conversation.item.input_audio_transcription.completed" and e.item_id != first_item
+                      for e in events):  # fmt: skip
+            events += await collect(conn, "response.done")
+    transcripts = [e.transcript for e in events if e.type == "conversation.item.input_audio_transcription.completed"]
+    assert transcripts[-1] == "What is the largest planet in our solar system?"

@@ -37,8 +37,8 @@ class Hearing:
         self.session = session
         self.input = self._new_input()
         self.utterance: Utterance | None = None  # the one being spoken, between speech_started and its end
-        # The last turn, if the end-of-turn check ended it at a short pause: (it, where its speech stopped). Speech
-        # that starts again within `turn.resume_ms` goes on with it (see `_continued`).
+        # semantic_vad: the last turn the VAD ended (at a pause judged finished, or after the silence), with where
+        # its speech stopped. Speech that starts again within `turn.resume_ms` of that may go on with it.
         self._resumable: tuple[Utterance, int] | None = None
         # A turn judged finished at the pause that began at this position, waiting for `turn.min_silence_ms`.
         self._finished_at: tuple[Utterance, int] | None = None
@@ -96,8 +96,7 @@ class Hearing:
         if self._finished_at is not None:
             await self._end_if_silent_enough()
 
-    async def _on_input(self, ev: InputEvent, *, early: bool = False) -> None:
-        """One event of the input buffer; `early`: a speech_stopped that the end-of-turn check made at a pause."""
+    async def _on_input(self, ev: InputEvent) -> None:
         session = self.session
         td = session.config.audio.input.turn_detection
         if ev.kind == "speech_started":
@@ -118,7 +117,8 @@ class Hearing:
             utterance.speculate(ev.audio, ev.at_ms)
         elif ev.kind == "speech_stopped":
             self.utterance = None
-            self._resumable = (utterance, ev.at_ms) if early else None
+            semantic = td is not None and td.type == "semantic_vad"
+            self._resumable = (utterance, ev.at_ms) if semantic else None
             await session.send(
                 event(rt.InputAudioBufferSpeechStoppedEvent, audio_end_ms=ev.at_ms, item_id=utterance.item_id)
             )
@@ -159,13 +159,13 @@ class Hearing:
             return  # the next append looks again
         self._finished_at = None
         if (stopped := self.input.end_turn(at_ms)) is not None:
-            await self._on_input(stopped, early=True)
+            await self._on_input(stopped)
 
     def _continued(self, speech_from_ms: int) -> Utterance | None:
-        """The turn that speech starting now may go on with: the last one, if the end-of-turn check ended it at a
-        pause and the wearer spoke again within `turn.resume_ms` ("What time | is it right now?"). Whether it does
-        is decided once its words are known (RealtimeSession.joins). Not while an activity listens (translation
-        hands on each clause as it is heard)."""
+        """The turn that speech starting now may go on with: the last one, if the VAD ended it and the wearer spoke
+        again within `turn.resume_ms` of its last word ("What time | is it right now?"; after the long silence,
+        that leaves the ~200 ms after it). Whether it does is decided once its words are known
+        (RealtimeSession.joins). Not while an activity listens (translation hands on each clause as it is heard)."""
         resumable, self._resumable = self._resumable, None
         if resumable is None or self.session.skills.listener() is not None:
             return None
