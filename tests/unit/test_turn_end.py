@@ -158,6 +158,15 @@ async def test_a_broken_end_of_turn_model_falls_back_to_the_silence(make_server:
     assert events[-1].response.metadata["route"] == "time"
 
 
+async def _until_answered_after(conn: Any, first_item: str) -> list[Any]:
+    """The events until a response is done for an item other than `first_item` (whose answer may come first)."""
+    events = await collect(conn, "response.done")
+    while not any(e.type == "conversation.item.input_audio_transcription.completed" and e.item_id != first_item
+                  for e in events):  # fmt: skip
+        events += await collect(conn, "response.done")
+    return events
+
+
 async def test_speech_that_goes_on_after_a_turn_ended_at_a_pause_continues_it(make_server: Any) -> None:
     """ "What time | is it right now?": the turn ends at the hesitation (the words can end a sentence), the wearer
     goes on 300 ms later, and the two parts are answered as one question; the half question leaves the
@@ -171,10 +180,7 @@ async def test_speech_that_goes_on_after_a_turn_ended_at_a_pause_continues_it(ma
         assert first, "the turn did not end at the pause"
         first_item = first[-1].item_id
         await send_audio(conn, _speech(("tone", 0.6), ("silence", 0.4)))
-        events = await collect(conn, "response.done")
-        while not any(e.type == "conversation.item.input_audio_transcription.completed" and e.item_id != first_item
-                      for e in events):  # fmt: skip
-            events += await collect(conn, "response.done")
+        events = await _until_answered_after(conn, first_item)
     deleted = [e.item_id for e in events if e.type == "conversation.item.deleted"]
     transcripts = {e.item_id: e.transcript for e in events
                    if e.type == "conversation.item.input_audio_transcription.completed"}  # fmt: skip
@@ -247,9 +253,6 @@ async def test_speech_right_after_the_long_silence_also_goes_on_with_the_turn(ma
         assert first, "the long silence did not end the turn"
         first_item = first[-1].item_id
         await send_audio(conn, _speech(("tone", 0.6), ("silence", 0.7)))
-        events = await collect(conn, "response.done")
-        while not any(e.type == "conversation.item.input_audio_transcription.completed" and e.item_id != first_item
-                      for e in events):  # fmt: skip
-            events += await collect(conn, "response.done")
+        events = await _until_answered_after(conn, first_item)
     transcripts = [e.transcript for e in events if e.type == "conversation.item.input_audio_transcription.completed"]
     assert transcripts[-1] == "What is the largest planet in our solar system?"

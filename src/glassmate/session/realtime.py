@@ -236,11 +236,11 @@ class RealtimeSession:
             self._pending_user = transcript
 
     async def joins(self, previous: Utterance, words: str) -> bool:
-        """Whether `words`, said right after a turn that ended at a hesitation, go on with it ("What time | is it
-        right now?"): they do unless they are a command of their own ("stop", "repeat that", "confirm"), which is
-        how a wearer cuts in on the answer. If they do, the two are answered as one question and `previous`
-        leaves the conversation: its item is deleted for the client, its exchange (if answered already) leaves
-        the history, and an answer to it still running is not remembered."""
+        """Whether `words`, said within `turn.resume_ms` of the last word of a turn that has ended, go on with it
+        ("What time | is it right now?"): they do unless they are a command of their own ("stop", "repeat that",
+        "confirm"), which is how a wearer cuts in on the answer. If they do, the two are answered as one question
+        and `previous` leaves the conversation: its item is deleted for the client, its exchange (if answered
+        already) leaves the history, and an answer to it still running is not remembered."""
         if not words.strip():
             return False
         own = self._turn(words)

@@ -35,7 +35,7 @@ class Utterance:
     def __init__(self, session: RealtimeSession, item_id: str, *, continues: Utterance | None = None) -> None:
         self.session = session
         self.item_id = item_id
-        # The turn this one may go on with: ended at a hesitation ("What time | is it right now?"). If it does
+        # The turn this one may go on with: it ended a moment ago ("What time | is it right now?"). If it does
         # (RealtimeSession.joins), its words come first in this transcript and this turn replaces it.
         self.continues = continues
         self.transcript: asyncio.Task[str] | None = None  # the whole transcript, once committed (finish())
@@ -110,8 +110,8 @@ class Utterance:
             self._speculation = None
 
     def _heard_so_far(self) -> list[str]:
-        start = [self._continued()] if self.continues is not None else []
-        return [*start, *(t.result().text for t in self.texts if t.done() and not t.cancelled() and t.result())]
+        heard = [t.result().text for t in self.texts if t.done() and not t.cancelled() and t.result()]
+        return [w for w in (self._continued(), *heard) if w]
 
     def _continued(self) -> str:
         """The words of the turn this one goes on with, once known ("" before, or if it failed)."""
