@@ -158,6 +158,17 @@ async def test_a_broken_end_of_turn_model_falls_back_to_the_silence(make_server:
     assert events[-1].response.metadata["route"] == "time"
 
 
+async def _two_parts(conn: Any, *, pause_s: float, rest: tuple[tuple[str, float], ...]) -> tuple[str, list[Any]]:
+    """Speak 0.8 s, pause `pause_s` until the turn has ended, then say `rest`: the first turn's item, and the
+    events until the answer to a later item is done."""
+    await send_audio(conn, _speech(("silence", 0.3), ("tone", 0.8), ("silence", pause_s)))
+    first = await _stopped_within(conn, 3.0)
+    assert first, "the first part's turn did not end"
+    first_item = first[-1].item_id
+    await send_audio(conn, _speech(*rest))
+    return first_item, await _until_answered_after(conn, first_item)
+
+
 async def _until_answered_after(conn: Any, first_item: str) -> list[Any]:
     """The events until a response is done for an item other than `first_item` (whose answer may come first)."""
     events = await collect(conn, "response.done")
@@ -175,12 +186,7 @@ async def test_speech_that_goes_on_after_a_turn_ended_at_a_pause_continues_it(ma
     client, _ = make_server(asr=asr, turn=FakeTurn([0.9]))
     async with client.realtime.connect(model="glassmate") as conn:
         await _semantic(conn)
-        await send_audio(conn, _speech(("silence", 0.3), ("tone", 0.8), ("silence", 0.45)))
-        first = await _stopped_within(conn, 3.0)
-        assert first, "the turn did not end at the pause"
-        first_item = first[-1].item_id
-        await send_audio(conn, _speech(("tone", 0.6), ("silence", 0.4)))
-        events = await _until_answered_after(conn, first_item)
+        first_item, events = await _two_parts(conn, pause_s=0.45, rest=(("tone", 0.6), ("silence", 0.4)))
     deleted = [e.item_id for e in events if e.type == "conversation.item.deleted"]
     transcripts = {e.item_id: e.transcript for e in events
                    if e.type == "conversation.item.input_audio_transcription.completed"}  # fmt: skip
@@ -248,11 +254,6 @@ async def test_speech_right_after_the_long_silence_also_goes_on_with_the_turn(ma
     client, _ = make_server(asr=asr, turn=FakeTurn([0.2]))
     async with client.realtime.connect(model="glassmate") as conn:
         await _semantic(conn, eagerness="high")
-        await send_audio(conn, _speech(("silence", 0.3), ("tone", 0.8), ("silence", 0.6)))
-        first = await _stopped_within(conn, 3.0)
-        assert first, "the long silence did not end the turn"
-        first_item = first[-1].item_id
-        await send_audio(conn, _speech(("tone", 0.6), ("silence", 0.7)))
-        events = await _until_answered_after(conn, first_item)
+        _, events = await _two_parts(conn, pause_s=0.6, rest=(("tone", 0.6), ("silence", 0.7)))
     transcripts = [e.transcript for e in events if e.type == "conversation.item.input_audio_transcription.completed"]
     assert transcripts[-1] == "What is the largest planet in our solar system?"

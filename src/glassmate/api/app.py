@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -49,6 +50,9 @@ from glassmate.runtime import Models
 from glassmate.scheduler import Scheduler
 from glassmate.skills.base import Skill
 from glassmate.skills.installed import default_skills
+
+if TYPE_CHECKING:
+    from glassmate.skills.routing import Skills
 from glassmate.store import ApiKeyRegistry, Database, DeviceRegistry
 from glassmate.travel.service import Travel
 from glassmate.weights import CATALOG, WeightStore
@@ -234,7 +238,7 @@ async def _run_jobs(services: Services) -> None:
     await services.scheduler.run()
 
 
-async def _first_inferences(services: Services) -> None:
+async def _first_inferences(services: Services, skills: Skills) -> None:
     """Run once what a spoken turn runs: a model's first call is slower than the next (buffers allocated, code
     paged in). Measured on the first turn before this: Whisper tiny.en 431 ms instead of ~180, Smart Turn 187
     instead of ~70, the first intent match 100 ms. Whisper base too (German and Chinese turns)."""
@@ -242,8 +246,7 @@ async def _first_inferences(services: Services) -> None:
 
     from glassmate.audio import ASR_RATE, Audio
     from glassmate.providers.asr.base import TranscribeOptions
-    from glassmate.skills.base import SkillEnv, Turn
-    from glassmate.skills.routing import Skills
+    from glassmate.skills.base import Turn
 
     models = services.models
     rng = np.random.default_rng(0)
@@ -252,7 +255,6 @@ async def _first_inferences(services: Services) -> None:
         for language in ("en", "zh"):  # tiny.en, then base
             await models.asr.transcribe(murmur, TranscribeOptions(language=language))
     await models.turn.score(murmur.samples)
-    skills = Skills.build(services.skills, SkillEnv(models=models, settings=services.settings, services=services))
     for text, language in (("What time is it?", "en"), ("现在几点了？", "zh"), ("Wie spät ist es?", "de")):
         skills.route(Turn(text=text, language=language))
 
@@ -272,11 +274,11 @@ async def _warm_up(services: Services) -> None:
                 await load()
         await asyncio.to_thread(lambda: models.vad)
         await asyncio.to_thread(models.turn.load)  # the end-of-turn model of semantic_vad
-        await _first_inferences(services)
+        skills = Skills.build(services.skills, SkillEnv(models=models, settings=services.settings, services=services))
+        await _first_inferences(services, skills)
         # The product photos' artwork index: "what is this?" would otherwise build it on its first call (seconds).
         await asyncio.to_thread(services.catalog.appearance)
         # The agent's system prompt, prefilled once and cached; and its tool index, embedded once.
-        skills = Skills.build(services.skills, SkillEnv(models=models, settings=services.settings, services=services))
         agent = skills.agent()
         if agent.index is not None:
             await agent.index.rank("hello")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import re
 from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from glassmate.errors import ToolError
 from glassmate.providers.llm.base import ToolSpec
 from glassmate.skills.base import Card, Output, Port, Skill, SkillEnv, Turn
+from glassmate.text import normalise
 
 if TYPE_CHECKING:
     from glassmate.runtime import Models
@@ -115,10 +115,8 @@ def said_in(value: str, text: str) -> bool:
     """Whether a tool argument "as said" is in the wearer's words (case, punctuation and spacing aside): a small
     LLM fills such an argument from its description's examples when the wearer said none."""
 
-    def words(s: str) -> str:
-        return " ".join(re.sub(r"[^\w.,]+", " ", s.casefold()).split()).strip(" .,")
-
-    return bool(words(value)) and words(value) in words(text)
+    said = normalise(value)
+    return bool(said) and said in normalise(text)
 
 
 @dataclass(frozen=True)
