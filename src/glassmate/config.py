@@ -101,6 +101,9 @@ class TurnSettings(_Frozen):
     # Speech that starts again this soon after a turn ended at a pause goes on with that turn: the answer to the
     # half question is cancelled and the whole question answered (people hesitate for up to about a second).
     resume_ms: int = Field(default=1000, ge=0, le=5000)
+    # Start answering a turn judged finished at once, holding what it sends until the minimum silence confirms the
+    # end (session/speculation.py); off: the answer starts when the turn has ended.
+    answer_early: bool = True
 
 
 class TTSSettings(_Frozen):

@@ -9,12 +9,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from glassmate.config import VADSettings
+from glassmate.config import Settings, VADSettings
 from glassmate.providers.vad.base import VADStream
 from glassmate.session.audio_input import InputAudio
 from glassmate.session.turn_end import sounds_finished
+from glassmate.skills.base import Skill, SkillEnv, Turn
+from glassmate.skills.routing import Skills
+from glassmate.skills.tools import ToolContext, tool
 from glassmate.testing import FakeASR, silence, tone
-from glassmate.testing.fakes import FakeTurn
+from glassmate.testing.fakes import FakeTurn, ScriptedLLM
 from tests.unit.test_session_flows import collect, send_audio
 from tests.unit.test_vad_stream import LoudnessScorer
 
@@ -257,3 +260,86 @@ async def test_speech_right_after_the_long_silence_also_goes_on_with_the_turn(ma
         _, events = await _two_parts(conn, pause_s=0.6, rest=(("tone", 0.6), ("silence", 0.7)))
     transcripts = [e.transcript for e in events if e.type == "conversation.item.input_audio_transcription.completed"]
     assert transcripts[-1] == "What is the largest planet in our solar system?"
+
+
+async def test_an_answer_started_at_the_judged_pause_is_heard_once_the_turn_has_ended(make_server: Any) -> None:
+    """The answer starts when the pause is judged finished, before the minimum silence has passed; what it sends
+    is held, and goes out after the turn's own events, in the usual order."""
+    llm = ScriptedLLM(["Paris is the capital."])
+    client, _ = make_server(asr=FakeASR(["What is the capital of France?"]), turn=FakeTurn([0.9]), llm=llm)
+    async with client.realtime.connect(model="glassmate") as conn:
+        await _semantic(conn)
+        await send_audio(conn, _speech(("silence", 0.3), ("tone", 0.8), ("silence", 0.6)))
+        events = await collect(conn, "response.done")
+    types = [e.type for e in events]
+    assert types.index("input_audio_buffer.speech_stopped") < types.index(
+        "conversation.item.input_audio_transcription.completed"
+    ) < types.index("response.created")  # fmt: skip
+    assert types.count("response.created") == 1
+    assert events[-1].response.status == "completed"
+    assert events[-1].response.metadata["started_early"] == "true"
+    assert "Paris is the capital." in [
+        e.transcript for e in events if e.type == "response.output_audio_transcript.done"
+    ]
+    assert len(llm.calls) == 1
+
+
+async def test_an_answer_started_early_is_dropped_unheard_when_the_wearer_goes_on(make_server: Any) -> None:
+    """ "Tell me a joke | about cats": judged finished at a 300-ms pause, the answer to "Tell me a joke" starts,
+    and the wearer goes on before the minimum silence: that answer is cancelled, nothing of it reaches the
+    glasses, and the whole question is answered once, as an answer that was not started early is."""
+    llm = ScriptedLLM(["Why did the chicken cross the road? To get to the other side.", "Cats rule."], delay_s=0.05)
+    asr = FakeASR(["Tell me a joke", "Tell me a joke about cats"])
+    client, _ = make_server(asr=asr, turn=FakeTurn([0.9]), llm=llm)
+    async with client.realtime.connect(model="glassmate") as conn:
+        await _semantic(conn)
+        await send_audio(conn, _speech(("silence", 0.3), ("tone", 0.8), ("silence", 0.3)))
+        events = await collect(conn, "hud.caption")
+        for _ in range(100):  # the answer to the half question is being written
+            if llm.calls:
+                break
+            await asyncio.sleep(0.02)
+        assert llm.calls, "the answer did not start at the judged pause"
+        await send_audio(conn, _speech(("tone", 0.6), ("silence", 1.0)))
+        events += await collect(conn, "response.done")
+    types = [e.type for e in events]
+    assert types.count("response.created") == 1 and types.count("input_audio_buffer.speech_stopped") == 1
+    spoken = [e.transcript for e in events if e.type == "response.output_audio_transcript.done"]
+    assert spoken == ["Cats rule."]
+    assert "chicken" not in str([e for e in events if e.type.startswith("response.")])
+    assert len(llm.calls) == 2 and "Tell me a joke about cats" in str(llm.calls[1][-1].content)
+
+
+async def test_a_tool_that_acts_waits_for_the_end_of_the_turn() -> None:
+    """An answer started early may read (the time, the map) but not act: a tool with side effects runs only once
+    the turn has ended, and never if the wearer went on."""
+    ran: list[str] = []
+
+    class Lamp(Skill):
+        name = "lamp"
+
+        @tool
+        async def switch_on(self, ctx: ToolContext) -> str:
+            """Switch the lamp on."""
+            ran.append("switch_on")
+            return "On."
+
+        @tool(side_effects=False)
+        async def lamp_state(self, ctx: ToolContext) -> str:
+            """Say whether the lamp is on."""
+            ran.append("lamp_state")
+            return "Off."
+
+    skills = Skills.build([Lamp], SkillEnv(models=None, settings=Settings()))  # type: ignore[arg-type]
+    ended = asyncio.Event()
+    ctx = ToolContext(turn=Turn("switch the lamp on"), env=skills.env, turn_ended=ended)
+
+    async def answer(name: str) -> list[Any]:
+        return [out async for out in skills.tools[name].answer(ctx, {})]
+
+    assert await answer("lamp_state") == ["Off."]
+    acting = asyncio.create_task(answer("switch_on"))
+    await asyncio.sleep(0.05)
+    assert ran == ["lamp_state"] and not acting.done()
+    ended.set()
+    assert await acting == ["On."] and ran == ["lamp_state", "switch_on"]

@@ -48,12 +48,14 @@ class Hearing:
         """The session's audio settings changed: a new buffer and VAD, with them."""
         self.input = self._new_input()
         self._resumable = self._finished_at = None
+        self.session.drop_speculation()
 
     def clear(self) -> None:
         """`input_audio_buffer.clear`: forget the buffered audio and the utterance in progress."""
         self.input.clear()
         self.utterance = None
         self._resumable = self._finished_at = None
+        self.session.drop_speculation()
 
     def _new_input(self) -> InputAudio:
         config, settings = self.session.config, self.session.settings
@@ -144,6 +146,7 @@ class Hearing:
         log.debug("session %s: pause at %d ms, p %.2f, words can end: %s", session.id, at_ms, probability, finished)
         if finished and self.utterance is utterance:
             self._finished_at = (utterance, at_ms)
+            session.speculate(utterance, text)  # the answer starts now; it is heard once the turn has ended
             await self._end_if_silent_enough()
 
     async def _end_if_silent_enough(self) -> None:
@@ -154,6 +157,8 @@ class Hearing:
         vad = self.input.vad
         if self.utterance is not utterance or vad is None or vad.silent_since_ms != at_ms:
             self._finished_at = None
+            if self.utterance is utterance:  # the wearer went on: the answer started early is dropped
+                self.session.drop_speculation()
             return
         if self.input.position_ms - at_ms < self.session.settings.turn.min_silence_ms:
             return  # the next append looks again

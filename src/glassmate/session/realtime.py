@@ -47,6 +47,7 @@ from glassmate.runtime import Models
 from glassmate.session.hearing import Hearing
 from glassmate.session.port import SessionPort
 from glassmate.session.respond import ResponseRun
+from glassmate.session.speculation import SpeculativeAnswer
 from glassmate.session.utterance import Utterance, user_item
 from glassmate.skills.base import DeviceInfo, Exchange, Frame, Skill, SkillEnv, Turn
 from glassmate.skills.routing import Route, Skills, say_route
@@ -98,6 +99,7 @@ class RealtimeSession:
         self._group: asyncio.TaskGroup | None = None
         self.response: tuple[ResponseRun, asyncio.Task[Any]] | None = None
         self._pending_user: asyncio.Task[str] | None = None  # transcript awaiting response.create
+        self._early: SpeculativeAnswer | None = None  # an answer started before its turn had surely ended
         self._last_item: str | None = None
         self._awake_until = 0.0
         self.closed = False
@@ -342,6 +344,12 @@ class RealtimeSession:
             return
         if utterance is not None and utterance.item_id in self._superseded:  # the wearer went on: answered as one
             return
+        early, self._early = self._early, None
+        if early is not None:
+            if early.utterance is utterance and early.text == text and not self._answering(but=early.task):
+                await self._release(early)
+                return
+            early.drop()
         turn = self._turn(text, utterance)
         route = self.skills.route(turn)
         if route.matched_by != "activity":  # an activity waiting for an answer needs no wake phrase
@@ -351,6 +359,58 @@ class RealtimeSession:
             if turn.text != text:
                 route = self.skills.route(turn)
         await self._respond(turn, route=route)
+
+    def speculate(self, utterance: Utterance, text: str) -> None:
+        """Start answering `text` (the words up to a pause judged finished) before the silence has confirmed that
+        the turn ended there; what the answer sends is held until it has (session/speculation.py). Not when the
+        answer could depend on what is still undecided: a turn an activity in focus might claim (a payment waiting
+        for "confirm", a place to choose), a wake phrase, a turn that may join the one before, an answer still
+        playing, or a skill's tool that acts rather than reads."""
+        self.drop_speculation()
+        td = self.config.audio.input.turn_detection
+        if (
+            not self.settings.turn.answer_early
+            or td is None
+            or not td.create_response
+            or not text.strip()
+            or self.config.glassmate.wake_phrase
+            or utterance.continues is not None
+            or self.skills.activities
+            or self._answering()
+        ):
+            return
+        turn = self._turn(text, utterance)
+        route = self.skills.route(turn)
+        tool = self.skills.tools.get(route.tool or "")
+        if route.matched_by != "agent" and (route.matched_by != "intent" or tool is None or tool.policy.side_effects):
+            return
+        early = self._early = SpeculativeAnswer(utterance, text, self.send)
+        early.task = self.spawn(self._respond_early(turn, route, early), name="respond-early")
+        log.debug("session %s: answering %s early (%s)", self.id, utterance.item_id, route.skill)
+
+    def drop_speculation(self) -> None:
+        """The wearer went on after the pause judged finished: the answer started early is cancelled unheard."""
+        early, self._early = self._early, None
+        if early is not None:
+            log.debug("session %s: the answer started early to %s is dropped", self.id, early.utterance.item_id)
+            early.drop()
+
+    async def _respond_early(self, turn: Turn, route: Route, early: SpeculativeAnswer) -> None:
+        try:
+            await self._respond(turn, route=route, early=early)
+        except GlassmateError as exc:  # reported once the turn has ended, like the rest of the answer
+            await early.send(error_event(exc.code, exc.message))
+
+    async def _release(self, early: SpeculativeAnswer) -> None:
+        """The turn ended where the early answer assumed: it becomes the response in progress, and is heard."""
+        if early.run is not None and early.task is not None:
+            self.response = (early.run, early.task)
+        await early.release()
+
+    def _answering(self, *, but: asyncio.Task[Any] | None = None) -> bool:
+        """Whether a response other than `but` is in progress."""
+        running = self.response[1] if self.response is not None else None
+        return running is not None and not running.done() and running is not but
 
     def _turn(self, text: str, utterance: Utterance | None = None) -> Turn:
         language = utterance.detected if utterance is not None else detect_language(text)
@@ -392,20 +452,22 @@ class RealtimeSession:
             self._awake_until = time.monotonic() + WAKE_WINDOW_S
         return rest
 
-    async def _respond(self, said: str | Turn, *, route: Route | None = None, speech_language: str | None = None
-                       ) -> None:  # fmt: skip
+    async def _respond(self, said: str | Turn, *, route: Route | None = None, speech_language: str | None = None,
+                       early: SpeculativeAnswer | None = None) -> None:  # fmt: skip
         turn = said if isinstance(said, Turn) else self._turn(said)
         chosen = route or self.skills.route(turn)
-        ctx = ToolContext(turn=turn, env=self.env)
+        ctx = ToolContext(turn=turn, env=self.env, turn_ended=early.turn_ended if early is not None else None)
         if chosen.silent:  # an activity handled it without an answer of its own (it may `say` something)
             async with aclosing(chosen.run(ctx)) as outputs:
                 async for _ in outputs:
                     pass
             return
         running = self.response[1] if self.response is not None else None
-        if running is not None and not running.done() and running is not asyncio.current_task():
+        if early is None and self._answering(but=asyncio.current_task()):
             # A new turn supersedes the answer in progress; one that must not be interrupted is awaited. (A task
-            # that says several things in turn, like the navigation's speaker, follows its own answer.)
+            # that says several things in turn, like the navigation's speaker, follows its own answer.) An answer
+            # started early touches nothing yet: if another began meanwhile, it is dropped on release.
+            assert running is not None
             self.cancel_response("turn_detected")
             await asyncio.gather(running, return_exceptions=True)
         run = ResponseRun(
@@ -413,16 +475,22 @@ class RealtimeSession:
             ctx=ctx,
             policy_of=self.skills.policy,
             tts=self.models.tts,
-            send=self.send,
+            send=early.send if early is not None else self.send,
             modalities=list(self.config.output_modalities),
             output_rate=self.config.audio.output.format.rate,
             speech_language=speech_language or self._speech_language(chosen.language or turn.reply_language),
             voice=self.config.audio.output.voice,
+            started_early=early is not None,
         )
         task = asyncio.current_task()
         assert task is not None
-        self.response = (run, task)
+        if early is not None:
+            early.run = run
+        if early is None or early.turn_ended.is_set():
+            self.response = (run, task)
         result = await run.run()
+        if early is not None:
+            await early.turn_ended.wait()  # remembered only once the turn was surely the wearer's whole question
         if result.text and self.skills.policy(result.route).remembered and turn.item_id not in self._superseded:
             exchange = Exchange(turn.text, result.text)
             self._remembered = (turn.item_id, exchange)

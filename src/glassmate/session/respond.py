@@ -93,8 +93,10 @@ class ResponseRun:
         output_rate: int,
         speech_language: str,
         voice: str | None = None,
+        started_early: bool = False,
     ) -> None:
         self.route = route
+        self.started_early = started_early  # before the turn had surely ended (session/speculation.py)
         self.ctx = ctx
         self.policy_of = policy_of
         self.card_shown = False
@@ -125,6 +127,8 @@ class ResponseRun:
                 "skills": ",".join(self.ctx.trace.skills or [self.result.route]),
             },
         }
+        if self.started_early:
+            r["metadata"]["started_early"] = "true"
         if status == "cancelled":
             r["status_details"] = {"type": "cancelled", "reason": self.result.reason or "client_cancelled"}
         if status == "failed":

@@ -43,6 +43,10 @@ class ToolPolicy:
     agent: bool = True  # offered to the agent (False: reached by intents, buttons or activities only)
     # What a wearer might say to mean this tool, beyond its intents (which are examples too): for tool retrieval.
     examples: tuple[str, ...] = ()
+    # False: it only reads (the time, the camera's text, the map) and changes nothing, so it may run while the
+    # wearer might still be speaking (an answer started early, session/speculation.py). A tool that acts waits
+    # until the turn has ended.
+    side_effects: bool = True
 
 
 def tool(
@@ -54,10 +58,11 @@ def tool(
     returns: Literal["reply", "data"] = "reply",
     agent: bool = True,
     examples: tuple[str, ...] = (),
+    side_effects: bool = True,
 ) -> Any:
     """Mark an async method of a Skill as a tool: `@tool` or `@tool(timeout_s=5, cancellable=False)`."""
     policy = ToolPolicy(timeout_s=timeout_s, cancellable=cancellable, needs_confirmation=needs_confirmation,
-                        returns=returns, agent=agent, examples=examples)  # fmt: skip
+                        returns=returns, agent=agent, examples=examples, side_effects=side_effects)  # fmt: skip
 
     def mark(f: Callable[..., Any]) -> Callable[..., Any]:
         if not (inspect.iscoroutinefunction(f) or inspect.isasyncgenfunction(f)):
@@ -87,6 +92,9 @@ class ToolContext:
     turn: Turn
     env: SkillEnv
     trace: Trace = field(default_factory=Trace)
+    # Set once the turn is known to have ended; None when it was (an answer not started early). A tool with side
+    # effects waits for it.
+    turn_ended: asyncio.Event | None = None
 
     @property
     def models(self) -> Models:
@@ -207,6 +215,8 @@ class Tool:
     async def run(self, ctx: ToolContext, args: Mapping[str, Any]) -> AsyncGenerator[Output, None]:
         """The tool's outputs. Its timeout bounds the whole call; ToolError becomes what the wearer hears."""
         checked = self.validate(args)
+        if self.policy.side_effects and ctx.turn_ended is not None:
+            await ctx.turn_ended.wait()  # the wearer may still be speaking: act only on a whole turn
         ctx.trace.used(self.skill.name)
         try:
             async with asyncio.timeout(self.policy.timeout_s):

@@ -28,7 +28,7 @@ class BatterySkill(Skill):
     name = "battery"
     policy = SkillPolicy(icon="battery")
 
-    @tool(timeout_s=2)
+    @tool(timeout_s=2, side_effects=False)
     async def battery_level(self, ctx: ToolContext) -> str:
         """Tell how much battery the glasses have left and whether they are charging."""
         level = ctx.turn.device.battery_level

@@ -118,7 +118,7 @@ class IdentifySkill(Skill):
     name = "identify"
     policy = SkillPolicy(icon="product", models=("ocr", "codes", "llm"), buttons=("long_press",))
 
-    @tool(timeout_s=30)
+    @tool(timeout_s=30, side_effects=False)
     async def identify(self, ctx: ToolContext) -> AsyncGenerator[Output, None]:
         """Say what the wearer is looking at: which product it is, its price here and where it is cheaper; or
         what the codes and text in view are."""

@@ -138,6 +138,7 @@ class MeetingSkill(Skill):
             "Was wurde im Meeting zur Preiserhöhung entschieden?",
             "Worüber haben wir beim Termin mit dem Kunden gesprochen?",
         ),
+        side_effects=False,
     )
     async def recall_meeting(self, ctx: ToolContext, topic: str) -> str:
         """Answer from the notes of the wearer's recorded meetings what was decided, agreed or said about a topic

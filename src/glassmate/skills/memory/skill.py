@@ -198,7 +198,11 @@ class MemorySkill(Skill):
             text += ctx.text(TEXTS, "kept_payments", count=done.kept_payments)
         return text
 
-    @tool(timeout_s=10, examples=("What did I ask you to remember?", "我让你记住了什么", "Was hast du dir gemerkt?"))
+    @tool(
+        timeout_s=10,
+        examples=("What did I ask you to remember?", "我让你记住了什么", "Was hast du dir gemerkt?"),
+        side_effects=False,
+    )
     async def list_memories(self, ctx: ToolContext) -> str:
         """Tell the newest things the wearer asked to be remembered."""
         memories, owner = self._services(ctx)

@@ -118,7 +118,11 @@ class NavigateSkill(Skill):
             raise ToolError(ctx.text(TEXTS, "not_found", query=query), code="place-not-found")
         return found
 
-    @tool(timeout_s=10, examples=("where is the nearest pharmacy", "最近的药店在哪", "Wo ist die nächste Apotheke?"))
+    @tool(
+        timeout_s=10,
+        examples=("where is the nearest pharmacy", "最近的药店在哪", "Wo ist die nächste Apotheke?"),
+        side_effects=False,
+    )
     async def find_place(self, ctx: ToolContext, query: str) -> str:
         """Say where the nearest place of a kind (pharmacy, café, station, toilet, ...) or of a name is: its name,
         distance and direction, without starting a route.
@@ -135,7 +139,7 @@ class NavigateSkill(Skill):
         return ctx.text(TEXTS, "nearest", category=kind, place=place_name(best, ctx.language), distance=distance,
                         direction=direction(ctx, bearing))  # fmt: skip
 
-    @tool(timeout_s=10, examples=("where am I", "我在哪里", "Wo bin ich?"))
+    @tool(timeout_s=10, examples=("where am I", "我在哪里", "Wo bin ich?"), side_effects=False)
     async def where_am_i(self, ctx: ToolContext) -> str:
         """Say which street the wearer is on and the nearest landmark."""
         lat, lon = self._position(ctx)
@@ -159,7 +163,7 @@ class NavigateSkill(Skill):
     def offers(self, tool: str) -> bool:
         return tool not in ("how_far", "stop_navigation") or self.route is not None
 
-    @tool(timeout_s=5, examples=("how far is it", "还有多远", "Wie weit ist es noch?"))
+    @tool(timeout_s=5, examples=("how far is it", "还有多远", "Wie weit ist es noch?"), side_effects=False)
     async def how_far(self, ctx: ToolContext) -> str:
         """Say how far it still is to where the wearer is being guided, and how long it takes."""
         if self.route is None or self.destination is None:

@@ -36,7 +36,7 @@ class ReadTextSkill(Skill):
     name = "read-text"
     policy = SkillPolicy(icon="text", models=("ocr", "codes"))
 
-    @tool(timeout_s=20)
+    @tool(timeout_s=20, side_effects=False)
     async def read_text(self, ctx: ToolContext) -> str:
         """Read aloud, word for word, the text the camera sees (a sign, a label, a page)."""
         scene = await scene_in_view(ctx)
@@ -60,6 +60,7 @@ class ReadTextSkill(Skill):
             "Steht auf dem Schild, wann der Zug fährt?",
             "Welche Zutaten stehen drauf?",
         ),
+        side_effects=False,
     )
     async def look(self, ctx: ToolContext) -> str:
         """Get the text and barcodes the camera sees now, to answer a question about what the wearer is

@@ -13,7 +13,7 @@ class RepeatSkill(Skill):
     name = "repeat"
     policy = SkillPolicy(icon="repeat", remembered=False, buttons=("double_tap",))
 
-    @tool(timeout_s=2)
+    @tool(timeout_s=2, side_effects=False)
     async def repeat_last(self, ctx: ToolContext) -> str:
         """Say the last answer again."""
         last = next((ex.assistant for ex in reversed(ctx.turn.history) if ex.assistant), None)

@@ -18,7 +18,7 @@ class TimeSkill(Skill):
     name = "time"
     policy = SkillPolicy(icon="clock")
 
-    @tool(timeout_s=2)
+    @tool(timeout_s=2, side_effects=False)
     async def current_time(self, ctx: ToolContext) -> str:
         """Tell the current local time."""
         now = time.localtime(ctx.turn.now)

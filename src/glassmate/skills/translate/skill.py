@@ -111,6 +111,7 @@ class TranslateSkill(Skill):
             "Was heißt Entschuldigung auf Englisch?",
             "Übersetze „guten Appetit“ ins Italienische.",
         ),
+        side_effects=False,
     )
     async def translate_text(self, ctx: ToolContext, text: str, language: str) -> str:
         """Translate a word or phrase into another language (how do you say X in Y).

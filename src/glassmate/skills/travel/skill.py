@@ -146,6 +146,7 @@ class TravelSkill(Skill):
             "下一个行程是什么",
             "Was steht als Nächstes auf meiner Reise an?",
         ),
+        side_effects=False,
     )
     async def next_trip(self, ctx: ToolContext) -> str:
         """Tell the next flight, train or hotel stay in the wearer's imported calendars (or, when there is none,
@@ -173,6 +174,7 @@ class TravelSkill(Skill):
             "Wann fährt mein Zug?",
             "Wann geht mein Flug?",
         ),
+        side_effects=False,
     )
     async def departure_time(self, ctx: ToolContext, mode: str = "flight") -> str:
         """Tell when the wearer's next flight or train departs, and from where.
@@ -200,6 +202,7 @@ class TravelSkill(Skill):
             "Wann muss ich los?",
             "Wann sollte ich zum Bahnhof aufbrechen?",
         ),
+        side_effects=False,
     )
     async def leave_time(self, ctx: ToolContext) -> str:
         """Tell when the wearer must leave for their next flight or train (departure, minus the time at the
