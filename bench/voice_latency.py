@@ -183,7 +183,8 @@ async def run(base: str, token: str, *, turn: str, quick: bool = False) -> dict[
                 rows.append({"text": q.text, "voice": q.voice, "speed": q.speed, "route": result.route,
                              "heard": result.transcript, "cut_off": bool(result.cut_offs), "heard_whole": whole,
                              "rest_unheard": result.rest_unheard, "turn_detected_ms": result.ms("speech_stopped"),
-                             "first_audio_ms": result.ms("first_audio")})  # fmt: skip
+                             "first_audio_ms": result.ms("first_audio"),
+                             "started_early": result.started_early})  # fmt: skip
                 if not first:  # the connection's first turn: reported apart (models warming up)
                     first = {"kind": kind, "text": q.text, "first_audio": result.ms("first_audio")}
                 else:
@@ -192,6 +193,7 @@ async def run(base: str, token: str, *, turn: str, quick: bool = False) -> dict[
                     (ambiguous if q.ambiguous else paused).append(result)
                 cut = (" CUT OFF" if result.cut_offs else "") + (", REST UNHEARD" if result.rest_unheard else "")
                 cut += ", ANSWERED WHOLE" if result.cut_offs and whole else ""
+                cut += ", early" if result.started_early else ""
                 print(f"  {result.route:<12} {result.ms('first_audio')} ms{cut}  [{q.language} {q.voice} x{q.speed}] "
                       f"{q.text} → {result.transcript[:40]!r} → {result.answer[:40]!r}", flush=True)  # fmt: skip
         await glasses.configure(glassmate={"language": "en"})

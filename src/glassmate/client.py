@@ -36,6 +36,7 @@ class TurnResult:
     errors: list[str] = field(default_factory=list)
     cut_offs: int = 0  # turns the server ended while the speaker was still talking (a pause inside the sentence)
     rest_unheard: bool = False  # after a cut-off, the rest of the speech started no turn of its own
+    started_early: bool = False  # the server started the answer before the turn had surely ended
 
     def ms(self, name: str, since: str = "speech_end") -> float | None:
         end, start = getattr(self, name), getattr(self, since)
@@ -191,6 +192,7 @@ class GlassesClient:
                         early = (now, ev.response.status, route)
                         continue
                     result.done, result.status, result.route = now, ev.response.status, route
+                    result.started_early = (ev.response.metadata or {}).get("started_early") == "true"
                     break
         except TimeoutError:
             raise TimeoutError(f"no response.done within {limit_s} s; events seen: {seen}") from None

@@ -17,7 +17,7 @@ from glassmate.skills.base import Skill, SkillEnv, Turn
 from glassmate.skills.routing import Skills
 from glassmate.skills.tools import ToolContext, tool
 from glassmate.testing import FakeASR, silence, tone
-from glassmate.testing.fakes import FakeTurn, ScriptedLLM
+from glassmate.testing.fakes import FakeTTS, FakeTurn, ScriptedLLM
 from tests.unit.test_session_flows import collect, send_audio
 from tests.unit.test_vad_stream import LoudnessScorer
 
@@ -263,10 +263,10 @@ async def test_speech_right_after_the_long_silence_also_goes_on_with_the_turn(ma
 
 
 async def test_an_answer_started_at_the_judged_pause_is_heard_once_the_turn_has_ended(make_server: Any) -> None:
-    """The answer starts when the pause is judged finished, before the minimum silence has passed; what it sends
-    is held, and goes out after the turn's own events, in the usual order."""
-    llm = ScriptedLLM(["Paris is the capital."])
-    client, _ = make_server(asr=FakeASR(["What is the capital of France?"]), turn=FakeTurn([0.9]), llm=llm)
+    """ "What time is it?" is answered when the pause is judged finished, before the minimum silence has passed;
+    what it sends is held, and goes out after the turn's own events, in the usual order."""
+    tts = FakeTTS()
+    client, _ = make_server(asr=FakeASR(["What time is it?"]), turn=FakeTurn([0.9]), tts=tts)
     async with client.realtime.connect(model="glassmate") as conn:
         await _semantic(conn)
         await send_audio(conn, _speech(("silence", 0.3), ("tone", 0.8), ("silence", 0.6)))
@@ -274,40 +274,38 @@ async def test_an_answer_started_at_the_judged_pause_is_heard_once_the_turn_has_
     types = [e.type for e in events]
     assert types.index("input_audio_buffer.speech_stopped") < types.index(
         "conversation.item.input_audio_transcription.completed"
-    ) < types.index("response.created")  # fmt: skip
+    ) < types.index("response.created") < types.index("response.output_audio.delta")  # fmt: skip
     assert types.count("response.created") == 1
-    assert events[-1].response.status == "completed"
+    assert events[-1].response.status == "completed" and events[-1].response.metadata["route"] == "time"
     assert events[-1].response.metadata["started_early"] == "true"
-    assert "Paris is the capital." in [
-        e.transcript for e in events if e.type == "response.output_audio_transcript.done"
-    ]
-    assert len(llm.calls) == 1
+    spoken = [e.transcript for e in events if e.type == "response.output_audio_transcript.done"]
+    assert spoken == tts.spoken and spoken[0].startswith("It's")
 
 
 async def test_an_answer_started_early_is_dropped_unheard_when_the_wearer_goes_on(make_server: Any) -> None:
-    """ "Tell me a joke | about cats": judged finished at a 300-ms pause, the answer to "Tell me a joke" starts,
-    and the wearer goes on before the minimum silence: that answer is cancelled, nothing of it reaches the
-    glasses, and the whole question is answered once, as an answer that was not started early is."""
-    llm = ScriptedLLM(["Why did the chicken cross the road? To get to the other side.", "Cats rule."], delay_s=0.05)
-    asr = FakeASR(["Tell me a joke", "Tell me a joke about cats"])
-    client, _ = make_server(asr=asr, turn=FakeTurn([0.9]), llm=llm)
+    """ "What time is it? | Tell me a joke.": judged finished at a 300-ms pause, the time is answered at once; the
+    wearer goes on before the minimum silence: that answer is dropped, nothing of it reaches the glasses, and the
+    whole turn is answered once."""
+    tts, llm = FakeTTS(), ScriptedLLM(["Cats rule."])
+    asr = FakeASR(["What time is it?", "What time is it? Tell me a joke."])
+    client, _ = make_server(asr=asr, turn=FakeTurn([0.9]), tts=tts, llm=llm)
     async with client.realtime.connect(model="glassmate") as conn:
         await _semantic(conn)
         await send_audio(conn, _speech(("silence", 0.3), ("tone", 0.8), ("silence", 0.3)))
         events = await collect(conn, "hud.caption")
-        for _ in range(100):  # the answer to the half question is being written
-            if llm.calls:
+        for _ in range(100):  # the time is answered, and held
+            if tts.spoken:
                 break
             await asyncio.sleep(0.02)
-        assert llm.calls, "the answer did not start at the judged pause"
+        assert tts.spoken and tts.spoken[0].startswith("It's"), "the answer did not start at the judged pause"
         await send_audio(conn, _speech(("tone", 0.6), ("silence", 1.0)))
         events += await collect(conn, "response.done")
     types = [e.type for e in events]
     assert types.count("response.created") == 1 and types.count("input_audio_buffer.speech_stopped") == 1
     spoken = [e.transcript for e in events if e.type == "response.output_audio_transcript.done"]
-    assert spoken == ["Cats rule."]
-    assert "chicken" not in str([e for e in events if e.type.startswith("response.")])
-    assert len(llm.calls) == 2 and "Tell me a joke about cats" in str(llm.calls[1][-1].content)
+    assert spoken == ["Cats rule."] and tts.spoken[-1] == "Cats rule."
+    assert "It's" not in str([e for e in events if e.type.startswith("response.")])
+    assert "started_early" not in events[-1].response.metadata
 
 
 async def test_a_tool_that_acts_waits_for_the_end_of_the_turn() -> None:
@@ -343,3 +341,27 @@ async def test_a_tool_that_acts_waits_for_the_end_of_the_turn() -> None:
     assert ran == ["lamp_state"] and not acting.done()
     ended.set()
     assert await acting == ["On."] and ran == ["lamp_state", "switch_on"]
+
+
+async def test_a_command_that_acts_is_not_answered_early(make_server: Any) -> None:
+    """ "Forget that." deletes a memory: its intent's tool has side effects, so its answer starts only once the
+    turn has ended (a question that only reads, like the time, starts early; so does nothing the LLM answers)."""
+    client, _ = make_server(asr=FakeASR(["Forget that.", "What time is it?"]), turn=FakeTurn([0.9]))
+    async with client.realtime.connect(model="glassmate") as conn:
+        await _semantic(conn)
+        await send_audio(conn, _speech(("silence", 0.3), ("tone", 0.8), ("silence", 0.6)))
+        acting = (await collect(conn, "response.done"))[-1].response
+        await send_audio(conn, _speech(("silence", 1.2), ("tone", 0.8), ("silence", 0.6)))
+        reading = (await collect(conn, "response.done"))[-1].response
+    assert acting.metadata["route"] == "memory" and "started_early" not in acting.metadata
+    assert reading.metadata["route"] == "time" and reading.metadata["started_early"] == "true"
+
+
+async def test_what_the_llm_answers_is_not_started_early(make_server: Any) -> None:
+    llm = ScriptedLLM(["Paris."])
+    client, _ = make_server(asr=FakeASR(["What is the capital of France?"]), turn=FakeTurn([0.9]), llm=llm)
+    async with client.realtime.connect(model="glassmate") as conn:
+        await _semantic(conn)
+        await send_audio(conn, _speech(("silence", 0.3), ("tone", 0.8), ("silence", 0.6)))
+        done = (await collect(conn, "response.done"))[-1].response
+    assert done.metadata["route"] == "ask" and "started_early" not in done.metadata and len(llm.calls) == 1

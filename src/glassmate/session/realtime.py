@@ -362,10 +362,13 @@ class RealtimeSession:
 
     def speculate(self, utterance: Utterance, text: str) -> None:
         """Start answering `text` (the words up to a pause judged finished) before the silence has confirmed that
-        the turn ended there; what the answer sends is held until it has (session/speculation.py). Not when the
-        answer could depend on what is still undecided: a turn an activity in focus might claim (a payment waiting
-        for "confirm", a place to choose), a wake phrase, a turn that may join the one before, an answer still
-        playing, or a skill's tool that acts rather than reads."""
+        the turn ended there; what the answer sends is held until it has (session/speculation.py). Only an intent
+        whose tool reads and needs no model (the time, the battery, repeat, where am I, the next trip): its answer
+        is ready at once, and a wrong guess costs one short synthesis. Not the agent or a camera tool: on 2 cores a
+        dropped LLM prefill or OCR pass (hundreds of ms that cannot be interrupted) delays the judgement of the
+        pause that really ends the turn (bench/RESULTS.md). Nor when the answer could depend on what is still
+        undecided: a turn an activity in focus might claim (a payment waiting for "confirm", a place to choose),
+        a wake phrase, a turn that may join the one before, an answer still playing."""
         self.drop_speculation()
         td = self.config.audio.input.turn_detection
         if (
@@ -382,7 +385,7 @@ class RealtimeSession:
         turn = self._turn(text, utterance)
         route = self.skills.route(turn)
         tool = self.skills.tools.get(route.tool or "")
-        if route.matched_by != "agent" and (route.matched_by != "intent" or tool is None or tool.policy.side_effects):
+        if route.matched_by != "intent" or tool is None or tool.policy.side_effects or tool.skill.policy.models:
             return
         early = self._early = SpeculativeAnswer(utterance, text, self.send)
         early.task = self.spawn(self._respond_early(turn, route, early), name="respond-early")

@@ -2,12 +2,12 @@
 
 With `semantic_vad`, a pause that the end-of-turn model and the words call finished ends the turn only once the
 silence is `turn.min_silence_ms` long (the wearer may still go on). The words are known by then, so the answer
-starts at once: it is routed, the agent's LLM or the skill's tool runs and Piper speaks its first words, while
-everything it would send waits here. If the turn ends where it was judged to (it usually does), its events go out
-in order, right after the transcript's, and the rest streams as usual; if the wearer speaks on, it is cancelled
-and nothing of it was ever sent. Only what changes nothing runs early: tools with side effects (paying, starting
-a route, forgetting) wait until the turn has ended (`ToolContext.turn_ended`), and turns an activity might claim,
-or that need a wake phrase, are not started early at all (RealtimeSession.speculate).
+starts at once: it is routed, the skill's tool runs and Piper speaks it, while everything it would send waits
+here. If the turn ends where it was judged to (it usually does), its events go out in order, right after the
+transcript's, and the rest streams as usual; if the wearer speaks on, it is cancelled and nothing of it was ever
+sent. Only what changes nothing and costs little runs early (RealtimeSession.speculate says which turns): a tool
+with side effects (paying, starting a route, forgetting) would wait until the turn has ended
+(`ToolContext.turn_ended`).
 """
 
 from __future__ import annotations

@@ -157,7 +157,12 @@ class FakeTTS(TTS):
     name = "fake-tts"
     rate = 16_000
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.spoken: list[str] = []  # every text it was asked to speak
+
     async def _stream_impl(self, text: str, language: str, voice: str | None) -> AsyncGenerator[SpeechChunk, None]:
+        self.spoken.append(text)
         for sentence in split_sentences(text):
             n = int(0.05 * self.rate) * max(1, len(sentence.split()))
             t = np.arange(n) / self.rate
