@@ -87,6 +87,11 @@ async def main_async(limit: int | None, tiny_windows: list[float]) -> dict[str, 
             FasterWhisperASR(model_dir=base_dir, settings=settings, english_dir=tiny_dir),
             TranscribeOptions(language="en"),
         ),
+        (  # what a realtime turn asks for: one decoding, no temperature fallback
+            "tiny.en, decoded once (a spoken turn)",
+            FasterWhisperASR(model_dir=base_dir, settings=settings, english_dir=tiny_dir),
+            TranscribeOptions(language="en", fallback=False),
+        ),
     ]
     for window in tiny_windows:  # shorter encoder windows for tiny.en (the default is asr.min_window_s)
         windowed = settings.model_copy(update={"min_window_s": window})

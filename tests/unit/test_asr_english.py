@@ -120,3 +120,17 @@ def test_word_errors_count_substitutions_deletions_and_insertions() -> None:
     assert errors("a b c", "a b c d e") == 2
     assert errors("a b c", "") == 3
     assert errors("", "a") == 1
+
+
+async def test_a_spoken_turn_is_decoded_once_and_may_not_loop(fake_whisper) -> None:
+    """A realtime turn is decoded once (no temperature fallback); with nothing to stop a loop then ("the side of the
+    side of…", 893 characters from tiny.en after a hesitation), the decoding may not repeat 6 tokens and stops
+    at what the audio can hold. A meeting keeps Whisper's fallback."""
+    asr = FasterWhisperASR(model_dir=Path("/m/base"), settings=ASRSettings(), english_dir=Path("/m/tiny_en"))
+    await asr.transcribe(AUDIO, TranscribeOptions(language="en", fallback=False))
+    await asr.transcribe(AUDIO, TranscribeOptions(language="en"))
+    (model,) = asr._models.values()
+    turn, meeting = model.calls
+    assert turn["temperature"] == 0.0 and turn["no_repeat_ngram_size"] == 6 and turn["max_new_tokens"] == 36
+    assert not {"temperature", "no_repeat_ngram_size", "max_new_tokens"} & set(meeting)
+    assert faster_whisper.most_tokens(2.0) == 48 and faster_whisper.most_tokens(60.0) == 224  # Whisper's own limit

@@ -49,7 +49,7 @@ class TranscribeOptions:
     task: str = "transcribe"  # or "translate" (into English, as Whisper does)
     # Whisper decodes again at rising temperatures when a result looks wrong (repetitive, unlikely). A spoken turn
     # is better off without: on 351 real clips the same WER, p95 424 -> 348 ms (bench/RESULTS.md); long audio
-    # (meetings) keeps it, where it breaks repetition loops.
+    # (meetings) keeps it. Without it, a decoding may not repeat itself or outlast its audio (faster_whisper.py).
     fallback: bool = True
 
 
