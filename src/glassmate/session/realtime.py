@@ -340,16 +340,17 @@ class RealtimeSession:
         self, transcript: asyncio.Future[str] | asyncio.Task[str], utterance: Utterance | None = None
     ) -> None:
         text = await transcript
+        early = self._early if self._early is not None and self._early.utterance is utterance else None
+        if early is not None:  # this turn's answer, started at its judged pause
+            self._early = None
+            if text is not None and early.text == text and not self._answering(but=early.task):
+                await self._release(early)
+                return
+            early.drop()  # the words or the moment changed: answered anew below, if at all
         if text is None:  # transcription failed; its error was reported
             return
         if utterance is not None and utterance.item_id in self._superseded:  # the wearer went on: answered as one
             return
-        early, self._early = self._early, None
-        if early is not None:
-            if early.utterance is utterance and early.text == text and not self._answering(but=early.task):
-                await self._release(early)
-                return
-            early.drop()
         turn = self._turn(text, utterance)
         route = self.skills.route(turn)
         if route.matched_by != "activity":  # an activity waiting for an answer needs no wake phrase
@@ -364,11 +365,12 @@ class RealtimeSession:
         """Start answering `text` (the words up to a pause judged finished) before the silence has confirmed that
         the turn ended there; what the answer sends is held until it has (session/speculation.py). Only an intent
         whose tool reads and needs no model (the time, the battery, repeat, where am I, the next trip): its answer
-        is ready at once, and a wrong guess costs one short synthesis. Not the agent or a camera tool: on 2 cores a
-        dropped LLM prefill or OCR pass (hundreds of ms that cannot be interrupted) delays the judgement of the
-        pause that really ends the turn (bench/RESULTS.md). Nor when the answer could depend on what is still
-        undecided: a turn an activity in focus might claim (a payment waiting for "confirm", a place to choose),
-        a wake phrase, a turn that may join the one before, an answer still playing."""
+        is ready at once, and a wrong guess costs one short synthesis. Not the agent or a camera tool: started early
+        the LLM gained ~14 ms (bench/RESULTS.md), and a dropped LLM prefill or OCR pass holds both cores for
+        hundreds of ms that cannot be interrupted, while the wearer is still speaking. Nor when the answer could
+        depend on what is still undecided: a turn an activity in focus might claim (a payment waiting for
+        "confirm", a place to choose), a wake phrase, a turn that may join the one before, an answer still
+        playing."""
         self.drop_speculation()
         td = self.config.audio.input.turn_detection
         if (
