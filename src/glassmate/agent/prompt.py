@@ -63,7 +63,7 @@ def build_messages(
     """System prompt first, then the exchanges the session kept, then this turn.
 
     Everything before this turn is the previous prompt plus the previous answer, so llama.cpp's prompt cache
-    covers it and only the new words are prefilled (see HISTORY_MAX in session/realtime.py).
+    covers it and only the new words are prefilled (see HISTORY_MAX in session/conversation.py).
     """
     messages = [ChatMessage("system", SYSTEM_PROMPT)]
     if transcript:  # a conversation with tool calls: as it was sent, the photo's text before its first message

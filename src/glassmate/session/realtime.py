@@ -21,7 +21,6 @@ from typing import Any
 import openai.types.realtime as rt
 from pydantic import BaseModel
 
-from glassmate.agent.prompt import conversation_so_far
 from glassmate.config import Settings
 from glassmate.engines import Priority, set_priority
 from glassmate.errors import GlassmateError
@@ -44,6 +43,7 @@ from glassmate.events import (
 from glassmate.imaging import image_size
 from glassmate.providers.translate.base import detect_language
 from glassmate.runtime import Models
+from glassmate.session.conversation import Conversation
 from glassmate.session.hearing import Hearing
 from glassmate.session.port import SessionPort
 from glassmate.session.respond import ResponseRun
@@ -52,19 +52,11 @@ from glassmate.session.utterance import Utterance, user_item
 from glassmate.skills.base import DeviceInfo, Exchange, Frame, Skill, SkillEnv, Turn
 from glassmate.skills.routing import Route, Skills, say_route
 from glassmate.skills.tools import ToolContext
-from glassmate.store.devices import device_owner
 from glassmate.text import normalise
 
 log = logging.getLogger("glassmate.session")
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 WAKE_WINDOW_S = 8.0  # after "hey glasses" alone, the next utterance needs no wake phrase
-# The conversation the LLM sees grows turn by turn, so each prompt extends the previous one and llama.cpp
-# reuses its cache; trimming every turn would change the prompt right after the system prompt and force a full
-# prefill (~1 s here). So it is trimmed rarely: past HISTORY_MAX exchanges down to HISTORY_KEEP, and emptied
-# after HISTORY_IDLE_S of silence (an old topic only confuses a small model).
-HISTORY_MAX = 10
-HISTORY_KEEP = 3
-HISTORY_IDLE_S = 600.0
 FINISHING_S = 0.5  # how long a closing session waits for the answer in progress to record its exchange
 CAMERA_SHOWN_S = 3.0  # how long the HUD shows that a camera frame was kept
 SPOKEN = {"en", "de", "zh", "fr", "es", "it", "ja", "ko", "pt", "ru", "nl", "sv", "fi", "pl", "tr", "ar", "hi"}
@@ -91,9 +83,7 @@ class RealtimeSession:
         self.config = SessionConfig()
         self.frame: Frame | None = None
         self.device = DeviceInfo()
-        self.history: list[Exchange] = []
-        self._last_exchange_at = 0.0
-        self._remembered: tuple[str | None, Exchange] | None = None  # the last exchange kept, with its user item
+        self.conversation = Conversation(self)  # what the LLM sees of this session's exchanges
         self._superseded: set[str] = set()  # user items a continuation replaced (Hearing._continued): not answered
         self._tasks: set[asyncio.Task[Any]] = set()
         self._group: asyncio.TaskGroup | None = None
@@ -105,8 +95,7 @@ class RealtimeSession:
         self.closed = False
         self._keeping_audio = False  # a meeting is recorded: the HUD shows it (privacy.indicator)
         self._camera_kept_at = -CAMERA_SHOWN_S
-        self._services = services
-        self._history_saving = asyncio.Lock()
+        self.services = services
         # The skills see the session only through its port; they are built for this session alone.
         self.env = SkillEnv(models=models, settings=settings, services=services, port=SessionPort(self))
         self.skills = Skills.build(skills, self.env)
@@ -153,7 +142,7 @@ class RealtimeSession:
         async with asyncio.TaskGroup() as group:
             self._group = group
             try:
-                await self._resume_history()
+                await self.conversation.resume()
                 await self.send(self._session_event("session.created"))
                 self.skills.on_open()
                 async for item in incoming:
@@ -176,7 +165,7 @@ class RealtimeSession:
                 if running is not None and not running.done():
                     await asyncio.wait([running], timeout=FINISHING_S)
                 self.closed = True
-                await self._save_history()
+                await self.conversation.save()
                 self.skills.on_close()
                 for task in list(self._tasks):
                     task.cancel()
@@ -250,10 +239,7 @@ class RealtimeSession:
         if matched is not None or any(a.claim(own, matched) is not None for a in self.skills.activities):
             return False
         self._superseded.add(previous.item_id)
-        if self._remembered is not None and self._remembered[0] == previous.item_id:
-            exchange = self._remembered[1]
-            self.history = [e for e in self.history if e is not exchange]
-            self._remembered = None
+        self.conversation.forget(previous.item_id)
         log.info("session %s: the wearer went on after a pause; the turn continues %s", self.id, previous.item_id)
         await self.send(event(rt.ConversationItemDeletedEvent, item_id=previous.item_id))
         return True
@@ -425,7 +411,7 @@ class RealtimeSession:
             wearer_language=self.config.glassmate.language,
             frame=self.frame,
             device=self.device,
-            history=tuple(self.history),
+            history=tuple(self.conversation.exchanges),
             item_id=utterance.item_id if utterance is not None else None,
         )
 
@@ -497,9 +483,7 @@ class RealtimeSession:
         if early is not None:
             await early.turn_ended.wait()  # remembered only once the turn was surely the wearer's whole question
         if result.text and self.skills.policy(result.route).remembered and turn.item_id not in self._superseded:
-            exchange = Exchange(turn.text, result.text)
-            self._remembered = (turn.item_id, exchange)
-            self._remember(exchange)
+            self.conversation.remember(turn.item_id, Exchange(turn.text, result.text))
 
     async def say(self, text: str, *, skill: str, language: str | None = None, interrupt: bool = True,
                   card: bool = True) -> None:  # fmt: skip
@@ -514,71 +498,8 @@ class RealtimeSession:
             route = say_route(text, skill=skill, policy=policy if card else replace(policy, summary_card=False))
             await self._respond(f"({skill})", route=route, speech_language=language)
 
-    def _remember(self, exchange: Exchange) -> None:
-        now = time.monotonic()
-        if now - self._last_exchange_at > HISTORY_IDLE_S:
-            self.history = []
-        self._last_exchange_at = now
-        self.history = [*self.history, exchange]
-        if len(self.history) > HISTORY_MAX:
-            self.history = self.history[-HISTORY_KEEP:]
-        if self._conversations()[0] is not None and not self.closed:  # kept as it happens: a drop loses nothing
-            self.spawn(self._save_history(), name="save-history")
-        self.spawn(self._prefill(), name="llm-prefill")
-
-    async def _prefill(self) -> None:
-        """While the wearer hears the answer, let the LLM read the conversation so far, so the next question's
-        prompt finds all of it cached. It needs this after a turn the LLM did not answer (its exchange was never
-        in the prompt), after a tool call (the prompt held the tool's instruction and a JSON reply, the history
-        holds the words) and after the history was trimmed; otherwise the prompt is already cached and this
-        costs one token. Background priority: a turn that needs the LLM goes first."""
-        set_priority(Priority.BACKGROUND)  # this task's own context: the session's other tasks keep theirs
-        try:
-            await self.models.llm.prefill(conversation_so_far(self.history))
-        except GlassmateError as exc:  # an optimisation only: the next turn prefills it itself
-            log.debug("session %s: prefill skipped: %s", self.id, exc)
-
-    def _conversations(self) -> tuple[Any, str]:
-        conversations = getattr(self._services, "conversations", None)
-        owner = device_owner(self.device_name)
-        if conversations is None or owner is None:
-            return None, ""
-        return conversations, owner
-
-    async def _resume_history(self) -> None:
-        """Continue the device's conversation when its last session ended within `memory.resume_history_s`."""
-        conversations, owner = self._conversations()
-        if conversations is None:
-            return
-        try:
-            history, age = await asyncio.to_thread(conversations.resume, owner)
-        except GlassmateError as exc:
-            log.warning("session %s: conversation not resumed: %s", self.id, exc)
-            return
-        if history:
-            self.history = history[-HISTORY_MAX:]
-            self._last_exchange_at = time.monotonic() - age
-            self.spawn(self._prefill(), name="llm-prefill")
-
-    async def _save_history(self) -> None:
-        """Save the conversation as it is now, for the next session of this device: after each exchange, and once
-        more as the session ends (awaited there, so the last exchange is not lost to the tasks being cancelled).
-        One save at a time, each with the history of its own moment, so an older one never lands last."""
-        conversations, owner = self._conversations()
-        if conversations is None:
-            return
-
-        async def save() -> None:
-            async with self._history_saving:
-                await asyncio.to_thread(conversations.save, owner, tuple(self.history))
-
-        try:
-            await asyncio.shield(save())
-        except Exception:  # the store is away: the next session starts a new conversation
-            log.warning("session %s: conversation not saved", self.id, exc_info=True)
-
     def clear_history(self) -> None:
-        self.history = []
+        self.conversation.clear()
 
     def indicate(self, *, audio: bool | None = None, camera: bool | None = None) -> None:
         """Update the HUD's recording indicator (privacy.indicator): audio kept (a meeting), a frame kept."""
