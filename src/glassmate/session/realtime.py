@@ -454,11 +454,10 @@ class RealtimeSession:
                     pass
             return
         running = self.response[1] if self.response is not None else None
-        if early is None and self._answering(but=asyncio.current_task()):
+        if early is None and running is not None and not running.done() and running is not asyncio.current_task():
             # A new turn supersedes the answer in progress; one that must not be interrupted is awaited. (A task
             # that says several things in turn, like the navigation's speaker, follows its own answer.) An answer
             # started early touches nothing yet: if another began meanwhile, it is dropped on release.
-            assert running is not None
             self.cancel_response("turn_detected")
             await asyncio.gather(running, return_exceptions=True)
         run = ResponseRun(

@@ -117,7 +117,6 @@ class FasterWhisperASR(ASR):
             decode.update(temperature=0.0, no_repeat_ngram_size=NO_REPEAT_NGRAM,
                           max_new_tokens=most_tokens(len(samples) / ASR_RATE))  # fmt: skip
         segments_iter, info = model.transcribe(samples, **decode)
-        found = list(segments_iter)
         segments = [
             Segment(
                 start=round(s.start, 3),
@@ -127,7 +126,7 @@ class FasterWhisperASR(ASR):
                 avg_logprob=s.avg_logprob,
                 no_speech_prob=s.no_speech_prob,
             )
-            for s in found
+            for s in segments_iter
         ]
         return Transcript(
             text=" ".join(s.text for s in segments if s.text).strip(),
